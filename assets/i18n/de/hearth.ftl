@@ -1,0 +1,76 @@
+# Hearths Texte auf Deutsch. Jeder sichtbare Text stammt von hier.
+
+app-name = Hearth
+home-title = Ihre Computer
+open-settings = Einstellungen
+settings-title = Einstellungen
+language-title = Sprache
+back = Zurück
+go-home = Startseite
+actions = Aktionen
+cancel = Abbrechen
+close = Schließen
+dismiss = Ausblenden
+no-vms = Es sind keine Computer eingerichtet. Fügen Sie sie in der Konfigurationsdatei hinzu.
+gestures-hint = Tippen Sie auf einen Computer, um ihn zu verwenden. Wischen Sie vom seitlichen Rand herein, um zu wechseln, und vom unteren Rand nach oben, um hierher zurückzukehren. Tastatur: Strg+Alt+Links/Rechts oder Strg+Alt+1…9 zum Wechseln, Strg+Alt+Oben für die Startseite.
+
+vm-off-hint = Dieser Computer ist ausgeschaltet
+vm-paused-hint = Pausiert
+vm-starting-hint = Wird gestartet…
+vm-stopping-hint = Wird heruntergefahren…
+vm-crashed-hint = Dieser Computer wurde unerwartet beendet
+start = Starten
+resume = Fortsetzen
+
+# { $count }: wie viele Computer laufen; { $total }: wie viele es insgesamt gibt.
+running-summary =
+    { $count ->
+        [0] Nichts läuft
+        [one] { $count } Computer läuft
+       *[other] { $count } Computer laufen
+    }
+
+hypervisor-connected = { $name }
+hypervisor-unavailable = { $name } nicht verfügbar
+
+role-work = Arbeit
+role-personal = Privat
+role-other = Sonstige
+
+state-running = Läuft
+state-paused = Pausiert
+state-shut-off = Aus
+state-crashed = Abgestürzt
+state-starting = Startet
+state-stopping = Fährt herunter
+
+open-vm = { $name } öffnen
+vm-actions = Aktionen für { $name }
+
+action-start = Starten
+action-pause = Pausieren
+action-resume = Fortsetzen
+action-shutdown = Herunterfahren
+action-force-off = Ausschalten erzwingen
+
+confirm-shutdown-title = { $name } herunterfahren?
+confirm-shutdown-body = Der Computer wird aufgefordert, herunterzufahren. Programme darauf fragen eventuell zuerst, ob Sie Ihre Arbeit speichern möchten.
+confirm-force-off-title = Ausschalten von { $name } erzwingen?
+confirm-force-off-body = Der Computer wird sofort ausgeschaltet, als würde man den Stecker ziehen. Alles, was darauf nicht gespeichert ist, geht verloren.
+
+error-already-running = { $name } läuft bereits
+error-not-running = { $name } läuft nicht
+error-not-paused = { $name } ist nicht pausiert
+error-busy = { $name } { $state ->
+        [starting] wird gerade gestartet
+       *[stopping] wird gerade heruntergefahren
+    }; versuchen Sie es gleich noch einmal
+error-unknown-vm = { $name } ist dem Hypervisor nicht mehr bekannt
+error-unavailable = Der Hypervisor ist nicht verfügbar: { $reason }
+error-refused = Der Hypervisor hat es abgelehnt, { $name } { $action ->
+        [start] zu starten
+        [pause] zu pausieren
+        [resume] fortzusetzen
+        [shutdown] herunterzufahren
+       *[force-off] zwangsweise auszuschalten
+    }: { $reason }

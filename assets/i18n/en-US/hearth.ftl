@@ -1,0 +1,76 @@
+# Hearth's words in English (United States). Every visible string comes from here.
+
+app-name = Hearth
+home-title = Your computers
+open-settings = Settings
+settings-title = Settings
+language-title = Language
+back = Back
+go-home = Home
+actions = Actions
+cancel = Cancel
+close = Close
+dismiss = Dismiss
+no-vms = No computers are configured. Add them to the configuration file.
+gestures-hint = Tap a computer to use it. Swipe in from a side edge to switch, swipe up from the bottom edge to come back here. Keyboard: Ctrl+Alt+Left/Right or Ctrl+Alt+1…9 to switch, Ctrl+Alt+Up for home.
+
+vm-off-hint = This computer is off
+vm-paused-hint = Paused
+vm-starting-hint = Starting…
+vm-stopping-hint = Shutting down…
+vm-crashed-hint = This computer stopped unexpectedly
+start = Start
+resume = Resume
+
+# { $count }: how many VMs run; { $total }: how many there are.
+running-summary =
+    { $count ->
+        [0] Nothing is running
+        [one] { $count } computer running
+       *[other] { $count } computers running
+    }
+
+hypervisor-connected = { $name }
+hypervisor-unavailable = { $name } unavailable
+
+role-work = Work
+role-personal = Personal
+role-other = Other
+
+state-running = Running
+state-paused = Paused
+state-shut-off = Off
+state-crashed = Crashed
+state-starting = Starting
+state-stopping = Shutting down
+
+open-vm = Open { $name }
+vm-actions = Actions for { $name }
+
+action-start = Start
+action-pause = Pause
+action-resume = Resume
+action-shutdown = Shut down
+action-force-off = Force off
+
+confirm-shutdown-title = Shut down { $name }?
+confirm-shutdown-body = The computer is asked to shut down. Programs in it may ask to save their work first.
+confirm-force-off-title = Force { $name } off?
+confirm-force-off-body = The computer stops at once, like pulling the plug. Anything not saved in it is lost.
+
+error-already-running = { $name } is already running
+error-not-running = { $name } is not running
+error-not-paused = { $name } is not paused
+error-busy = { $name } is busy { $state ->
+        [starting] starting
+       *[stopping] shutting down
+    }; try again in a moment
+error-unknown-vm = { $name } is no longer known to the hypervisor
+error-unavailable = The hypervisor is unavailable: { $reason }
+error-refused = The hypervisor refused to { $action ->
+        [start] start
+        [pause] pause
+        [resume] resume
+        [shutdown] shut down
+       *[force-off] force off
+    } { $name }: { $reason }

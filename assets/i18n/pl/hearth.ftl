@@ -1,0 +1,77 @@
+# Teksty Hearth w języku polskim. Każdy widoczny tekst pochodzi stąd.
+
+app-name = Hearth
+home-title = Twoje komputery
+open-settings = Ustawienia
+settings-title = Ustawienia
+language-title = Język
+back = Wstecz
+go-home = Ekran główny
+actions = Działania
+cancel = Anuluj
+close = Zamknij
+dismiss = Ukryj
+no-vms = Nie skonfigurowano żadnych komputerów. Można je dodać w pliku konfiguracyjnym.
+gestures-hint = Aby użyć komputera, wystarczy go dotknąć. Przesunięcie od bocznej krawędzi przełącza komputer, a przesunięcie w górę od dolnej krawędzi wraca tutaj. Klawiatura: Ctrl+Alt+Lewo/Prawo lub Ctrl+Alt+1…9 – przełączanie, Ctrl+Alt+Góra – ekran główny.
+
+vm-off-hint = Ten komputer jest wyłączony
+vm-paused-hint = Wstrzymany
+vm-starting-hint = Uruchamianie…
+vm-stopping-hint = Wyłączanie…
+vm-crashed-hint = Ten komputer nieoczekiwanie przestał działać
+start = Uruchom
+resume = Wznów
+
+# { $count }: ile komputerów działa; { $total }: ile jest ich łącznie.
+running-summary =
+    { $count ->
+        [0] Nic nie działa
+        [one] { $count } komputer działa
+        [few] { $count } komputery działają
+       *[many] { $count } komputerów działa
+    }
+
+hypervisor-connected = { $name }
+hypervisor-unavailable = { $name } – niedostępny
+
+role-work = Służbowy
+role-personal = Prywatny
+role-other = Inny
+
+state-running = Działa
+state-paused = Wstrzymany
+state-shut-off = Wyłączony
+state-crashed = Awaria
+state-starting = Uruchamianie
+state-stopping = Wyłączanie
+
+open-vm = Otwórz { $name }
+vm-actions = Działania: { $name }
+
+action-start = Uruchom
+action-pause = Wstrzymaj
+action-resume = Wznów
+action-shutdown = Wyłącz
+action-force-off = Wymuś wyłączenie
+
+confirm-shutdown-title = Wyłączyć komputer { $name }?
+confirm-shutdown-body = Komputer otrzyma polecenie wyłączenia. Działające w nim programy mogą najpierw poprosić o zapisanie pracy.
+confirm-force-off-title = Wymusić wyłączenie komputera { $name }?
+confirm-force-off-body = Komputer zostanie natychmiast zatrzymany, jak po wyciągnięciu wtyczki. Wszystko, co nie zostało w nim zapisane, zostanie utracone.
+
+error-already-running = Komputer { $name } już działa
+error-not-running = Komputer { $name } nie działa
+error-not-paused = Komputer { $name } nie jest wstrzymany
+error-busy = Komputer { $name } jest właśnie { $state ->
+        [starting] uruchamiany
+       *[stopping] wyłączany
+    }; proszę spróbować ponownie za chwilę
+error-unknown-vm = Hypervisor nie zna już komputera { $name }
+error-unavailable = Hypervisor jest niedostępny: { $reason }
+error-refused = Hypervisor odmówił { $action ->
+        [start] uruchomienia
+        [pause] wstrzymania
+        [resume] wznowienia
+        [shutdown] wyłączenia
+       *[force-off] wymuszonego wyłączenia
+    } komputera { $name }: { $reason }

@@ -1,0 +1,603 @@
+//! The shell's main loop on the UI thread: it owns the window, the hypervisor handle, focus and
+//! the switcher, and handles a closed set of [`Incoming`] events from backends.
+
+mod input;
+mod switching;
+mod tiles;
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hearth_ui::i18n::{Arg, LANGUAGES, Translator};
+use hearth_ui::{AppAdapter, AppWindow, Language, Screen, VmAdapter, VmTile};
+use hearth_vm_bridge::{BackendEvent, Error, Hypervisor, Lifecycle, VmId, VmInfo, VmState};
+use slint::{ComponentHandle, Image, ModelRc, VecModel};
+
+use crate::focus::InputRouter;
+use crate::gestures::Recognizer;
+use crate::presenter::FramePresenter;
+
+pub use switching::{SETTLE_TICK, Target};
+
+/// Wakes the UI thread to run [`App::drain_pending`]; called from any thread.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// What reaches the UI thread from elsewhere.
+#[derive(Default)]
+struct Incoming {
+    events: VecDeque<BackendEvent>,
+    displays_changed: BTreeSet<VmId>,
+    scheduled: bool,
+    /// How to wake the UI thread; Slint's event loop when unset.
+    waker: Option<Waker>,
+}
+
+thread_local! {
+    /// The app living on this (the UI) thread, for closures sent from backend threads.
+    static CURRENT: RefCell<Weak<App>> = const { RefCell::new(Weak::new()) };
+}
+
+/// A message for the user, kept as an id and arguments so a language change re-words it.
+#[derive(Debug, Clone)]
+struct Notice {
+    id: &'static str,
+    args: Vec<(&'static str, NoticeArg)>,
+}
+
+#[derive(Debug, Clone)]
+enum NoticeArg {
+    Text(String),
+}
+
+struct State {
+    translator: Translator,
+    hypervisor: Option<Arc<dyn Hypervisor>>,
+    connected: bool,
+    vms: Vec<VmInfo>,
+    router: InputRouter,
+    gestures: Recognizer,
+    frame: FramePresenter,
+    neighbour_frame: FramePresenter,
+    switching: switching::Switching,
+    swallowed_keys: BTreeSet<String>,
+    notice: Option<Notice>,
+    thumbnails: HashMap<VmId, Image>,
+    thumbnails_dirty: BTreeSet<VmId>,
+    observed: BTreeSet<VmId>,
+}
+
+pub struct App {
+    window: AppWindow,
+    state: RefCell<State>,
+    tiles: Rc<VecModel<VmTile>>,
+    incoming: Arc<Mutex<Incoming>>,
+    thumbnail_timer: slint::Timer,
+    settle_timer: slint::Timer,
+    notice_timer: slint::Timer,
+    clock_timer: slint::Timer,
+}
+
+/// How often home thumbnails refresh at most while their VMs draw.
+const THUMBNAIL_INTERVAL: Duration = Duration::from_millis(250);
+/// How long an error stays on screen unless dismissed.
+const NOTICE_DURATION: Duration = Duration::from_secs(10);
+
+impl App {
+    /// Wires the window's callbacks. No hypervisor yet: it is attached after the first frame.
+    pub fn new(window: AppWindow, language: &str) -> Rc<App> {
+        let translator = Translator::new(language);
+        let size = window
+            .window()
+            .size()
+            .to_logical(window.window().scale_factor());
+        let app = Rc::new(App {
+            state: RefCell::new(State {
+                translator,
+                hypervisor: None,
+                connected: false,
+                vms: Vec::new(),
+                router: InputRouter::default(),
+                gestures: Recognizer::new(size.width.max(1.0), size.height.max(1.0)),
+                frame: FramePresenter::default(),
+                neighbour_frame: FramePresenter::default(),
+                switching: switching::Switching::default(),
+                swallowed_keys: BTreeSet::new(),
+                notice: None,
+                thumbnails: HashMap::new(),
+                thumbnails_dirty: BTreeSet::new(),
+                observed: BTreeSet::new(),
+            }),
+            tiles: Rc::new(VecModel::default()),
+            incoming: Arc::new(Mutex::new(Incoming::default())),
+            thumbnail_timer: slint::Timer::default(),
+            settle_timer: slint::Timer::default(),
+            notice_timer: slint::Timer::default(),
+            clock_timer: slint::Timer::default(),
+            window,
+        });
+        CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
+        app.connect_callbacks();
+        let vm_adapter = app.window.global::<VmAdapter>();
+        vm_adapter.set_vms(ModelRc::from(app.tiles.clone()));
+        let languages: Vec<Language> = LANGUAGES
+            .iter()
+            .map(|(code, name)| Language {
+                code: (*code).into(),
+                name: (*name).into(),
+            })
+            .collect();
+        app.window
+            .global::<AppAdapter>()
+            .set_languages(ModelRc::from(Rc::new(VecModel::from(languages))));
+        app.apply_language();
+        app.start_clock();
+        app
+    }
+
+    pub fn window(&self) -> &AppWindow {
+        &self.window
+    }
+
+    /// The app of this thread, if one is alive.
+    pub fn current() -> Option<Rc<App>> {
+        CURRENT.with(|current| current.borrow().upgrade())
+    }
+
+    fn connect_callbacks(self: &Rc<Self>) {
+        let adapter = self.window.global::<AppAdapter>();
+        let weak = Rc::downgrade(self);
+        let with = move |f: fn(&App)| {
+            let weak = weak.clone();
+            move || {
+                if let Some(app) = weak.upgrade() {
+                    f(&app)
+                }
+            }
+        };
+        adapter.on_open_settings(with(|app| app.show_screen(Screen::Settings)));
+        adapter.on_go_home(with(|app| app.go_home()));
+        adapter.on_notice_dismissed(with(|app| app.set_notice(None)));
+        let weak = Rc::downgrade(self);
+        adapter.on_choose_language(move |code| {
+            if let Some(app) = weak.upgrade() {
+                app.set_language(&code);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_key(move |text, pressed, ctrl, alt, shift, meta| {
+            weak.upgrade().is_some_and(|app| {
+                app.key(
+                    &text,
+                    pressed,
+                    input::Modifiers {
+                        ctrl,
+                        alt,
+                        shift,
+                        meta,
+                    },
+                )
+            })
+        });
+
+        let vm_adapter = self.window.global::<VmAdapter>();
+        let weak = Rc::downgrade(self);
+        vm_adapter.on_tile_tapped(move |index| {
+            if let Some(app) = weak.upgrade() {
+                app.request_switch(switching::Target::Index(index as usize), 0);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        vm_adapter.on_action(move |index, action| {
+            if let Some(app) = weak.upgrade() {
+                app.lifecycle(index as usize, &action);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        vm_adapter.on_switch_by(move |step| {
+            if let Some(app) = weak.upgrade() {
+                app.request_switch(switching::Target::By(step), step.signum());
+            }
+        });
+        let weak = Rc::downgrade(self);
+        vm_adapter.on_pointer(move |kind, button, x, y, width, height| {
+            if let Some(app) = weak.upgrade() {
+                app.pointer(kind, button, x, y, width, height);
+            }
+        });
+    }
+
+    /// Takes over a hypervisor: its events start flowing and its VMs appear.
+    pub fn attach(self: &Rc<Self>, hypervisor: Arc<dyn Hypervisor>) {
+        self.state.borrow_mut().hypervisor = Some(hypervisor.clone());
+        let incoming = self.incoming.clone();
+        hypervisor.connect(Arc::new(move |event| {
+            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.events.push_back(event);
+            schedule(&mut queue);
+        }));
+    }
+
+    /// The hypervisor in use, if one is attached.
+    pub fn hypervisor(&self) -> Option<Arc<dyn Hypervisor>> {
+        self.state.borrow().hypervisor.clone()
+    }
+
+    /// Replaces how backend threads wake the UI thread (a headless platform pumps its own
+    /// queue instead of Slint's event loop).
+    pub fn set_waker(&self, waker: Waker) {
+        self.incoming
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .waker = Some(waker);
+    }
+
+    /// Handles what other threads queued, on the UI thread of the app alive on it.
+    pub fn drain_pending() {
+        if let Some(app) = App::current() {
+            app.drain();
+        }
+    }
+
+    /// Handles everything queued for the UI thread.
+    fn drain(&self) {
+        let (events, displays) = {
+            let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.scheduled = false;
+            (
+                std::mem::take(&mut queue.events),
+                std::mem::take(&mut queue.displays_changed),
+            )
+        };
+        for event in events {
+            self.handle_backend_event(event);
+        }
+        if !displays.is_empty() {
+            self.displays_changed(displays);
+        }
+    }
+
+    fn handle_backend_event(&self, event: BackendEvent) {
+        tracing::debug!(?event, "backend event");
+        match event {
+            BackendEvent::Connected { vms } => {
+                {
+                    let mut state = self.state.borrow_mut();
+                    state.connected = true;
+                    state.vms = vms;
+                    tiles::sort(&mut state.vms);
+                }
+                self.observe_displays();
+                self.vms_changed();
+            }
+            BackendEvent::Disconnected { reason } => {
+                self.state.borrow_mut().connected = false;
+                tracing::warn!(%reason, "hypervisor unavailable");
+                self.refresh_status();
+            }
+            BackendEvent::VmAdded(info) => {
+                {
+                    let mut state = self.state.borrow_mut();
+                    state.vms.retain(|vm| vm.id != info.id);
+                    state.vms.push(info);
+                    tiles::sort(&mut state.vms);
+                }
+                self.observe_displays();
+                self.vms_changed();
+            }
+            BackendEvent::VmRemoved(id) => {
+                let was_focused = self.state.borrow().router.focused() == Some(&id);
+                if was_focused {
+                    self.go_home();
+                }
+                self.state.borrow_mut().vms.retain(|vm| vm.id != id);
+                self.vms_changed();
+            }
+            BackendEvent::StateChanged {
+                vm,
+                state: vm_state,
+            } => {
+                let releases = {
+                    let mut state = self.state.borrow_mut();
+                    if let Some(info) = state.vms.iter_mut().find(|info| info.id == vm) {
+                        info.state = vm_state;
+                    }
+                    if vm_state != VmState::Running && state.router.focused() == Some(&vm) {
+                        state.router.release_all()
+                    } else {
+                        Vec::new()
+                    }
+                };
+                self.deliver(releases);
+                self.state.borrow_mut().thumbnails_dirty.insert(vm.clone());
+                self.vms_changed();
+                if self.state.borrow().router.focused() == Some(&vm) {
+                    self.present_focused(true);
+                }
+            }
+            BackendEvent::RequestFailed { vm, action, error } => {
+                let name = self.vm_name(&vm).unwrap_or_else(|| vm.0.clone());
+                tracing::info!(%vm, ?action, %error, "request failed");
+                self.set_notice(Some(notice_for_error(&name, action, &error)));
+            }
+        }
+    }
+
+    fn vm_name(&self, id: &VmId) -> Option<String> {
+        self.state
+            .borrow()
+            .vms
+            .iter()
+            .find(|vm| &vm.id == id)
+            .map(|vm| vm.name.clone())
+    }
+
+    /// Registers a change observer on every VM display not yet observed.
+    fn observe_displays(&self) {
+        let Some(hypervisor) = self.hypervisor() else {
+            return;
+        };
+        let ids: Vec<VmId> = {
+            let state = self.state.borrow();
+            state
+                .vms
+                .iter()
+                .map(|vm| vm.id.clone())
+                .filter(|id| !state.observed.contains(id))
+                .collect()
+        };
+        for id in ids {
+            let Some(display) = hypervisor.display(&id) else {
+                continue;
+            };
+            let incoming = self.incoming.clone();
+            let observed_id = id.clone();
+            display.observe(Arc::new(move || {
+                let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+                queue.displays_changed.insert(observed_id.clone());
+                schedule(&mut queue);
+            }));
+            let mut state = self.state.borrow_mut();
+            state.observed.insert(id.clone());
+            state.thumbnails_dirty.insert(id);
+        }
+        self.schedule_thumbnails();
+    }
+
+    fn displays_changed(&self, displays: BTreeSet<VmId>) {
+        let focused = self.state.borrow().router.focused().cloned();
+        if focused.as_ref().is_some_and(|id| displays.contains(id)) {
+            self.present_focused(false);
+        }
+        self.state.borrow_mut().thumbnails_dirty.extend(displays);
+        self.schedule_thumbnails();
+    }
+
+    /// Refreshes thumbnails soon, at most every [`THUMBNAIL_INTERVAL`], and only while the
+    /// home screen is visible.
+    fn schedule_thumbnails(&self) {
+        if self.thumbnail_timer.running() || self.state.borrow().thumbnails_dirty.is_empty() {
+            return;
+        }
+        if self.window.global::<AppAdapter>().get_screen() != Screen::Home {
+            return;
+        }
+        let weak = CURRENT.with(|current| current.borrow().clone());
+        self.thumbnail_timer.start(
+            slint::TimerMode::SingleShot,
+            THUMBNAIL_INTERVAL,
+            move || {
+                if let Some(app) = weak.upgrade() {
+                    app.refresh_thumbnails();
+                }
+            },
+        );
+    }
+
+    /// Redraws the thumbnails of VMs whose screens changed.
+    pub fn refresh_thumbnails(&self) {
+        let Some(hypervisor) = self.hypervisor() else {
+            return;
+        };
+        let dirty = std::mem::take(&mut self.state.borrow_mut().thumbnails_dirty);
+        for id in dirty {
+            let image = hypervisor
+                .display(&id)
+                .and_then(|display| crate::presenter::thumbnail(&display));
+            let mut state = self.state.borrow_mut();
+            match image {
+                Some(image) => {
+                    state.thumbnails.insert(id.clone(), image);
+                }
+                None => {
+                    state.thumbnails.remove(&id);
+                }
+            }
+            drop(state);
+            self.update_tile(&id);
+        }
+    }
+
+    pub fn show_settings(&self) {
+        self.show_screen(Screen::Settings);
+    }
+
+    fn show_screen(&self, screen: Screen) {
+        self.window.global::<AppAdapter>().set_screen(screen);
+        self.state
+            .borrow_mut()
+            .gestures
+            .set_enabled(screen == Screen::Vm);
+        if screen == Screen::Home {
+            self.schedule_thumbnails();
+        }
+    }
+
+    fn lifecycle(&self, index: usize, action: &str) {
+        let Some(action) = tiles::action_from_id(action) else {
+            tracing::warn!(action, "unknown action from the UI");
+            return;
+        };
+        let (hypervisor, vm) = {
+            let state = self.state.borrow();
+            (
+                state.hypervisor.clone(),
+                state.vms.get(index).map(|vm| vm.id.clone()),
+            )
+        };
+        if let (Some(hypervisor), Some(vm)) = (hypervisor, vm) {
+            hypervisor.request(&vm, action);
+        }
+    }
+
+    fn set_notice(&self, notice: Option<Notice>) {
+        let shown = notice.is_some();
+        self.state.borrow_mut().notice = notice;
+        self.refresh_notice();
+        if shown {
+            let weak = CURRENT.with(|current| current.borrow().clone());
+            self.notice_timer
+                .start(slint::TimerMode::SingleShot, NOTICE_DURATION, move || {
+                    if let Some(app) = weak.upgrade() {
+                        app.set_notice(None);
+                    }
+                });
+        } else {
+            self.notice_timer.stop();
+        }
+    }
+
+    fn refresh_notice(&self) {
+        let state = self.state.borrow();
+        let text = state.notice.as_ref().map(|notice| {
+            let args: Vec<(&str, Arg<'_>)> = notice
+                .args
+                .iter()
+                .map(|(name, value)| {
+                    let NoticeArg::Text(text) = value;
+                    (*name, Arg::Text(text))
+                })
+                .collect();
+            state.translator.tr_args(notice.id, &args)
+        });
+        self.window
+            .global::<AppAdapter>()
+            .set_notice(text.unwrap_or_default().into());
+    }
+
+    /// The message shown, if any (for tests and logs).
+    pub fn notice_text(&self) -> String {
+        self.window.global::<AppAdapter>().get_notice().to_string()
+    }
+
+    pub fn set_language(&self, code: &str) {
+        self.state.borrow_mut().translator = Translator::new(code);
+        self.apply_language();
+    }
+
+    fn apply_language(&self) {
+        let code = self.state.borrow().translator.code();
+        hearth_ui::apply_strings(&self.window, &self.state.borrow().translator);
+        self.window.global::<AppAdapter>().set_language(code.into());
+        self.vms_changed();
+        self.refresh_notice();
+    }
+
+    fn start_clock(self: &Rc<Self>) {
+        self.tick_clock();
+        let weak = Rc::downgrade(self);
+        // Wakes once a minute, on the minute: nothing redraws in between.
+        use chrono::Timelike;
+        let now = chrono::Local::now();
+        let until_next_minute = Duration::from_secs(60 - now.second() as u64);
+        self.clock_timer
+            .start(slint::TimerMode::SingleShot, until_next_minute, move || {
+                if let Some(app) = weak.upgrade() {
+                    app.start_clock();
+                }
+            });
+    }
+
+    /// Shows a fixed time instead of the real one (for screenshots that must not change).
+    pub fn freeze_clock(&self, text: &str) {
+        self.clock_timer.stop();
+        self.window.global::<AppAdapter>().set_clock(text.into());
+    }
+
+    fn tick_clock(&self) {
+        let text = chrono::Local::now().format("%H:%M").to_string();
+        self.window.global::<AppAdapter>().set_clock(text.into());
+    }
+
+    /// The VMs in home-screen order.
+    pub fn vms(&self) -> Vec<VmInfo> {
+        self.state.borrow().vms.clone()
+    }
+
+    /// The VM whose screen is shown and which gets input, if any.
+    pub fn focused(&self) -> Option<VmId> {
+        self.state.borrow().router.focused().cloned()
+    }
+
+    /// Whether a switch is animating or queued.
+    pub fn switch_in_flight(&self) -> bool {
+        self.state.borrow().switching.in_flight()
+    }
+}
+
+fn schedule(queue: &mut Incoming) {
+    if queue.scheduled {
+        return;
+    }
+    queue.scheduled = true;
+    if let Some(waker) = &queue.waker {
+        waker();
+        return;
+    }
+    let result = slint::invoke_from_event_loop(App::drain_pending);
+    if result.is_err() {
+        // The event loop is gone (shutting down); nothing will read the queue again.
+        queue.scheduled = false;
+    }
+}
+
+fn notice_for_error(name: &str, action: Lifecycle, error: &Error) -> Notice {
+    let text = |value: &str| NoticeArg::Text(value.to_string());
+    let named = |id| Notice {
+        id,
+        args: vec![("name", text(name))],
+    };
+    match error {
+        Error::InvalidTransition { state, .. } => match (action, state) {
+            (Lifecycle::Start, VmState::Running | VmState::Paused) => {
+                named("error-already-running")
+            }
+            (Lifecycle::Resume, VmState::Running) => named("error-already-running"),
+            (Lifecycle::Resume, _) => named("error-not-paused"),
+            (_, VmState::Starting) => Notice {
+                id: "error-busy",
+                args: vec![("name", text(name)), ("state", text("starting"))],
+            },
+            (_, VmState::Stopping) => Notice {
+                id: "error-busy",
+                args: vec![("name", text(name)), ("state", text("stopping"))],
+            },
+            _ => named("error-not-running"),
+        },
+        Error::UnknownVm(_) => named("error-unknown-vm"),
+        Error::Unavailable(reason) => Notice {
+            id: "error-unavailable",
+            args: vec![("reason", text(reason))],
+        },
+        Error::Refused(reason) => Notice {
+            id: "error-refused",
+            args: vec![
+                ("name", text(name)),
+                ("action", text(tiles::action_id(action))),
+                ("reason", text(reason)),
+            ],
+        },
+    }
+}

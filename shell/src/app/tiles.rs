@@ -1,0 +1,193 @@
+//! The home screen's tiles: VM order, words for states and actions, thumbnails.
+
+use hearth_ui::i18n::{Arg, Translator};
+use hearth_ui::{Strings, VmAction, VmAdapter, VmTile};
+use hearth_vm_bridge::{Lifecycle, VmId, VmInfo, VmRole, VmState};
+use slint::{ComponentHandle, Image, Model, ModelRc, VecModel};
+
+use super::App;
+
+/// Work first, then personal, then the rest, each by name.
+pub fn sort(vms: &mut [VmInfo]) {
+    vms.sort_by_key(|vm| {
+        let rank = match vm.role {
+            VmRole::Work => 0,
+            VmRole::Personal => 1,
+            VmRole::Other => 2,
+        };
+        (rank, vm.name.to_lowercase())
+    });
+}
+
+pub fn state_id(state: VmState) -> &'static str {
+    match state {
+        VmState::Running => "running",
+        VmState::Paused => "paused",
+        VmState::ShutOff => "shut-off",
+        VmState::Crashed => "crashed",
+        VmState::Starting => "starting",
+        VmState::Stopping => "stopping",
+    }
+}
+
+fn role_id(role: VmRole) -> &'static str {
+    match role {
+        VmRole::Work => "work",
+        VmRole::Personal => "personal",
+        VmRole::Other => "other",
+    }
+}
+
+pub fn action_id(action: Lifecycle) -> &'static str {
+    match action {
+        Lifecycle::Start => "start",
+        Lifecycle::Pause => "pause",
+        Lifecycle::Resume => "resume",
+        Lifecycle::Shutdown => "shutdown",
+        Lifecycle::ForceOff => "force-off",
+    }
+}
+
+pub fn action_from_id(id: &str) -> Option<Lifecycle> {
+    [
+        Lifecycle::Start,
+        Lifecycle::Pause,
+        Lifecycle::Resume,
+        Lifecycle::Shutdown,
+        Lifecycle::ForceOff,
+    ]
+    .into_iter()
+    .find(|action| action_id(*action) == id)
+}
+
+fn tile(vm: &VmInfo, translator: &Translator, thumbnail: Option<&Image>) -> VmTile {
+    let name = [("name", Arg::Text(&vm.name))];
+    let actions: Vec<VmAction> = Lifecycle::offered_in(vm.state)
+        .iter()
+        .map(|action| {
+            let id = action_id(*action);
+            VmAction {
+                id: id.into(),
+                label: translator.tr(&format!("action-{id}")).into(),
+                destructive: action.is_destructive(),
+                confirm_title: translator
+                    .tr_args(&format!("confirm-{id}-title"), &name)
+                    .into(),
+                confirm_body: translator.tr(&format!("confirm-{id}-body")).into(),
+            }
+        })
+        .collect();
+    let state = state_id(vm.state);
+    VmTile {
+        id: vm.id.0.as_str().into(),
+        name: vm.name.as_str().into(),
+        role: role_id(vm.role).into(),
+        role_label: translator.tr(&format!("role-{}", role_id(vm.role))).into(),
+        state: state.into(),
+        state_label: translator.tr(&format!("state-{state}")).into(),
+        open_label: translator.tr_args("open-vm", &name).into(),
+        actions_label: translator.tr_args("vm-actions", &name).into(),
+        thumbnail: thumbnail.cloned().unwrap_or_default(),
+        has_thumbnail: thumbnail.is_some() && vm.state != VmState::ShutOff,
+        actions: ModelRc::from(std::rc::Rc::new(VecModel::from(actions))),
+    }
+}
+
+impl App {
+    /// Rebuilds the tiles from the VM list, keeping rows that did not change.
+    pub(super) fn vms_changed(&self) {
+        let tiles: Vec<VmTile> = {
+            let state = self.state.borrow();
+            state
+                .vms
+                .iter()
+                .map(|vm| tile(vm, &state.translator, state.thumbnails.get(&vm.id)))
+                .collect()
+        };
+        if self.tiles.row_count() != tiles.len() {
+            self.tiles.set_vec(tiles);
+        } else {
+            for (row, tile) in tiles.into_iter().enumerate() {
+                if !self
+                    .tiles
+                    .row_data(row)
+                    .is_some_and(|old| same_tile(&old, &tile))
+                {
+                    self.tiles.set_row_data(row, tile);
+                }
+            }
+        }
+        self.refresh_status();
+        self.refresh_focused_index();
+    }
+
+    pub(super) fn update_tile(&self, id: &VmId) {
+        let (row, tile) = {
+            let state = self.state.borrow();
+            let Some(row) = state.vms.iter().position(|vm| &vm.id == id) else {
+                return;
+            };
+            let vm = &state.vms[row];
+            (row, tile(vm, &state.translator, state.thumbnails.get(id)))
+        };
+        if row < self.tiles.row_count() {
+            self.tiles.set_row_data(row, tile);
+        }
+    }
+
+    /// The line in the top bar: how many VMs run and whether the hypervisor answers.
+    pub(super) fn refresh_status(&self) {
+        let state = self.state.borrow();
+        let running = state
+            .vms
+            .iter()
+            .filter(|vm| vm.state == VmState::Running)
+            .count() as i64;
+        let summary = state.translator.tr_args(
+            "running-summary",
+            &[
+                ("count", Arg::Number(running)),
+                ("total", Arg::Number(state.vms.len() as i64)),
+            ],
+        );
+        let strings = self.window.global::<Strings>();
+        strings.set_running_summary(summary.into());
+        let status = match &state.hypervisor {
+            None => String::new(),
+            Some(hypervisor) => {
+                let name = hypervisor.describe();
+                let id = if state.connected {
+                    "hypervisor-connected"
+                } else {
+                    "hypervisor-unavailable"
+                };
+                state.translator.tr_args(id, &[("name", Arg::Text(&name))])
+            }
+        };
+        strings.set_hypervisor_status(status.into());
+    }
+
+    pub(super) fn refresh_focused_index(&self) {
+        let state = self.state.borrow();
+        let index = state
+            .router
+            .focused()
+            .and_then(|id| state.vms.iter().position(|vm| &vm.id == id))
+            .map(|i| i as i32)
+            .unwrap_or(-1);
+        self.window.global::<VmAdapter>().set_focused(index);
+    }
+}
+
+fn same_tile(a: &VmTile, b: &VmTile) -> bool {
+    a.id == b.id
+        && a.name == b.name
+        && a.state == b.state
+        && a.state_label == b.state_label
+        && a.role_label == b.role_label
+        && a.open_label == b.open_label
+        && a.has_thumbnail == b.has_thumbnail
+        && a.thumbnail == b.thumbnail
+        && a.actions.row_count() == b.actions.row_count()
+        && (0..a.actions.row_count()).all(|i| a.actions.row_data(i) == b.actions.row_data(i))
+}

@@ -1,0 +1,156 @@
+//! The `hearth` command: arguments, logging, configuration, then the window.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use hearth_vm_bridge::Hypervisor;
+use hearth_vm_bridge::sim::SimHypervisor;
+use slint::ComponentHandle;
+
+use crate::App;
+use crate::config::{self, Config};
+
+/// Hearth: the touch shell that switches between your virtual machines.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version)]
+pub struct Args {
+    /// Configuration file (default: $XDG_CONFIG_HOME/hearth/hearth.toml; built-in demo if absent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Check the configuration, print what is wrong, and exit.
+    #[arg(long)]
+    pub check_config: bool,
+
+    /// Log filter, such as "info" or "hearth=debug" (also HEARTH_LOG).
+    #[arg(long, value_name = "FILTER")]
+    pub log: Option<String>,
+
+    /// UI language (en-US, de, pl); defaults to the configuration, then LANG.
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+
+    /// Render the main screens to PNG files in this folder and exit (no display needed).
+    #[arg(long, value_name = "DIR")]
+    pub render_screens: Option<PathBuf>,
+
+    /// Print "first-frame <milliseconds since start>" once the first frame is on screen.
+    #[arg(long)]
+    pub report_first_frame: bool,
+}
+
+/// Runs the `hearth` command and returns its exit status.
+pub fn run() -> ExitCode {
+    let args = Args::parse();
+    match run_with(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hearth: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: Option<&str>) {
+    let filter = filter
+        .map(str::to_string)
+        .or_else(|| std::env::var("HEARTH_LOG").ok())
+        .unwrap_or_else(|| "info".to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run_with(args: Args) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let loaded = config::load_or_demo(args.config.as_deref());
+    let (config, path) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            // The error already names the file, line and column.
+            anyhow::bail!("{error}");
+        }
+    };
+    init_logging(args.log.as_deref().or(config.log.as_deref()));
+    if args.check_config {
+        match &path {
+            Some(path) => println!("{}: configuration is valid", path.display()),
+            None => println!("no configuration file; the built-in demo is used"),
+        }
+        return Ok(());
+    }
+    let language = args
+        .language
+        .clone()
+        .or_else(|| config.language.clone())
+        .unwrap_or_else(|| {
+            hearth_ui::i18n::language_for_locale(&std::env::var("LANG").unwrap_or_default())
+                .to_string()
+        });
+    if let Some(dir) = &args.render_screens {
+        return crate::screens::render_all(dir, &config);
+    }
+    tracing::info!(config = ?path, language, "starting");
+
+    let window =
+        hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
+    let app = App::new(window, &language);
+    report_first_frame(&app, started, args.report_first_frame)?;
+
+    // The hypervisor is built off the UI thread and attached once the window is up, so
+    // nothing slow stands before the first frame.
+    let sim_config = config.sim_config();
+    let weak = Rc::downgrade(&app);
+    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        let _ = weak;
+        std::thread::Builder::new()
+            .name("hypervisor-start".into())
+            .spawn(move || {
+                let hypervisor: Arc<dyn Hypervisor> = Arc::new(SimHypervisor::new(sim_config));
+                let _ = slint::invoke_from_event_loop(move || {
+                    if let Some(app) = App::current() {
+                        app.attach(hypervisor);
+                    }
+                });
+            })
+            .map(|_| ())
+            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the hypervisor thread"));
+    });
+    app.window().run().context("running the window")?;
+    Ok(())
+}
+
+fn report_first_frame(
+    app: &Rc<App>,
+    started: std::time::Instant,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    if !enabled {
+        return Ok(());
+    }
+    let mut reported = false;
+    app.window()
+        .window()
+        .set_rendering_notifier(move |rendering_state, _| {
+            if !reported && matches!(rendering_state, slint::RenderingState::AfterRendering) {
+                reported = true;
+                println!(
+                    "first-frame {:.1}",
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+        })
+        .map_err(|error| anyhow::anyhow!("cannot observe rendering: {error:?}"))
+}
+
+/// The demo configuration, for callers that want Hearth without a file.
+pub fn demo_config() -> Config {
+    Config::demo()
+}

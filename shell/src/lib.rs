@@ -1,0 +1,17 @@
+//! The Hearth shell: command line, configuration, the UI wiring and the policy of who gets
+//! the screen and the input.
+
+#![warn(clippy::unwrap_used)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod focus;
+pub mod gestures;
+pub mod headless;
+mod keymap;
+pub mod presenter;
+pub mod screens;
+
+pub use app::App;
+pub use cli::run;

@@ -1,0 +1,8 @@
+//! Hearth's integration tests: one binary, a module per area, each test in a private world.
+
+mod gestures;
+mod hotkeys;
+mod lifecycle;
+mod randomized;
+mod screenshots;
+mod tiles;

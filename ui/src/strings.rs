@@ -1,0 +1,39 @@
+//! Fills the `Strings` global from a [`Translator`]; run at start and on every language change.
+
+use slint::ComponentHandle;
+
+use crate::i18n::Translator;
+use crate::{AppWindow, Strings};
+
+macro_rules! fill {
+    ($strings:expr, $translator:expr, $($setter:ident => $id:literal),* $(,)?) => {
+        $($strings.$setter($translator.tr($id).into());)*
+    };
+}
+
+/// Sets every fixed string of the UI in the translator's language.
+pub fn apply_strings(window: &AppWindow, translator: &Translator) {
+    let strings = window.global::<Strings>();
+    fill!(strings, translator,
+        set_app_name => "app-name",
+        set_home_title => "home-title",
+        set_open_settings => "open-settings",
+        set_settings_title => "settings-title",
+        set_language_title => "language-title",
+        set_back => "back",
+        set_go_home => "go-home",
+        set_actions => "actions",
+        set_cancel => "cancel",
+        set_close => "close",
+        set_dismiss => "dismiss",
+        set_vm_off_hint => "vm-off-hint",
+        set_vm_paused_hint => "vm-paused-hint",
+        set_vm_starting_hint => "vm-starting-hint",
+        set_vm_stopping_hint => "vm-stopping-hint",
+        set_vm_crashed_hint => "vm-crashed-hint",
+        set_start => "start",
+        set_resume => "resume",
+        set_gestures_hint => "gestures-hint",
+        set_no_vms => "no-vms",
+    );
+}

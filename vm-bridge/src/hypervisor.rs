@@ -1,0 +1,29 @@
+//! The one seam every hypervisor backend implements.
+
+use std::sync::Arc;
+
+use crate::{BackendEvent, Display, InputEvent, Lifecycle, VmId};
+
+/// Where a backend delivers its events. Called from backend threads: it must not block.
+pub type EventSink = Arc<dyn Fn(BackendEvent) + Send + Sync>;
+
+/// A hypervisor as the shell sees it. No method blocks on the hypervisor: results and state
+/// changes arrive later through the [`EventSink`] given to [`Hypervisor::connect`].
+pub trait Hypervisor: Send + Sync {
+    /// A short name for the status line, such as "Simulated" or "libvirt qemu:///system".
+    fn describe(&self) -> String;
+
+    /// Starts delivering events. The first is `Connected` with the current VM list, or
+    /// `Disconnected` if the hypervisor cannot be reached yet.
+    fn connect(&self, events: EventSink);
+
+    /// Asks for a lifecycle change; the outcome arrives as `StateChanged` or `RequestFailed`.
+    fn request(&self, vm: &VmId, action: Lifecycle);
+
+    /// The VM's screen. It stays connected while the VM runs, shown or not.
+    fn display(&self, vm: &VmId) -> Option<Arc<Display>>;
+
+    /// Delivers one input event to the VM. The shell decides which VM gets input; a backend
+    /// never routes input on its own.
+    fn send_input(&self, vm: &VmId, event: InputEvent);
+}

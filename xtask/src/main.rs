@@ -1,0 +1,156 @@
+//! Project chores: `cargo xtask run|test|bench|screenshots|setup`.
+
+mod bench;
+mod packages;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run            install what is missing, build, and start Hearth in demo mode
+                 (on a virtual display with screenshots when there is no display)
+  test [ARGS]    install what the tests need, then fmt, clippy, boundaries and every test
+                 (ARGS go to `cargo test`, e.g. a test name filter)
+  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch)
+  screenshots    render the main screens to docs/screenshots
+  setup [run|test]  only install the system packages";
+
+fn main() {
+    if let Err(error) = dispatch() {
+        eprintln!("xtask: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn dispatch() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "run" => run::run(&rest),
+        "test" => test(&rest),
+        "bench" => bench::bench(&rest),
+        "screenshots" => screenshots(),
+        "setup" => match rest.first().map(String::as_str) {
+            Some("run") => packages::ensure(packages::RUN),
+            None | Some("test") => packages::ensure(packages::TEST),
+            Some(other) => bail!("unknown setup target {other:?} (expected run or test)"),
+        },
+        "" | "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs a command and fails with its name when it fails.
+pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
+    eprintln!("xtask: {what}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting: {what}"))?;
+    if !status.success() {
+        bail!("failed: {what} ({status})");
+    }
+    Ok(())
+}
+
+fn test(extra: &[String]) -> anyhow::Result<()> {
+    packages::ensure(packages::TEST)?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    status(fmt, "cargo fmt --all --check")?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(
+        clippy,
+        "cargo clippy --workspace --all-targets -- -D warnings",
+    )?;
+    check_boundaries()?;
+    let mut tests = cargo();
+    tests.args(["test", "--workspace"]).args(extra);
+    status(tests, "cargo test --workspace")
+}
+
+/// Fails when a crate depends on what its boundary forbids (docs/ARCHITECTURE.md).
+fn check_boundaries() -> anyhow::Result<()> {
+    const RULES: &[(&str, &[&str])] = &[
+        (
+            "hearth-ui",
+            &["zbus", "gstreamer", "hearth-vm-bridge", "tokio", "rusqlite"],
+        ),
+        ("hearth-vm-bridge", &["slint", "gstreamer", "hearth-ui"]),
+    ];
+    for (krate, forbidden) in RULES {
+        let output = cargo()
+            .args([
+                "tree",
+                "--offline",
+                "-p",
+                krate,
+                "-e",
+                "normal",
+                "--depth",
+                "1",
+                "--prefix",
+                "none",
+            ])
+            .output()
+            .with_context(|| format!("listing the dependencies of {krate}"))?;
+        if !output.status.success() {
+            bail!(
+                "cargo tree failed for {krate}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let listing = String::from_utf8_lossy(&output.stdout);
+        for line in listing.lines().skip(1) {
+            let name = line.split_whitespace().next().unwrap_or("");
+            if forbidden.contains(&name) {
+                bail!("{krate} must not depend on {name} (see docs/ARCHITECTURE.md)");
+            }
+        }
+    }
+    eprintln!("xtask: crate boundaries hold");
+    Ok(())
+}
+
+fn screenshots() -> anyhow::Result<()> {
+    packages::ensure(packages::RUN)?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "hearth"]);
+    status(build, "cargo build --release -p hearth")?;
+    let dir = root().join("docs/screenshots");
+    let mut render = Command::new(run::binary("release"));
+    render.arg("--render-screens").arg(&dir);
+    status(render, "rendering the screens")?;
+    println!("screenshots are in {}", dir.display());
+    Ok(())
+}

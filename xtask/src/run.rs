@@ -1,0 +1,117 @@
+//! `cargo xtask run`: Hearth in demo mode, on the user's display or on a virtual one.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::{cargo, packages, root, status};
+
+/// Where the build puts the `hearth` binary for a profile.
+pub fn binary(profile: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    target.join(profile).join("hearth")
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    packages::ensure(packages::RUN)?;
+    let mut build = cargo();
+    build.args(["build", "-p", "hearth"]);
+    status(build, "cargo build -p hearth")?;
+    let hearth = binary("debug");
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if has_display {
+        let mut command = Command::new(&hearth);
+        command.args(args);
+        return status(command, "hearth");
+    }
+    run_on_virtual_display(&hearth, args)
+}
+
+/// Kills and reaps a child when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_display() -> u32 {
+    (99..200)
+        .find(|n| !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .unwrap_or(99)
+}
+
+fn run_on_virtual_display(hearth: &PathBuf, args: &[String]) -> anyhow::Result<()> {
+    let number = free_display();
+    let display = format!(":{number}");
+    let xvfb = Command::new("Xvfb")
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting Xvfb")?;
+    let _xvfb = Guard(xvfb);
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+    for _ in 0..100 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if !socket.exists() {
+        bail!("Xvfb did not start on {display}");
+    }
+    let mut hearth = Guard(
+        Command::new(hearth)
+            .args(args)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .spawn()
+            .context("starting hearth")?,
+    );
+    let shots = root().join("target/hearth-run");
+    std::fs::create_dir_all(&shots).context("creating target/hearth-run")?;
+    let screen = shots.join("screen.png");
+    println!("No display here, so Hearth runs on the virtual display {display} (1280x800).");
+    println!(
+        "Its screen is saved to {} every two seconds while it changes.",
+        screen.display()
+    );
+    println!("Drive it with xdotool, e.g.: DISPLAY={display} xdotool mousemove 330 300 click 1");
+    println!("Or watch it live: x11vnc -display {display} (then any VNC viewer). Ctrl+C stops.");
+    let mut last: Option<Vec<u8>> = None;
+    loop {
+        if let Some(exit) = hearth.0.try_wait().context("watching hearth")? {
+            if exit.success() {
+                return Ok(());
+            }
+            bail!("hearth exited with {exit}");
+        }
+        let capture = Command::new("import")
+            .args(["-display", display.as_str(), "-window", "root", "png:-"])
+            .stderr(Stdio::null())
+            .output();
+        if let Ok(output) = capture
+            && output.status.success()
+            && last.as_deref() != Some(output.stdout.as_slice())
+        {
+            std::fs::write(&screen, &output.stdout).context("saving the screenshot")?;
+            last = Some(output.stdout);
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
