@@ -102,7 +102,10 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     let window =
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
-    report_first_frame(&app, started, args.report_first_frame)?;
+    let report: Option<Box<dyn FnOnce()>> = args.report_first_frame.then(|| {
+        Box::new(move || println!("first-frame {:.1}", started.elapsed().as_secs_f64() * 1000.0)) as Box<dyn FnOnce()>
+    });
+    crate::winit_hook::install(Rc::downgrade(&app), report);
 
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
@@ -125,29 +128,6 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     });
     app.window().run().context("running the window")?;
     Ok(())
-}
-
-fn report_first_frame(
-    app: &Rc<App>,
-    started: std::time::Instant,
-    enabled: bool,
-) -> anyhow::Result<()> {
-    if !enabled {
-        return Ok(());
-    }
-    let mut reported = false;
-    app.window()
-        .window()
-        .set_rendering_notifier(move |rendering_state, _| {
-            if !reported && matches!(rendering_state, slint::RenderingState::AfterRendering) {
-                reported = true;
-                println!(
-                    "first-frame {:.1}",
-                    started.elapsed().as_secs_f64() * 1000.0
-                );
-            }
-        })
-        .map_err(|error| anyhow::anyhow!("cannot observe rendering: {error:?}"))
 }
 
 /// The demo configuration, for callers that want Hearth without a file.

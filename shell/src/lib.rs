@@ -11,6 +11,7 @@ pub mod gestures;
 pub mod headless;
 mod keymap;
 pub mod presenter;
+mod winit_hook;
 pub mod screens;
 
 pub use app::App;

@@ -38,7 +38,10 @@ fn dispatch() -> anyhow::Result<()> {
         "screenshots" => screenshots(),
         "setup" => match rest.first().map(String::as_str) {
             Some("run") => packages::ensure(packages::RUN),
-            None | Some("test") => packages::ensure(packages::TEST),
+            None | Some("test") => {
+                packages::ensure(packages::TEST)?;
+                packages::ensure_backports(packages::TEST_BACKPORTS)
+            }
             Some(other) => bail!("unknown setup target {other:?} (expected run or test)"),
         },
         "" | "help" | "--help" | "-h" => {
@@ -77,6 +80,7 @@ pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
 
 fn test(extra: &[String]) -> anyhow::Result<()> {
     packages::ensure(packages::TEST)?;
+    packages::ensure_backports(packages::TEST_BACKPORTS)?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --all --check")?;

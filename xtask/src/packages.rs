@@ -13,8 +13,23 @@ pub const RUN: &[&str] = &[
     "xauth",
     "imagemagick",
 ];
-/// Everything the tests need.
-pub const TEST: &[&str] = &["pkg-config", "libfontconfig-dev", "libxkbcommon-dev"];
+/// Everything the tests need, from Debian 12 itself.
+pub const TEST: &[&str] = &[
+    "pkg-config",
+    "libfontconfig-dev",
+    "libxkbcommon-dev",
+    "dbus",
+    "libvirt-daemon",
+    "libvirt-dbus",
+    "libvirt-clients",
+    "busybox-static",
+    "cpio",
+];
+/// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display.
+pub const TEST_BACKPORTS: &[&str] = &["qemu-system-x86", "qemu-system-modules-opengl"];
+
+const BACKPORTS_SUITE: &str = "bookworm-backports";
+const BACKPORTS_SOURCE: &str = "/etc/apt/sources.list.d/hearth-backports.sources";
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
@@ -34,32 +49,70 @@ fn is_root() -> bool {
 
 /// Installs the missing packages with apt-get as root, or says the command to run.
 pub fn ensure(packages: &[&str]) -> anyhow::Result<()> {
+    install(packages, None)
+}
+
+/// Installs the missing packages from bookworm-backports, adding that suite first if needed.
+pub fn ensure_backports(packages: &[&str]) -> anyhow::Result<()> {
+    if packages.iter().all(|p| installed(p)) {
+        return Ok(());
+    }
+    if is_root() {
+        add_backports_source()?;
+    }
+    install(packages, Some(BACKPORTS_SUITE))
+}
+
+fn install(packages: &[&str], suite: Option<&str>) -> anyhow::Result<()> {
     let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
     let list = missing.join(" ");
+    let target = suite.map(|s| format!("-t {s} ")).unwrap_or_default();
     if !is_root() {
         bail!(
-            "missing system packages; install them with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends {list}"
+            "missing system packages; install them with:\n  sudo apt-get update && sudo apt-get install -y --no-install-recommends {target}{list}"
         );
     }
-    eprintln!("xtask: installing {list}");
-    let update = Command::new("apt-get")
-        .args(["update", "-qq"])
-        .status()
-        .context("running apt-get update")?;
+    eprintln!("xtask: installing {target}{list}");
+    let update = Command::new("apt-get").args(["update", "-qq"]).status().context("running apt-get update")?;
     if !update.success() {
         bail!("apt-get update failed");
     }
-    let install = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends"])
+    let mut command = Command::new("apt-get");
+    command.args(["install", "-y", "-qq", "--no-install-recommends"]);
+    if let Some(suite) = suite {
+        command.args(["-t", suite]);
+    }
+    let install = command
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status()
         .context("running apt-get install")?;
     if !install.success() {
-        bail!("apt-get install {list} failed");
+        bail!("apt-get install {target}{list} failed");
     }
+    Ok(())
+}
+
+/// Adds bookworm-backports with the same mirror and key as the system's first Debian source,
+/// so no host name is written here.
+fn add_backports_source() -> anyhow::Result<()> {
+    if std::path::Path::new(BACKPORTS_SOURCE).exists() {
+        return Ok(());
+    }
+    let system = std::fs::read_to_string("/etc/apt/sources.list.d/debian.sources")
+        .context("reading /etc/apt/sources.list.d/debian.sources to find the Debian mirror")?;
+    let first = system.split("\n\n").next().unwrap_or("");
+    let field =
+        |name: &str| first.lines().find_map(|line| line.strip_prefix(name).map(|value| value.trim().to_string()));
+    let uris = field("URIs:").context("no URIs in the first Debian source")?;
+    let mut stanza = format!("Types: deb\nURIs: {uris}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n");
+    if let Some(key) = field("Signed-By:") {
+        stanza.push_str(&format!("Signed-By: {key}\n"));
+    }
+    std::fs::write(BACKPORTS_SOURCE, stanza).with_context(|| format!("writing {BACKPORTS_SOURCE}"))?;
+    eprintln!("xtask: added {BACKPORTS_SUITE} in {BACKPORTS_SOURCE}");
     Ok(())
 }
