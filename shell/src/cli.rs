@@ -8,11 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use hearth_vm_bridge::Hypervisor;
+use hearth_vm_bridge::libvirt::LibvirtHypervisor;
 use hearth_vm_bridge::sim::SimHypervisor;
 use slint::ComponentHandle;
 
 use crate::App;
-use crate::config::{self, Config};
+use crate::config::{self, BackendChoice, Config};
 
 /// Hearth: the touch shell that switches between your virtual machines.
 #[derive(Debug, Parser)]
@@ -29,6 +30,10 @@ pub struct Args {
     /// Log filter, such as "info" or "hearth=debug" (also HEARTH_LOG).
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+
+    /// The hypervisor backend, overriding the configuration.
+    #[arg(long, value_name = "BACKEND", value_parser = ["simulated", "libvirt"])]
+    pub backend: Option<String>,
 
     /// UI language (en-US, de, pl); defaults to the configuration, then LANG.
     #[arg(long, value_name = "CODE")]
@@ -103,20 +108,32 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
     let report: Option<Box<dyn FnOnce()>> = args.report_first_frame.then(|| {
-        Box::new(move || println!("first-frame {:.1}", started.elapsed().as_secs_f64() * 1000.0)) as Box<dyn FnOnce()>
+        Box::new(move || {
+            println!(
+                "first-frame {:.1}",
+                started.elapsed().as_secs_f64() * 1000.0
+            )
+        }) as Box<dyn FnOnce()>
     });
     crate::winit_hook::install(Rc::downgrade(&app), report);
 
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
-    let sim_config = config.sim_config();
-    let weak = Rc::downgrade(&app);
+    let backend = match args.backend.as_deref() {
+        Some("libvirt") => BackendChoice::Libvirt,
+        Some(_) => BackendChoice::Simulated,
+        None => config.backend,
+    };
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-        let _ = weak;
         std::thread::Builder::new()
             .name("hypervisor-start".into())
             .spawn(move || {
-                let hypervisor: Arc<dyn Hypervisor> = Arc::new(SimHypervisor::new(sim_config));
+                let hypervisor: Arc<dyn Hypervisor> = match backend {
+                    BackendChoice::Simulated => Arc::new(SimHypervisor::new(config.sim_config())),
+                    BackendChoice::Libvirt => {
+                        Arc::new(LibvirtHypervisor::new(config.libvirt_config()))
+                    }
+                };
                 let _ = slint::invoke_from_event_loop(move || {
                     if let Some(app) = App::current() {
                         app.attach(hypervisor);

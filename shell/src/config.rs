@@ -44,6 +44,7 @@ pub struct Config {
     /// its demo VMs.
     pub vms: Vec<VmConfig>,
     pub simulated: SimulatedConfig,
+    pub libvirt: LibvirtSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -52,6 +53,8 @@ pub struct Config {
 pub enum BackendChoice {
     /// Pretend VMs drawn by Hearth itself, for demos and tests.
     Simulated,
+    /// Real VMs through libvirt-dbus, their screens through QEMU's D-Bus display.
+    Libvirt,
 }
 
 /// One `[[vm]]` entry.
@@ -128,6 +131,7 @@ impl Config {
             backend: BackendChoice::Simulated,
             vms,
             simulated: SimulatedConfig::default(),
+            libvirt: LibvirtSettings::default(),
         }
     }
 
@@ -152,6 +156,7 @@ impl Config {
             .transpose()?;
         let simulated = check_simulated(&source, file.simulated.unwrap_or_default())?;
         let vms = check_vms(&source, file.vms)?;
+        let libvirt = libvirt::check(&source, file.libvirt.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -159,6 +164,7 @@ impl Config {
             backend: file.backend.unwrap_or(BackendChoice::Simulated),
             vms,
             simulated,
+            libvirt,
         })
     }
 
@@ -288,6 +294,7 @@ struct ConfigFile {
     log: Option<Spanned<String>>,
     backend: Option<BackendChoice>,
     simulated: Option<SimulatedTable>,
+    libvirt: Option<libvirt::LibvirtTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -330,13 +337,13 @@ impl From<RoleSetting> for VmRole {
 }
 
 /// The text being parsed and where it came from, to turn byte spans into located errors.
-struct SourceText<'a> {
+pub(crate) struct SourceText<'a> {
     path: &'a Path,
     text: &'a str,
 }
 
 impl SourceText<'_> {
-    fn invalid(&self, span: Range<usize>, message: String) -> ConfigError {
+    pub(crate) fn invalid(&self, span: Range<usize>, message: String) -> ConfigError {
         let (line, column) = self.line_and_column(span.start);
         ConfigError::Invalid {
             path: self.path.to_owned(),
@@ -540,6 +547,10 @@ fn quoted_list(values: &[&str]) -> String {
 fn whole_milliseconds(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
+
+mod libvirt;
+
+pub use libvirt::LibvirtSettings;
 
 #[cfg(test)]
 mod tests;

@@ -11,8 +11,8 @@ pub mod gestures;
 pub mod headless;
 mod keymap;
 pub mod presenter;
-mod winit_hook;
 pub mod screens;
+mod winit_hook;
 
 pub use app::App;
 pub use cli::run;

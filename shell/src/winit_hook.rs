@@ -17,34 +17,43 @@ use crate::gestures::{Phase, Touch};
 pub fn install(app: Weak<App>, mut first_frame: Option<Box<dyn FnOnce()>>) {
     let Some(strong) = app.upgrade() else { return };
     let started = Instant::now();
-    strong.window().window().on_winit_window_event(move |window, event| {
-        let touch = match event {
-            WindowEvent::Touch(touch) => touch,
-            WindowEvent::RedrawRequested => {
-                if let Some(report) = first_frame.take() {
-                    // Slint draws and presents right after this hook returns.
-                    slint::Timer::single_shot(std::time::Duration::ZERO, report);
+    strong
+        .window()
+        .window()
+        .on_winit_window_event(move |window, event| {
+            let touch = match event {
+                WindowEvent::Touch(touch) => touch,
+                WindowEvent::RedrawRequested => {
+                    if let Some(report) = first_frame.take() {
+                        // Slint draws and presents right after this hook returns.
+                        slint::Timer::single_shot(std::time::Duration::ZERO, report);
+                    }
+                    return EventResult::Propagate;
                 }
+                _ => return EventResult::Propagate,
+            };
+            let Some(app) = app.upgrade() else {
                 return EventResult::Propagate;
+            };
+            let scale = window.scale_factor() as f64;
+            let phase = match touch.phase {
+                TouchPhase::Started => Phase::Down,
+                TouchPhase::Moved => Phase::Move,
+                TouchPhase::Ended => Phase::Up,
+                TouchPhase::Cancelled => Phase::Cancel,
+            };
+            let point = Touch {
+                // Finger ids are small per-device counters; keep them in range.
+                id: (touch.id % i32::MAX as u64) as i32,
+                phase,
+                x: (touch.location.x / scale) as f32,
+                y: (touch.location.y / scale) as f32,
+                time: started.elapsed(),
+            };
+            if app.touch(point) {
+                EventResult::PreventDefault
+            } else {
+                EventResult::Propagate
             }
-            _ => return EventResult::Propagate,
-        };
-        let Some(app) = app.upgrade() else { return EventResult::Propagate };
-        let scale = window.scale_factor() as f64;
-        let phase = match touch.phase {
-            TouchPhase::Started => Phase::Down,
-            TouchPhase::Moved => Phase::Move,
-            TouchPhase::Ended => Phase::Up,
-            TouchPhase::Cancelled => Phase::Cancel,
-        };
-        let point = Touch {
-            // Finger ids are small per-device counters; keep them in range.
-            id: (touch.id % i32::MAX as u64) as i32,
-            phase,
-            x: (touch.location.x / scale) as f32,
-            y: (touch.location.y / scale) as f32,
-            time: started.elapsed(),
-        };
-        if app.touch(point) { EventResult::PreventDefault } else { EventResult::Propagate }
-    });
+        });
 }

@@ -10,13 +10,13 @@ fn open_work() -> World {
     let world = World::new();
     world.tap("Open Work");
     world.settle();
-    world.sim.clear_input_record();
+    world.sim().clear_input_record();
     world
 }
 
 fn no_touch_reached(world: &World, vm: &str) {
     let touches: Vec<InputEvent> = world
-        .sim
+        .sim()
         .input_received(&world.vm(vm))
         .into_iter()
         .filter(|e| {
@@ -99,7 +99,7 @@ fn a_three_finger_swipe_switches_and_cancels_the_touches_the_guest_saw() {
     world.swipe(3, (700.0, 400.0), (150.0, 410.0), 200, true);
     world.settle();
     assert_eq!(world.shown_vm().as_deref(), Some("Personal"));
-    let work = world.sim.input_received(&world.vm("Work"));
+    let work = world.sim().input_received(&world.vm("Work"));
     // The first two fingers reached Work before the third made it a gesture; Work saw them
     // cancelled and nothing of the swipe itself.
     let begins = work
@@ -154,7 +154,7 @@ fn ordinary_touches_reach_the_focused_vm_in_its_coordinates() {
     world.touch(4, Phase::Move, 650.0, 410.0);
     world.touch(4, Phase::Up, 650.0, 410.0);
     assert_eq!(
-        world.sim.input_received(&world.vm("Work")),
+        world.sim().input_received(&world.vm("Work")),
         vec![
             InputEvent::Touch {
                 slot: 4,
@@ -176,5 +176,5 @@ fn ordinary_touches_reach_the_focused_vm_in_its_coordinates() {
             },
         ]
     );
-    assert!(world.sim.input_received(&world.vm("Personal")).is_empty());
+    assert!(world.sim().input_received(&world.vm("Personal")).is_empty());
 }

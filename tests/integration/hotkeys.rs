@@ -6,7 +6,7 @@ use hearth_vm_bridge::{InputEvent, keys};
 use slint::platform::Key;
 
 fn no_arrow_or_digit_reached(world: &World, vm: &str) {
-    for event in world.sim.input_received(&world.vm(vm)) {
+    for event in world.sim().input_received(&world.vm(vm)) {
         if let InputEvent::Key { key, .. } = event {
             assert!(
                 ![
@@ -47,8 +47,8 @@ fn ctrl_alt_arrows_digits_and_up_switch_and_go_home() {
     no_arrow_or_digit_reached(&world, "Work");
     no_arrow_or_digit_reached(&world, "Personal");
     // The modifiers a guest saw go down were released in it when focus left.
-    assert!(world.sim.keys_held(&world.vm("Work")).is_empty());
-    assert!(world.sim.keys_held(&world.vm("Personal")).is_empty());
+    assert!(world.sim().keys_held(&world.vm("Work")).is_empty());
+    assert!(world.sim().keys_held(&world.vm("Personal")).is_empty());
 }
 
 #[test]
@@ -67,20 +67,20 @@ fn keys_held_during_a_switch_are_released_in_the_vm_that_had_them() {
     world.key_down("a");
     world.key_down(Key::Shift);
     assert_eq!(
-        world.sim.keys_held(&world.vm("Work")),
+        world.sim().keys_held(&world.vm("Work")),
         vec![keys::A, keys::SHIFT_LEFT]
     );
     world.hotkey(Key::RightArrow);
     world.settle();
     assert_eq!(world.shown_vm().as_deref(), Some("Personal"));
     assert!(
-        world.sim.keys_held(&world.vm("Work")).is_empty(),
+        world.sim().keys_held(&world.vm("Work")).is_empty(),
         "keys stayed pressed in Work"
     );
     // Letting go after the switch sends nothing to Personal, which never saw the presses.
     world.key_up("a");
     world.key_up(Key::Shift);
-    assert!(world.sim.input_received(&world.vm("Personal")).is_empty());
+    assert!(world.sim().input_received(&world.vm("Personal")).is_empty());
 }
 
 #[test]

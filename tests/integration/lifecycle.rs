@@ -77,7 +77,7 @@ fn a_vm_that_is_off_says_so_in_its_view_and_starts_from_there() {
     assert_eq!(world.shown_vm().as_deref(), Some("Work"));
     world.key("q");
     assert!(
-        world.sim.input_received(&world.vm("Work")).is_empty(),
+        world.sim().input_received(&world.vm("Work")).is_empty(),
         "a VM that is off gets no input"
     );
     world.tap("Start");
@@ -85,13 +85,13 @@ fn a_vm_that_is_off_says_so_in_its_view_and_starts_from_there() {
         state_of(w, "Work") == VmState::Running
     });
     world.key("q");
-    assert_eq!(world.sim.typed_text(&world.vm("Work")), "q");
+    assert_eq!(world.sim().typed_text(&world.vm("Work")), "q");
 }
 
 #[test]
 fn errors_from_the_hypervisor_are_shown_in_words() {
     let world = World::new();
-    world.sim.request(&world.vm("Work"), Lifecycle::Start);
+    world.sim().request(&world.vm("Work"), Lifecycle::Start);
     world.advance(20);
     assert_eq!(world.app.notice_text(), "Work is already running");
     assert!(
@@ -127,4 +127,17 @@ fn the_language_changes_at_runtime_from_settings() {
         world.find(&open).is_some(),
         "tiles are re-labelled in Polish: {open}"
     );
+}
+
+#[test]
+fn the_actions_sheet_offers_what_the_new_state_allows() {
+    let world = World::new();
+    world.tap("Actions for Work");
+    world.tap("Pause");
+    world.advance(20);
+    assert_eq!(state_of(&world, "Work"), VmState::Paused);
+    world.tap("Actions for Work");
+    world.tap("Resume");
+    world.advance(20);
+    assert_eq!(state_of(&world, "Work"), VmState::Running);
 }

@@ -2,6 +2,7 @@
 
 mod gestures;
 mod hotkeys;
+mod libvirt;
 mod lifecycle;
 mod randomized;
 mod screenshots;

@@ -149,7 +149,7 @@ fn input_never_reaches_an_unfocused_vm_and_no_key_stays_pressed() {
         }
         world.settle();
         for vm in world.app.vms() {
-            let held = world.sim.keys_held(&vm.id);
+            let held = world.sim().keys_held(&vm.id);
             assert!(
                 held.is_empty(),
                 "seed {seed}: {} still holds {held:?}",

@@ -59,7 +59,7 @@ fn compare(name: &str, image: &SharedPixelBuffer<Rgb8Pixel>) {
 
 fn check_screens(width: u32, height: u32, language: &str) {
     let world = World::with(width, height, language, test_sim_config());
-    hearth::screens::type_text(&world.sim, &world.vm("Work"), "Hello from Hearth!");
+    hearth::screens::type_text(world.sim(), &world.vm("Work"), "Hello from Hearth!");
     world.app.refresh_thumbnails();
     world.advance(400);
     let size = format!("{width}x{height}");

@@ -15,13 +15,13 @@ fn tapping_a_tile_shows_that_vm_and_input_reaches_it_alone() {
     for c in ["h", "i"] {
         world.key(c);
     }
-    assert_eq!(world.sim.typed_text(&world.vm("Personal")), "hi");
+    assert_eq!(world.sim().typed_text(&world.vm("Personal")), "hi");
     assert!(
-        world.sim.input_received(&world.vm("Work")).is_empty(),
+        world.sim().input_received(&world.vm("Work")).is_empty(),
         "Work got input meant for Personal"
     );
     let keys: Vec<InputEvent> = world
-        .sim
+        .sim()
         .input_received(&world.vm("Personal"))
         .into_iter()
         .filter(|event| matches!(event, InputEvent::Key { .. }))
@@ -71,11 +71,11 @@ fn mouse_input_in_the_vm_view_is_mapped_to_the_guest_screen() {
     let world = World::with(800, 480, "en-US", hearth_tests::test_sim_config());
     world.tap("Open Work");
     world.settle();
-    world.sim.clear_input_record();
+    world.sim().clear_input_record();
     world.pointer(slint::LogicalPosition::new(400.0, 240.0), true);
     world.pointer(slint::LogicalPosition::new(400.0, 240.0), false);
     world.advance(20);
-    let received = world.sim.input_received(&world.vm("Work"));
+    let received = world.sim().input_received(&world.vm("Work"));
     assert!(
         received.contains(&InputEvent::PointerMove { x: 640, y: 400 }),
         "got {received:?}"
@@ -84,7 +84,7 @@ fn mouse_input_in_the_vm_view_is_mapped_to_the_guest_screen() {
         button: hearth_vm_bridge::PointerButton::Left,
         pressed: true
     }));
-    assert!(world.sim.input_received(&world.vm("Personal")).is_empty());
+    assert!(world.sim().input_received(&world.vm("Personal")).is_empty());
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn thumbnails_on_home_are_live() {
             .row_data(0)
             .map(|t| t.thumbnail)
     };
-    hearth::screens::type_text(&world.sim, &world.vm("Work"), "changes");
+    hearth::screens::type_text(world.sim(), &world.vm("Work"), "changes");
     world.advance(300);
     let after = {
         use slint::Model;

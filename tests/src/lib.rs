@@ -2,6 +2,9 @@
 //! same entry points a real display uses (pointer and key events into the Slint window, touch
 //! points into Hearth's touch router), over a simulated hypervisor with a still clock.
 
+pub mod guest;
+pub mod services;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -22,7 +25,7 @@ use slint::{LogicalPosition, SharedString};
 pub struct World {
     pub headless: Headless,
     pub app: Rc<App>,
-    pub sim: SimHypervisor,
+    sim: Option<SimHypervisor>,
     now: Cell<Duration>,
 }
 
@@ -85,11 +88,57 @@ impl World {
         let world = World {
             headless,
             app,
-            sim,
+            sim: Some(sim),
             now: Cell::new(Duration::ZERO),
         };
         world.advance(50);
         world
+    }
+
+    /// A world over any hypervisor (a real one, for integration tests).
+    pub fn over(hypervisor: std::sync::Arc<dyn Hypervisor>) -> World {
+        init_logging();
+        let headless = Headless::install(true).expect("one headless platform per test thread");
+        headless.set_size(1280, 800);
+        let window = hearth_ui::AppWindow::new().expect("creating the window");
+        let app = App::new(window, "en-US");
+        app.set_waker(headless.waker());
+        app.freeze_clock("09:41");
+        app.window().show().expect("showing the window");
+        app.attach(hypervisor);
+        let world = World {
+            headless,
+            app,
+            sim: None,
+            now: Cell::new(Duration::ZERO),
+        };
+        world.advance(50);
+        world
+    }
+
+    /// The simulated hypervisor of a simulated world.
+    pub fn sim(&self) -> &SimHypervisor {
+        self.sim
+            .as_ref()
+            .expect("this world runs the simulated hypervisor")
+    }
+
+    /// The state of a VM by name, as Hearth shows it.
+    pub fn state_of(&self, name: &str) -> Option<hearth_vm_bridge::VmState> {
+        self.app
+            .vms()
+            .into_iter()
+            .find(|vm| vm.name == name)
+            .map(|vm| vm.state)
+    }
+
+    /// The status line's hypervisor part.
+    pub fn hypervisor_status(&self) -> String {
+        self.app
+            .window()
+            .global::<hearth_ui::Strings>()
+            .get_hypervisor_status()
+            .to_string()
     }
 
     /// Moves the clock and runs what is due.
@@ -344,5 +393,15 @@ impl Audited {
             InputEvent::Key { key, .. } => self.inner.keys_held(vm).contains(&key),
             _ => true,
         }
+    }
+}
+
+/// Logs to stderr when HEARTH_TEST_LOG holds a filter (such as `debug`).
+pub fn init_logging() {
+    if let Ok(filter) = std::env::var("HEARTH_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
     }
 }

@@ -68,6 +68,60 @@ impl Rect {
     }
 }
 
+/// Where a frame's bytes live.
+#[derive(Clone)]
+pub enum Pixels {
+    /// Memory of Hearth's own.
+    Owned(Vec<u8>),
+    /// Memory shared with the VM's display server (QEMU's memfd), read in place.
+    Shared {
+        map: Arc<memmap2::Mmap>,
+        offset: usize,
+    },
+}
+
+impl std::fmt::Debug for Pixels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pixels::Owned(bytes) => write!(f, "Owned({} bytes)", bytes.len()),
+            Pixels::Shared { map, offset } => write!(f, "Shared({} bytes at {offset})", map.len()),
+        }
+    }
+}
+
+impl PartialEq for Pixels {
+    fn eq(&self, other: &Pixels) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Pixels {}
+
+impl Pixels {
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Pixels::Owned(bytes) => bytes,
+            Pixels::Shared { map, offset } => map.get(*offset..).unwrap_or(&[]),
+        }
+    }
+
+    /// The bytes to write into; None for shared memory, which only its owner writes.
+    pub fn as_mut_slice(&mut self) -> Option<&mut [u8]> {
+        match self {
+            Pixels::Owned(bytes) => Some(bytes),
+            Pixels::Shared { .. } => None,
+        }
+    }
+}
+
+impl std::ops::Deref for Pixels {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
 /// One frame in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Surface {
@@ -76,7 +130,7 @@ pub struct Surface {
     /// Bytes from the start of one row to the next.
     pub stride: u32,
     pub format: PixelFormat,
-    pub pixels: Vec<u8>,
+    pub pixels: Pixels,
 }
 
 impl Surface {
@@ -88,8 +142,33 @@ impl Surface {
             height,
             stride,
             format: PixelFormat::Bgrx8888,
-            pixels: vec![0; stride as usize * height as usize],
+            pixels: Pixels::Owned(vec![0; stride as usize * height as usize]),
         }
+    }
+
+    /// Whether the pixels cover `height` rows of `stride` bytes (a shared mapping may not).
+    pub fn is_complete(&self) -> bool {
+        let needed = (self.height as usize).saturating_sub(1) * self.stride as usize
+            + self.width as usize * 4;
+        self.height == 0 || self.pixels.len() >= needed
+    }
+
+    /// This surface enlarged (or cut) to `width` x `height`, keeping what fits.
+    pub fn resized(&self, width: u32, height: u32) -> Surface {
+        let mut resized = Surface::new(width, height);
+        let rows = self.height.min(height) as usize;
+        let row_bytes = self.width.min(width) as usize * 4;
+        if let Some(target) = resized.pixels.as_mut_slice() {
+            for row in 0..rows {
+                let source = row * self.stride as usize;
+                let Some(source) = self.pixels.get(source..source + row_bytes) else {
+                    break;
+                };
+                let at = row * width as usize * 4;
+                target[at..at + row_bytes].copy_from_slice(source);
+            }
+        }
+        resized
     }
 
     /// The (b, g, r) of a pixel, or None outside the surface.
@@ -208,14 +287,23 @@ impl Display {
     pub fn update(&self, rect: Rect, stride: u32, data: &[u8]) {
         self.draw(rect, |surface, clipped| {
             let row_bytes = clipped.width as usize * 4;
+            // Rows of `data` start at the rectangle's own corner, even when clipped.
+            let skip_x = (clipped.x - rect.x) as usize * 4;
+            let skip_y = (clipped.y - rect.y) as usize;
+            let surface_stride = surface.stride as usize;
+            let Some(pixels) = surface.pixels.as_mut_slice() else {
+                return;
+            };
             for row in 0..clipped.height as usize {
-                let source = row * stride as usize;
+                let source = (row + skip_y) * stride as usize + skip_x;
                 let Some(source) = data.get(source..source + row_bytes) else {
                     break;
                 };
-                let target =
-                    (clipped.y as usize + row) * surface.stride as usize + clipped.x as usize * 4;
-                surface.pixels[target..target + row_bytes].copy_from_slice(source);
+                let target = (clipped.y as usize + row) * surface_stride + clipped.x as usize * 4;
+                let Some(target) = pixels.get_mut(target..target + row_bytes) else {
+                    break;
+                };
+                target.copy_from_slice(source);
             }
         });
     }
@@ -238,6 +326,30 @@ impl Display {
             if state.damage.len() > DAMAGE_HISTORY {
                 state.damage.pop_front();
             }
+        }
+        self.notify();
+    }
+
+    /// Records that `rect` changed in shared memory the display reads in place.
+    pub fn damage(&self, rect: Rect) {
+        self.draw(rect, |_, _| {});
+    }
+
+    /// Enlarges or shrinks the frame to the size the VM's console reports, keeping what fits.
+    pub fn resize(&self, width: u32, height: u32) {
+        {
+            let mut state = self.lock();
+            let Some(surface) = state.surface.as_ref() else {
+                return;
+            };
+            if (surface.width, surface.height) == (width, height) {
+                return;
+            }
+            let resized = surface.resized(width, height);
+            state.generation += 1;
+            state.scanout_generation = state.generation;
+            state.damage.clear();
+            state.surface = Some(resized);
         }
         self.notify();
     }

@@ -11,10 +11,12 @@ mod display;
 mod hypervisor;
 mod input;
 pub mod keys;
+pub mod libvirt;
 mod model;
+mod qemu;
 pub mod sim;
 
-pub use display::{Change, Cursor, Display, DisplayObserver, PixelFormat, Rect, Surface};
+pub use display::{Change, Cursor, Display, DisplayObserver, PixelFormat, Pixels, Rect, Surface};
 pub use hypervisor::{EventSink, Hypervisor};
 pub use input::{InputEvent, KeyCode, PointerButton, TouchPhase};
 pub use model::{BackendEvent, Error, Lifecycle, Result, VmId, VmInfo, VmRole, VmState};

@@ -1,6 +1,7 @@
 //! Project chores: `cargo xtask run|test|bench|screenshots|setup`.
 
 mod bench;
+mod guest;
 mod packages;
 mod run;
 
@@ -38,10 +39,7 @@ fn dispatch() -> anyhow::Result<()> {
         "screenshots" => screenshots(),
         "setup" => match rest.first().map(String::as_str) {
             Some("run") => packages::ensure(packages::RUN),
-            None | Some("test") => {
-                packages::ensure(packages::TEST)?;
-                packages::ensure_backports(packages::TEST_BACKPORTS)
-            }
+            None | Some("test") => setup_test(),
             Some(other) => bail!("unknown setup target {other:?} (expected run or test)"),
         },
         "" | "help" | "--help" | "-h" => {
@@ -78,9 +76,15 @@ pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn test(extra: &[String]) -> anyhow::Result<()> {
+/// Everything the tests need: packages, QEMU from backports, the guest kernel.
+fn setup_test() -> anyhow::Result<()> {
     packages::ensure(packages::TEST)?;
     packages::ensure_backports(packages::TEST_BACKPORTS)?;
+    guest::ensure_kernel()
+}
+
+fn test(extra: &[String]) -> anyhow::Result<()> {
+    setup_test()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --all --check")?;

@@ -76,7 +76,10 @@ fn install(packages: &[&str], suite: Option<&str>) -> anyhow::Result<()> {
         );
     }
     eprintln!("xtask: installing {target}{list}");
-    let update = Command::new("apt-get").args(["update", "-qq"]).status().context("running apt-get update")?;
+    let update = Command::new("apt-get")
+        .args(["update", "-qq"])
+        .status()
+        .context("running apt-get update")?;
     if !update.success() {
         bail!("apt-get update failed");
     }
@@ -88,10 +91,14 @@ fn install(packages: &[&str], suite: Option<&str>) -> anyhow::Result<()> {
     let install = command
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
+        .output()
         .context("running apt-get install")?;
-    if !install.success() {
-        bail!("apt-get install {target}{list} failed");
+    if !install.status.success() {
+        bail!(
+            "apt-get install {target}{list} failed:\n{}{}",
+            String::from_utf8_lossy(&install.stdout),
+            String::from_utf8_lossy(&install.stderr)
+        );
     }
     Ok(())
 }
@@ -105,14 +112,20 @@ fn add_backports_source() -> anyhow::Result<()> {
     let system = std::fs::read_to_string("/etc/apt/sources.list.d/debian.sources")
         .context("reading /etc/apt/sources.list.d/debian.sources to find the Debian mirror")?;
     let first = system.split("\n\n").next().unwrap_or("");
-    let field =
-        |name: &str| first.lines().find_map(|line| line.strip_prefix(name).map(|value| value.trim().to_string()));
+    let field = |name: &str| {
+        first.lines().find_map(|line| {
+            line.strip_prefix(name)
+                .map(|value| value.trim().to_string())
+        })
+    };
     let uris = field("URIs:").context("no URIs in the first Debian source")?;
-    let mut stanza = format!("Types: deb\nURIs: {uris}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n");
+    let mut stanza =
+        format!("Types: deb\nURIs: {uris}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n");
     if let Some(key) = field("Signed-By:") {
         stanza.push_str(&format!("Signed-By: {key}\n"));
     }
-    std::fs::write(BACKPORTS_SOURCE, stanza).with_context(|| format!("writing {BACKPORTS_SOURCE}"))?;
+    std::fs::write(BACKPORTS_SOURCE, stanza)
+        .with_context(|| format!("writing {BACKPORTS_SOURCE}"))?;
     eprintln!("xtask: added {BACKPORTS_SUITE} in {BACKPORTS_SOURCE}");
     Ok(())
 }

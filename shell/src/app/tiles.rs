@@ -131,8 +131,23 @@ impl App {
             (row, tile(vm, &state.translator, state.thumbnails.get(id)))
         };
         if row < self.tiles.row_count() {
-            self.tiles.set_row_data(row, tile);
+            self.replace_tile(row, tile);
         }
+    }
+
+    /// Puts a tile in place if it differs. An unchanged action list keeps its model, so an
+    /// open actions sheet is not rebuilt under the user's finger by a thumbnail refresh.
+    fn replace_tile(&self, row: usize, mut tile: VmTile) {
+        let Some(old) = self.tiles.row_data(row) else {
+            return;
+        };
+        if same_tile(&old, &tile) {
+            return;
+        }
+        if same_actions(&old, &tile) {
+            tile.actions = old.actions.clone();
+        }
+        self.tiles.set_row_data(row, tile);
     }
 
     /// The line in the top bar: how many VMs run and whether the hypervisor answers.
@@ -188,6 +203,10 @@ fn same_tile(a: &VmTile, b: &VmTile) -> bool {
         && a.open_label == b.open_label
         && a.has_thumbnail == b.has_thumbnail
         && a.thumbnail == b.thumbnail
-        && a.actions.row_count() == b.actions.row_count()
+        && same_actions(a, b)
+}
+
+fn same_actions(a: &VmTile, b: &VmTile) -> bool {
+    a.actions.row_count() == b.actions.row_count()
         && (0..a.actions.row_count()).all(|i| a.actions.row_data(i) == b.actions.row_data(i))
 }

@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -98,8 +98,20 @@ fn broken_configs_give_exact_errors() {
             "/hearth-config-test/hearth.toml:1:1: invalid type: map, expected a sequence",
         ),
         (
-            "backend = \"libvirt\"\n",
-            "/hearth-config-test/hearth.toml:1:11: unknown variant `libvirt`, expected `simulated`",
+            "backend = \"xen\"\n",
+            "/hearth-config-test/hearth.toml:1:11: unknown variant `xen`, expected `simulated` or `libvirt`",
+        ),
+        (
+            "[libvirt]\nbus = \"sesion\"\n",
+            "/hearth-config-test/hearth.toml:2:7: invalid bus \"sesion\" (expected \"session\", \"system\" or a D-Bus address such as \"unix:path=/run/bus\")",
+        ),
+        (
+            "[libvirt]\nconnection = \"qemu:///system\"\n",
+            "/hearth-config-test/hearth.toml:2:14: invalid libvirt connection \"qemu:///system\" (expected a name such as \"QEMU\", \"Test\" or \"Xen\")",
+        ),
+        (
+            "[libvirt]\nuri = \"qemu:///system\"\n",
+            "/hearth-config-test/hearth.toml:2:1: unknown field `uri`, expected one of `bus`, `connection`, `display_bus`",
         ),
         (
             "language = \"fr\"\n",

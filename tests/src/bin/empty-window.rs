@@ -23,7 +23,10 @@ fn main() -> Result<(), slint::PlatformError> {
         if matches!(event, WindowEvent::RedrawRequested) && !reported {
             reported = true;
             slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-                println!("first-frame {:.1}", started.elapsed().as_secs_f64() * 1000.0);
+                println!(
+                    "first-frame {:.1}",
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
             });
         }
         EventResult::Propagate

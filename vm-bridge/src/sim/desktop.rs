@@ -65,8 +65,9 @@ impl Desktop {
             let row = y as usize * self.background.stride as usize;
             for x in 0..self.width as usize {
                 let at = row + x * 4;
-                self.background.pixels[at..at + 4]
-                    .copy_from_slice(&[colour.2, colour.1, colour.0, 255]);
+                if let Some(pixels) = self.background.pixels.as_mut_slice() {
+                    pixels[at..at + 4].copy_from_slice(&[colour.2, colour.1, colour.0, 255]);
+                }
             }
         }
         let bar = self.top_bar();
@@ -177,7 +178,9 @@ impl Desktop {
         for row in rect.y..rect.y + rect.height {
             let start = row as usize * surface.stride as usize + rect.x as usize * 4;
             let end = start + rect.width as usize * 4;
-            surface.pixels[start..end].copy_from_slice(&self.background.pixels[start..end]);
+            if let Some(pixels) = surface.pixels.as_mut_slice() {
+                pixels[start..end].copy_from_slice(&self.background.pixels[start..end]);
+            }
         }
         self.paint_live(surface, rect, state);
     }
@@ -284,7 +287,11 @@ fn visible_tail(text: &str, characters: usize) -> String {
 
 fn blend_pixel(surface: &mut Surface, x: u32, y: u32, colour: (u8, u8, u8), alpha: f32) {
     let at = y as usize * surface.stride as usize + x as usize * 4;
-    let Some(pixel) = surface.pixels.get_mut(at..at + 3) else {
+    let Some(pixel) = surface
+        .pixels
+        .as_mut_slice()
+        .and_then(|p| p.get_mut(at..at + 3))
+    else {
         return;
     };
     let blend = |dst: u8, src: u8| (dst as f32 + (src as f32 - dst as f32) * alpha).round() as u8;

@@ -81,10 +81,24 @@ fn main() {
     println!();
     println!("| measure | p50 | p99 | goal |");
     println!("| --- | --- | --- | --- |");
-    let (s50, s99) = (percentile(&mut switches, 0.5), percentile(&mut switches, 0.99));
-    let (r50, r99) = (percentile(&mut redraws, 0.5), percentile(&mut redraws, 0.99));
-    println!("| switch: commit to first presented frame of the target | {} | {} | p99 ≤ 16.7 ms |", millis(s50), millis(s99));
-    println!("| baseline: full redraw of the same screen, no switch | {} | {} | |", millis(r50), millis(r99));
+    let (s50, s99) = (
+        percentile(&mut switches, 0.5),
+        percentile(&mut switches, 0.99),
+    );
+    let (r50, r99) = (
+        percentile(&mut redraws, 0.5),
+        percentile(&mut redraws, 0.99),
+    );
+    println!(
+        "| switch: commit to first presented frame of the target | {} | {} | p99 ≤ 16.7 ms |",
+        millis(s50),
+        millis(s99)
+    );
+    println!(
+        "| baseline: full redraw of the same screen, no switch | {} | {} | |",
+        millis(r50),
+        millis(r99)
+    );
     println!(
         "| ratio switch / redraw | {:.2} | {:.2} | |",
         s50.as_secs_f64() / r50.as_secs_f64(),

@@ -24,10 +24,19 @@ fn sibling(name: &str) -> PathBuf {
 }
 
 fn start_xvfb() -> (Killed, String) {
-    let number = (120..220).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()).unwrap_or(120);
+    let number = (120..220)
+        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .unwrap_or(120);
     let display = format!(":{number}");
     let child = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -53,9 +62,15 @@ fn launch(program: &Path, args: &[&str], display: &str) -> (Killed, Duration) {
         .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("reading the first-frame line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reading the first-frame line");
     let elapsed = start.elapsed();
-    assert!(line.starts_with("first-frame"), "{} printed {line:?}", program.display());
+    assert!(
+        line.starts_with("first-frame"),
+        "{} printed {line:?}",
+        program.display()
+    );
     (Killed(child), elapsed)
 }
 
@@ -64,8 +79,14 @@ fn cpu_ticks(pid: u32) -> u64 {
     let after_name = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
 }
 
 fn rss_mib(pid: u32) -> f64 {
@@ -73,7 +94,14 @@ fn rss_mib(pid: u32) -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
 }
@@ -86,7 +114,9 @@ struct Figures {
 }
 
 fn measure(program: &Path, args: &[&str], display: &str) -> Figures {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| launch(program, args, display).1).collect();
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| launch(program, args, display).1)
+        .collect();
     times.sort();
     let (child, _) = launch(program, args, display);
     let pid = child.0.id();
@@ -117,14 +147,30 @@ pub fn report() {
     let config = still_config();
     let config = config.to_str().expect("utf-8 temp path");
     let rows = [
-        ("empty Slint window (baseline)", measure(&empty, &[], &display)),
-        ("hearth, VMs off (nothing changes)", measure(&hearth, &["--report-first-frame", "--config", config], &display)),
-        ("hearth demo (VM clocks tick each second)", measure(&hearth, &["--report-first-frame"], &display)),
+        (
+            "empty Slint window (baseline)",
+            measure(&empty, &[], &display),
+        ),
+        (
+            "hearth, VMs off (nothing changes)",
+            measure(
+                &hearth,
+                &["--report-first-frame", "--config", config],
+                &display,
+            ),
+        ),
+        (
+            "hearth demo (VM clocks tick each second)",
+            measure(&hearth, &["--report-first-frame"], &display),
+        ),
     ];
     println!();
     println!("## Start-up and idle (winit, software renderer, Xvfb 1280x800, {RUNS} starts each)");
     println!();
-    println!("| program | first frame p50 | first frame max | idle CPU over {} s | RSS after idle |", IDLE.as_secs());
+    println!(
+        "| program | first frame p50 | first frame max | idle CPU over {} s | RSS after idle |",
+        IDLE.as_secs()
+    );
     println!("| --- | --- | --- | --- | --- |");
     for (name, figures) in &rows {
         println!(

@@ -1,0 +1,223 @@
+//! Real components the integration tests start for themselves: a private D-Bus daemon,
+//! libvirt-dbus with its Test driver, and QEMU with its D-Bus display. Each lives in its own
+//! temporary folder and is killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A folder of the test's own, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("hearth-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating a temporary folder");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped.
+pub struct Process {
+    child: Option<Child>,
+    pub name: String,
+}
+
+impl Process {
+    pub fn spawn(name: &str, command: &mut Command) -> Process {
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e} (run cargo xtask setup)"));
+        Process {
+            child: Some(child),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// `kill -9`, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits for `done`, polling; panics with `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A private session bus with no service activation: only what a test starts is on it.
+pub struct PrivateBus {
+    pub address: String,
+    _process: Process,
+    _dir: TempDir,
+}
+
+impl PrivateBus {
+    pub fn start() -> PrivateBus {
+        let dir = TempDir::new("bus");
+        let config = dir.path().join("bus.conf");
+        let text = format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            dir.path().display()
+        );
+        std::fs::write(&config, text).expect("writing the bus configuration");
+        let mut process = Process::spawn(
+            "dbus-daemon",
+            Command::new("dbus-daemon")
+                .arg(format!("--config-file={}", config.display()))
+                .args(["--nofork", "--print-address=1"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
+        let stdout = process
+            .child
+            .as_mut()
+            .and_then(|c| c.stdout.take())
+            .expect("dbus-daemon's stdout");
+        let mut address = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut address)
+            .expect("reading the bus address");
+        let address = address.trim().to_string();
+        assert!(!address.is_empty(), "dbus-daemon printed no address");
+        PrivateBus {
+            address,
+            _process: process,
+            _dir: dir,
+        }
+    }
+
+    pub fn connect(&self) -> zbus::blocking::Connection {
+        zbus::blocking::connection::Builder::address(self.address.as_str())
+            .and_then(|b| b.build())
+            .expect("connecting to the private bus")
+    }
+
+    /// Whether a well-known name has an owner on this bus.
+    pub fn has_owner(&self, name: &str) -> bool {
+        let connection = self.connect();
+        let dbus = zbus::blocking::fdo::DBusProxy::new(&connection).expect("bus proxy");
+        let name = zbus::names::BusName::try_from(name).expect("valid bus name");
+        dbus.name_has_owner(name).unwrap_or(false)
+    }
+
+    /// How many processes queue for a name (QEMUs all queue for `org.qemu`).
+    pub fn queued_owners(&self, name: &str) -> usize {
+        let connection = self.connect();
+        let dbus = zbus::blocking::fdo::DBusProxy::new(&connection).expect("bus proxy");
+        let name = zbus::names::WellKnownName::try_from(name).expect("valid name");
+        dbus.list_queued_owners(name)
+            .map(|owners| owners.len())
+            .unwrap_or(0)
+    }
+}
+
+/// libvirt-dbus on a private bus; its Test driver needs no daemon.
+pub struct LibvirtDbus {
+    pub process: Process,
+}
+
+impl LibvirtDbus {
+    pub fn start(bus: &PrivateBus) -> LibvirtDbus {
+        let process = Process::spawn(
+            "libvirt-dbus",
+            Command::new("/usr/sbin/libvirt-dbus")
+                .arg("--session")
+                .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        wait_for("libvirt-dbus on the bus", Duration::from_secs(20), || {
+            bus.has_owner("org.libvirt")
+        });
+        LibvirtDbus { process }
+    }
+
+    /// Calls `org.libvirt.Connect` on the Test connection.
+    pub fn define(bus: &PrivateBus, xml: &str) -> String {
+        let connection = bus.connect();
+        let reply = connection
+            .call_method(
+                Some("org.libvirt"),
+                "/org/libvirt/Test",
+                Some("org.libvirt.Connect"),
+                "DomainDefineXML",
+                &(xml,),
+            )
+            .expect("defining a domain");
+        let path: zbus::zvariant::OwnedObjectPath =
+            reply.body().deserialize().expect("an object path");
+        path.to_string()
+    }
+
+    pub fn create(bus: &PrivateBus, path: &str) {
+        bus.connect()
+            .call_method(
+                Some("org.libvirt"),
+                path,
+                Some("org.libvirt.Domain"),
+                "Create",
+                &(0u32,),
+            )
+            .expect("starting a domain");
+    }
+}
+
+/// A domain the Test driver accepts.
+pub fn test_domain_xml(name: &str, uuid: &str) -> String {
+    format!(
+        "<domain type='test'><name>{name}</name><uuid>{uuid}</uuid><memory unit='MiB'>128</memory><os><type>hvm</type></os></domain>"
+    )
+}

@@ -1,0 +1,377 @@
+//! libvirt over D-Bus (libvirt-dbus): the VM list, lifecycle and state of any libvirt
+//! connection (QEMU session or system, the Test driver, Xen through libxl…).
+//!
+//! One session thread owns the bus connection: it lists the domains, follows `DomainEvent`
+//! and watches libvirt-dbus's bus name. When the service or the bus goes away it reports
+//! `Disconnected`, keeps trying, and on return resynchronises every VM. Requests run on a
+//! thread of their own so a slow hypervisor never holds up events, and never the UI.
+
+mod proxies;
+mod session;
+
+pub(crate) use session::connect_bus;
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use zbus::zvariant::OwnedObjectPath;
+
+use crate::qemu::QemuDisplays;
+use crate::{
+    BackendEvent, Display, Error, EventSink, Hypervisor, InputEvent, Lifecycle, VmId, VmInfo,
+    VmRole, VmState,
+};
+
+/// Which D-Bus bus to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bus {
+    Session,
+    System,
+    /// A bus address such as `unix:path=/run/hearth/bus`.
+    Address(String),
+}
+
+/// A VM chosen in the configuration, matched by its libvirt name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedVm {
+    pub name: String,
+    pub role: VmRole,
+}
+
+/// How to reach libvirt and which VMs to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibvirtConfig {
+    /// The bus libvirt-dbus serves on (session for qemu:///session and test:///default).
+    pub bus: Bus,
+    /// The connection's object path component: `QEMU`, `Test`, `Xen`…
+    pub connection: String,
+    /// The VMs to show; all of them when empty.
+    pub vms: Vec<SelectedVm>,
+    /// The bus where each VM's QEMU D-Bus display is found (by VM name or UUID); none: no
+    /// displays.
+    pub display_bus: Option<Bus>,
+}
+
+impl LibvirtConfig {
+    fn path(&self) -> String {
+        format!("/org/libvirt/{}", self.connection)
+    }
+
+    /// The role of a domain, or None when the configuration does not show it.
+    fn role_of(&self, name: &str) -> Option<VmRole> {
+        if self.vms.is_empty() {
+            let lower = name.to_lowercase();
+            return Some(if lower.contains("work") {
+                VmRole::Work
+            } else if lower.contains("personal") || lower.contains("home") {
+                VmRole::Personal
+            } else {
+                VmRole::Other
+            });
+        }
+        self.vms.iter().find(|vm| vm.name == name).map(|vm| vm.role)
+    }
+}
+
+/// libvirt's virDomainState (and its reason for shut-off) as Hearth's state.
+pub fn state_from_libvirt(state: i32, reason: i32) -> VmState {
+    const SHUTOFF_CRASHED: i32 = 3;
+    match state {
+        1 | 2 => VmState::Running,
+        3 | 7 => VmState::Paused,
+        4 => VmState::Stopping,
+        5 if reason == SHUTOFF_CRASHED => VmState::Crashed,
+        6 => VmState::Crashed,
+        _ => VmState::ShutOff,
+    }
+}
+
+struct Known {
+    path: OwnedObjectPath,
+    info: VmInfo,
+    uuid: String,
+}
+
+struct Request {
+    path: OwnedObjectPath,
+    vm: VmId,
+    action: Lifecycle,
+}
+
+pub(crate) struct Inner {
+    config: LibvirtConfig,
+    sink: Mutex<Option<EventSink>>,
+    known: Mutex<BTreeMap<VmId, Known>>,
+    connection: Mutex<Option<zbus::Connection>>,
+    requests: Mutex<Option<Sender<Request>>>,
+    displays: QemuDisplays,
+}
+
+/// A hypervisor reached through libvirt-dbus.
+#[derive(Clone)]
+pub struct LibvirtHypervisor {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for LibvirtHypervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LibvirtHypervisor")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl LibvirtHypervisor {
+    pub fn new(config: LibvirtConfig) -> LibvirtHypervisor {
+        let displays = QemuDisplays::new(config.display_bus.clone());
+        let inner = Arc::new(Inner {
+            config,
+            sink: Mutex::new(None),
+            known: Mutex::new(BTreeMap::new()),
+            connection: Mutex::new(None),
+            requests: Mutex::new(None),
+            displays,
+        });
+        // A QEMU that vanishes while libvirt still calls its VM running has crashed; libvirt's
+        // own event corrects this when it reports the domain's real state.
+        let weak = Arc::downgrade(&inner);
+        inner.displays.on_lost(Arc::new(move |vm| {
+            if let Some(inner) = weak.upgrade() {
+                inner.set_state(vm, VmState::Crashed);
+            }
+        }));
+        LibvirtHypervisor { inner }
+    }
+}
+
+impl Inner {
+    fn known(&self) -> MutexGuard<'_, BTreeMap<VmId, Known>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn emit(&self, event: BackendEvent) {
+        let sink = self.sink.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(sink) = sink {
+            sink(event);
+        }
+    }
+
+    /// Records a VM's state and reports it if it changed.
+    fn set_state(&self, vm: &VmId, state: VmState) {
+        let changed = {
+            let mut known = self.known();
+            match known.get_mut(vm) {
+                Some(entry) if entry.info.state != state => {
+                    entry.info.state = state;
+                    Some((entry.info.name.clone(), entry.uuid.clone()))
+                }
+                _ => None,
+            }
+        };
+        if let Some((name, uuid)) = changed {
+            self.displays.vm_state(vm, &name, &uuid, state);
+            self.emit(BackendEvent::StateChanged {
+                vm: vm.clone(),
+                state,
+            });
+        }
+    }
+}
+
+/// libvirt's error message in words, without D-Bus's wrapping.
+fn error_text(error: &zbus::Error) -> String {
+    match error {
+        zbus::Error::MethodError(_, Some(message), _) => message.clone(),
+        zbus::Error::FDO(fdo) => fdo.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: Request) {
+    let Request { path, vm, action } = request;
+    tracing::debug!(%vm, ?action, "libvirt request");
+    // libvirt-dbus's GetAll reply does not fit zbus's property cache; read properties directly.
+    let builder = proxies::DomainProxyBlocking::builder(connection)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .path(path);
+    let domain = match builder.and_then(|b| b.build()) {
+        Ok(domain) => domain,
+        Err(error) => {
+            let error = Error::Unavailable(error_text(&error));
+            inner.emit(BackendEvent::RequestFailed { vm, action, error });
+            return;
+        }
+    };
+    let before = inner.known().get(&vm).map(|k| k.info.state);
+    match action {
+        Lifecycle::Start => inner.set_state(&vm, VmState::Starting),
+        Lifecycle::Shutdown => inner.set_state(&vm, VmState::Stopping),
+        _ => {}
+    }
+    let result = match action {
+        Lifecycle::Start => domain.create(0),
+        Lifecycle::Pause => domain.suspend(),
+        Lifecycle::Resume => domain.resume(),
+        Lifecycle::Shutdown => domain.shutdown(0),
+        Lifecycle::ForceOff => domain.destroy(0),
+    };
+    tracing::debug!(%vm, ?action, ?result, "libvirt request done");
+    match result {
+        Ok(()) => {
+            // libvirt reports the outcome as a DomainEvent; read the state too, in case the
+            // driver finished before we listened (the Test driver is instant).
+            if let Ok(proxies::DomainState(state, reason)) = domain.get_state(0) {
+                inner.set_state(&vm, state_from_libvirt(state, reason));
+            }
+        }
+        Err(error) => {
+            if let Some(before) = before {
+                inner.set_state(&vm, before);
+            }
+            if let Ok(proxies::DomainState(state, reason)) = domain.get_state(0) {
+                inner.set_state(&vm, state_from_libvirt(state, reason));
+            }
+            let error = Error::Refused(error_text(&error));
+            inner.emit(BackendEvent::RequestFailed { vm, action, error });
+        }
+    }
+}
+
+impl Hypervisor for LibvirtHypervisor {
+    fn describe(&self) -> String {
+        format!("libvirt {}", self.inner.config.connection)
+    }
+
+    fn connect(&self, events: EventSink) {
+        *self.inner.sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(events);
+        let (sender, receiver) = channel::<Request>();
+        *self
+            .inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(sender);
+        let weak = Arc::downgrade(&self.inner);
+        let spawned = std::thread::Builder::new()
+            .name("libvirt-requests".into())
+            .spawn(move || {
+                for request in receiver {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let connection = inner
+                        .connection
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone();
+                    match connection {
+                        Some(connection) => run_request(
+                            &inner,
+                            &zbus::blocking::Connection::from(connection),
+                            request,
+                        ),
+                        None => inner.emit(BackendEvent::RequestFailed {
+                            vm: request.vm,
+                            action: request.action,
+                            error: Error::Unavailable("libvirt is not connected".into()),
+                        }),
+                    }
+                }
+            });
+        if let Err(error) = spawned {
+            self.inner.emit(BackendEvent::Disconnected {
+                reason: format!("cannot start a thread: {error}"),
+            });
+            return;
+        }
+        session::spawn(Arc::downgrade(&self.inner));
+    }
+
+    fn request(&self, vm: &VmId, action: Lifecycle) {
+        let path = self.inner.known().get(vm).map(|k| k.path.clone());
+        let Some(path) = path else {
+            self.inner.emit(BackendEvent::RequestFailed {
+                vm: vm.clone(),
+                action,
+                error: Error::UnknownVm(vm.clone()),
+            });
+            return;
+        };
+        let sender = self
+            .inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let sent = sender.is_some_and(|s| {
+            s.send(Request {
+                path,
+                vm: vm.clone(),
+                action,
+            })
+            .is_ok()
+        });
+        if !sent {
+            let error = Error::Unavailable("libvirt is not connected".into());
+            self.inner.emit(BackendEvent::RequestFailed {
+                vm: vm.clone(),
+                action,
+                error,
+            });
+        }
+    }
+
+    fn display(&self, vm: &VmId) -> Option<Arc<Display>> {
+        self.inner
+            .known()
+            .contains_key(vm)
+            .then(|| self.inner.displays.display(vm))
+    }
+
+    fn send_input(&self, vm: &VmId, event: InputEvent) {
+        self.inner.displays.send_input(vm, event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libvirt_states_map_to_hearths() {
+        for (state, reason, expected) in [
+            (0, 0, VmState::ShutOff),
+            (1, 1, VmState::Running),
+            (2, 0, VmState::Running),
+            (3, 1, VmState::Paused),
+            (4, 1, VmState::Stopping),
+            (5, 1, VmState::ShutOff),
+            (5, 3, VmState::Crashed),
+            (6, 0, VmState::Crashed),
+            (7, 0, VmState::Paused),
+        ] {
+            assert_eq!(
+                state_from_libvirt(state, reason),
+                expected,
+                "state {state} reason {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn roles_come_from_the_configuration_or_the_name() {
+        let mut config = LibvirtConfig {
+            bus: Bus::Session,
+            connection: "Test".into(),
+            vms: vec![],
+            display_bus: None,
+        };
+        assert_eq!(config.role_of("work-laptop"), Some(VmRole::Work));
+        assert_eq!(config.role_of("Personal"), Some(VmRole::Personal));
+        assert_eq!(config.role_of("test"), Some(VmRole::Other));
+        config.vms = vec![SelectedVm {
+            name: "test".into(),
+            role: VmRole::Personal,
+        }];
+        assert_eq!(config.role_of("test"), Some(VmRole::Personal));
+        assert_eq!(config.role_of("other"), None);
+    }
+}

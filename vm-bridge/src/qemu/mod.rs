@@ -1,0 +1,136 @@
+//! VM screens and input through QEMU's D-Bus display (`-display dbus`).
+//!
+//! Each VM whose QEMU runs gets a link: a thread that finds the VM's display on the bus (the
+//! `org.qemu` owner whose VM name or UUID matches), registers a listener over a private
+//! socket (QEMU is the D-Bus server on it), and keeps it connected while the VM is not shown,
+//! so a switch shows its current frame at once. When QEMU goes away the link says so and
+//! looks for it again. Input goes through a queue per VM that paces key events, since keys
+//! sent back to back get lost in a guest's PS/2 queue.
+
+mod input;
+mod link;
+mod listener;
+mod map;
+mod proxies;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::libvirt::Bus;
+use crate::{Display, InputEvent, VmId, VmState};
+
+/// Called when a VM's QEMU disappears while its VM should be running.
+pub type LostHandler = Arc<dyn Fn(&VmId) + Send + Sync>;
+
+struct Entry {
+    display: Arc<Display>,
+    /// The link thread runs while this equals the entry's token in `tokens`.
+    token: Arc<AtomicU64>,
+    linked: bool,
+    input: Option<Sender<InputEvent>>,
+}
+
+/// The displays of a hypervisor's VMs.
+pub struct QemuDisplays {
+    bus: Option<Bus>,
+    entries: Mutex<HashMap<VmId, Entry>>,
+    lost: Mutex<Option<LostHandler>>,
+}
+
+impl QemuDisplays {
+    pub fn new(bus: Option<Bus>) -> QemuDisplays {
+        QemuDisplays {
+            bus,
+            entries: Mutex::new(HashMap::new()),
+            lost: Mutex::new(None),
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, HashMap<VmId, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn on_lost(&self, handler: LostHandler) {
+        *self.lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(handler);
+    }
+
+    /// The VM's display; it exists from the moment the VM is known, blank until linked.
+    pub fn display(&self, vm: &VmId) -> Arc<Display> {
+        self.entries()
+            .entry(vm.clone())
+            .or_insert_with(|| Entry {
+                display: Arc::new(Display::new()),
+                token: Arc::new(AtomicU64::new(0)),
+                linked: false,
+                input: None,
+            })
+            .display
+            .clone()
+    }
+
+    /// Links or unlinks a VM's display as its state says whether its QEMU runs.
+    pub fn vm_state(&self, vm: &VmId, name: &str, uuid: &str, state: VmState) {
+        let Some(bus) = self.bus.clone() else { return };
+        let display = self.display(vm);
+        let qemu_runs = matches!(
+            state,
+            VmState::Running | VmState::Paused | VmState::Stopping
+        );
+        let mut entries = self.entries();
+        let Some(entry) = entries.get_mut(vm) else {
+            return;
+        };
+        if qemu_runs && !entry.linked {
+            entry.linked = true;
+            let token = entry.token.fetch_add(1, Ordering::SeqCst) + 1;
+            let (sender, receiver) = std::sync::mpsc::channel();
+            entry.input = Some(sender);
+            let lost = self.lost.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            link::spawn(link::Link {
+                bus,
+                vm: vm.clone(),
+                name: name.to_string(),
+                uuid: uuid.to_string(),
+                display,
+                token: entry.token.clone(),
+                mine: token,
+                lost,
+                input: receiver,
+            });
+        } else if !qemu_runs && entry.linked {
+            Self::unlink(entry);
+        }
+    }
+
+    fn unlink(entry: &mut Entry) {
+        entry.linked = false;
+        entry.input = None;
+        entry.token.fetch_add(1, Ordering::SeqCst);
+        entry.display.disable();
+    }
+
+    /// Delivers input to the VM's console, if linked.
+    pub fn send_input(&self, vm: &VmId, event: InputEvent) {
+        if let Some(sender) = self.entries().get(vm).and_then(|e| e.input.clone()) {
+            let _ = sender.send(event);
+        }
+    }
+
+    /// The VM is gone for good.
+    pub fn forget(&self, vm: &VmId) {
+        if let Some(mut entry) = self.entries().remove(vm) {
+            Self::unlink(&mut entry);
+        }
+    }
+
+    /// The hypervisor went away: stop every link; they come back with the VMs' states.
+    pub fn disconnect_all(&self) {
+        for entry in self.entries().values_mut() {
+            if entry.linked {
+                Self::unlink(entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The guest kernel the VM tests boot: Debian's own, taken out of its package once and kept
+//! outside the clone. The tests build a busybox initramfs around it themselves.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Where the tests find the kernel (the same path is in tests/src/guest.rs).
+pub const GUEST_KERNEL: &str = "/var/cache/hearth/guest/vmlinuz";
+
+fn output(command: &mut Command, what: &str) -> anyhow::Result<String> {
+    let output = command
+        .output()
+        .with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!("{what} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+pub fn ensure_kernel() -> anyhow::Result<()> {
+    let target = Path::new(GUEST_KERNEL);
+    if target.exists() {
+        return Ok(());
+    }
+    let depends = output(
+        Command::new("apt-cache").args(["depends", "linux-image-amd64"]),
+        "apt-cache depends",
+    )?;
+    let package = depends
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Depends:"))
+        .map(str::trim)
+        .find(|name| name.starts_with("linux-image-"))
+        .context("no kernel package behind linux-image-amd64")?
+        .to_string();
+    let work = std::env::temp_dir().join(format!("hearth-kernel-{}", std::process::id()));
+    std::fs::create_dir_all(&work).context("creating a download folder")?;
+    eprintln!("xtask: fetching the guest kernel from {package}");
+    output(
+        Command::new("apt-get")
+            .args(["download", "-qq", &package])
+            .current_dir(&work),
+        "apt-get download",
+    )?;
+    let deb = std::fs::read_dir(&work)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|e| e == "deb"))
+        .context("apt-get download left no .deb")?;
+    let unpacked = work.join("unpacked");
+    output(
+        Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked),
+        "dpkg-deb -x",
+    )?;
+    let kernel = std::fs::read_dir(unpacked.join("boot"))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+        })
+        .context("the kernel package holds no vmlinuz")?;
+    std::fs::create_dir_all(target.parent().context("kernel path has a folder")?)?;
+    std::fs::copy(&kernel, target)
+        .with_context(|| format!("copying the kernel to {GUEST_KERNEL}"))?;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
