@@ -4,6 +4,7 @@ mod gestures;
 mod hotkeys;
 mod libvirt;
 mod lifecycle;
+mod qemu;
 mod randomized;
 mod screenshots;
 mod tiles;
