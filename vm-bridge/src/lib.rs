@@ -13,7 +13,7 @@ mod input;
 pub mod keys;
 pub mod libvirt;
 mod model;
-mod qemu;
+pub mod qemu;
 pub mod sim;
 
 pub use display::{Change, Cursor, Display, DisplayObserver, PixelFormat, Pixels, Rect, Surface};

@@ -4,8 +4,13 @@ use anyhow::bail;
 
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
-        None | Some("switch") => switch(),
-        Some(other) => bail!("unknown benchmark {other:?} (expected: switch)"),
+        None => {
+            switch()?;
+            display()
+        }
+        Some("switch") => switch(),
+        Some("display") => display(),
+        Some(other) => bail!("unknown benchmark {other:?} (expected: switch or display)"),
     }
 }
 
@@ -20,4 +25,14 @@ fn switch() -> anyhow::Result<()> {
         "bench-switch",
     ]);
     crate::status(command, "switch latency and start-up benchmarks")
+}
+
+fn display() -> anyhow::Result<()> {
+    crate::setup_test()?;
+    let mut build = crate::cargo();
+    build.args(["build", "--release", "-p", "hearth-tests", "--bins"]);
+    crate::status(build, "cargo build --release (the benchmarks)")?;
+    let command =
+        std::process::Command::new(crate::run::binary("release").with_file_name("bench-display"));
+    crate::status(command, "display update path and real-VM switch benchmarks")
 }

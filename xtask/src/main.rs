@@ -17,7 +17,7 @@ commands:
                  (on a virtual display with screenshots when there is no display)
   test [ARGS]    install what the tests need, then fmt, clippy, boundaries and every test
                  (ARGS go to `cargo test`, e.g. a test name filter)
-  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch)
+  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display)
   screenshots    render the main screens to docs/screenshots
   setup [run|test]  only install the system packages";
 
@@ -77,7 +77,7 @@ pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
 }
 
 /// Everything the tests need: packages, QEMU from backports, the guest kernel.
-fn setup_test() -> anyhow::Result<()> {
+pub fn setup_test() -> anyhow::Result<()> {
     packages::ensure(packages::TEST)?;
     packages::ensure_backports(packages::TEST_BACKPORTS)?;
     guest::ensure_kernel()

@@ -129,31 +129,37 @@ async fn find(
     Ok(None)
 }
 
-async fn attach(
-    link: &Link,
-    target: &SharedTarget,
-    forward: &std::sync::mpsc::Sender<InputEvent>,
-) -> zbus::Result<Outcome> {
-    let connection = crate::libvirt::connect_bus(&link.bus).await?;
-    let Some(owner) = find(&connection, &link.name, &link.uuid).await? else {
-        return Ok(Outcome::NotFound);
+/// A listener connected to one QEMU console.
+pub struct Connected {
+    pub owner: OwnedUniqueName,
+    pub console_path: String,
+    pub console: ConsoleProxy<'static>,
+    /// The private connection QEMU calls the listener on; dropping it ends the updates.
+    pub listener: zbus::Connection,
+}
+
+/// Finds the VM's QEMU on `connection`'s bus and registers a listener that fills `display`.
+/// None when no QEMU on the bus runs that VM.
+pub async fn connect(
+    connection: &zbus::Connection,
+    name: &str,
+    uuid: &str,
+    display: Arc<Display>,
+) -> zbus::Result<Option<Connected>> {
+    let Some(owner) = find(connection, name, uuid).await? else {
+        return Ok(None);
     };
-    let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
-    let mut gone = dbus
-        .receive_name_owner_changed_with_args(&[(0, owner.as_str())])
-        .await?;
-    let vm = VmProxy::builder(&connection)
+    let vm = VmProxy::builder(connection)
         .destination(BusName::from(owner.clone()))?
         .build()
         .await?;
     let console_id = vm.console_ids().await?.first().copied().unwrap_or(0);
     let console_path = format!("/org/qemu/Display1/Console_{console_id}");
-    let console = ConsoleProxy::builder(&connection)
+    let console = ConsoleProxy::builder(connection)
         .destination(BusName::from(owner.clone()))?
         .path(console_path.clone())?
         .build()
         .await?;
-
     // QEMU is the D-Bus server on the socket it is handed; Hearth is the client and serves
     // the listener object on it.
     let (ours, theirs) =
@@ -161,23 +167,56 @@ async fn attach(
     console
         .register_listener(std::os::fd::OwnedFd::from(theirs).into())
         .await?;
-    let _listener = zbus::connection::Builder::async_io_unix_stream(ours)
+    let listener = zbus::connection::Builder::async_io_unix_stream(ours)
         .p2p()
         .serve_at(
             LISTENER_PATH,
             Listener {
-                display: link.display.clone(),
+                display: display.clone(),
                 console: console.clone(),
             },
         )?
-        .serve_at(
-            LISTENER_PATH,
-            MapListener {
-                display: link.display.clone(),
-            },
-        )?
+        .serve_at(LISTENER_PATH, MapListener { display })?
         .build()
         .await?;
+    Ok(Some(Connected {
+        owner,
+        console_path,
+        console,
+        listener,
+    }))
+}
+
+async fn attach(
+    link: &Link,
+    target: &SharedTarget,
+    forward: &std::sync::mpsc::Sender<InputEvent>,
+) -> zbus::Result<Outcome> {
+    let connection = crate::libvirt::connect_bus(&link.bus).await?;
+    let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
+    let Some(connected) =
+        connect(&connection, &link.name, &link.uuid, link.display.clone()).await?
+    else {
+        return Ok(Outcome::NotFound);
+    };
+    let Connected {
+        owner,
+        console_path,
+        console,
+        listener: _listener,
+        ..
+    } = connected;
+    let mut gone = dbus
+        .receive_name_owner_changed_with_args(&[(0, owner.as_str())])
+        .await?;
+    // QEMU may have gone between finding it and listening for its departure.
+    if !dbus
+        .name_has_owner(BusName::from(owner.clone()))
+        .await
+        .unwrap_or(false)
+    {
+        return Ok(Outcome::QemuGone);
+    }
     tracing::info!(vm = %link.name, %owner, "display connected");
 
     let blocking = zbus::blocking::Connection::from(connection.clone());

@@ -167,6 +167,7 @@ impl MapListener {
     ) -> zbus::fdo::Result<()> {
         let format = format(pixman_format)?;
         check_size(width, height, stride)?;
+        tracing::debug!(width, height, offset, "scanout in shared memory");
         let fd: std::os::fd::OwnedFd = memfd.into();
         let file = std::fs::File::from(fd);
         let map = super::map::map_read_only(&file)

@@ -12,6 +12,7 @@ mod link;
 mod listener;
 mod map;
 mod proxies;
+mod viewer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,10 +20,12 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::libvirt::Bus;
+
 use crate::{Display, InputEvent, VmId, VmState};
+pub use viewer::Viewer;
 
 /// Called when a VM's QEMU disappears while its VM should be running.
-pub type LostHandler = Arc<dyn Fn(&VmId) + Send + Sync>;
+pub(crate) type LostHandler = Arc<dyn Fn(&VmId) + Send + Sync>;
 
 struct Entry {
     display: Arc<Display>,
@@ -33,7 +36,7 @@ struct Entry {
 }
 
 /// The displays of a hypervisor's VMs.
-pub struct QemuDisplays {
+pub(crate) struct QemuDisplays {
     bus: Option<Bus>,
     entries: Mutex<HashMap<VmId, Entry>>,
     lost: Mutex<Option<LostHandler>>,
