@@ -17,8 +17,8 @@ use hearth_vm_bridge::{BackendEvent, Error, Hypervisor, Lifecycle, VmId, VmInfo,
 use slint::{ComponentHandle, Image, ModelRc, VecModel};
 
 use crate::focus::InputRouter;
+use crate::frames::Frames;
 use crate::gestures::Recognizer;
-use crate::presenter::FramePresenter;
 
 pub use switching::{SETTLE_TICK, Target};
 
@@ -59,8 +59,8 @@ struct State {
     vms: Vec<VmInfo>,
     router: InputRouter,
     gestures: Recognizer,
-    frame: FramePresenter,
-    neighbour_frame: FramePresenter,
+    frame: Frames,
+    neighbour_frame: Frames,
     switching: switching::Switching,
     swallowed_keys: BTreeSet<String>,
     notice: Option<Notice>,
@@ -101,8 +101,8 @@ impl App {
                 vms: Vec::new(),
                 router: InputRouter::default(),
                 gestures: Recognizer::new(size.width.max(1.0), size.height.max(1.0)),
-                frame: FramePresenter::default(),
-                neighbour_frame: FramePresenter::default(),
+                frame: Frames::default(),
+                neighbour_frame: Frames::default(),
                 switching: switching::Switching::default(),
                 swallowed_keys: BTreeSet::new(),
                 notice: None,
@@ -209,6 +209,23 @@ impl App {
         });
     }
 
+    /// Sends frames through the GPU from now on, on the renderer's own device and queue.
+    #[cfg(feature = "wgpu")]
+    pub fn use_gpu(
+        &self,
+        device: slint::wgpu_30::wgpu::Device,
+        queue: slint::wgpu_30::wgpu::Queue,
+    ) {
+        use crate::gpu_presenter::GpuPresenter;
+        {
+            let mut state = self.state.borrow_mut();
+            state.frame = Frames::Gpu(Box::new(GpuPresenter::new(device.clone(), queue.clone())));
+            state.neighbour_frame = Frames::Gpu(Box::new(GpuPresenter::new(device, queue)));
+        }
+        tracing::info!("VM frames go through wgpu textures");
+        self.present_focused(true);
+    }
+
     /// Takes over a hypervisor: its events start flowing and its VMs appear.
     pub fn attach(self: &Rc<Self>, hypervisor: Arc<dyn Hypervisor>) {
         self.state.borrow_mut().hypervisor = Some(hypervisor.clone());
@@ -263,6 +280,7 @@ impl App {
         tracing::debug!(?event, "backend event");
         match event {
             BackendEvent::Connected { vms } => {
+                tracing::info!(vms = vms.len(), "hypervisor connected");
                 {
                     let mut state = self.state.borrow_mut();
                     state.connected = true;

@@ -35,6 +35,11 @@ pub struct Args {
     #[arg(long, value_name = "BACKEND", value_parser = ["simulated", "libvirt"])]
     pub backend: Option<String>,
 
+    /// The renderer: "software", or "wgpu" (GPU; on a CPU-only machine also set
+    /// SLINT_WGPU_CPU=1 to accept a software Vulkan such as lavapipe).
+    #[arg(long, value_name = "RENDERER", default_value = "software", value_parser = ["software", "wgpu"])]
+    pub renderer: String,
+
     /// UI language (en-US, de, pl); defaults to the configuration, then LANG.
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
@@ -104,9 +109,13 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(config = ?path, language, "starting");
 
+    select_renderer(&args.renderer)?;
     let window =
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
+    if args.renderer == "wgpu" {
+        use_gpu_for_frames(&app)?;
+    }
     let report: Option<Box<dyn FnOnce()>> = args.report_first_frame.then(|| {
         Box::new(move || {
             println!(
@@ -144,6 +153,45 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|error| tracing::error!(%error, "cannot start the hypervisor thread"));
     });
     app.window().run().context("running the window")?;
+    Ok(())
+}
+
+fn select_renderer(renderer: &str) -> anyhow::Result<()> {
+    let selector = slint::BackendSelector::new();
+    let selector = match renderer {
+        #[cfg(feature = "wgpu")]
+        "wgpu" => selector.require_wgpu_30(slint::wgpu_30::WGPUConfiguration::default()),
+        #[cfg(not(feature = "wgpu"))]
+        "wgpu" => anyhow::bail!(
+            "this build of Hearth has no wgpu renderer (built without the wgpu feature)"
+        ),
+        _ => selector.renderer_name("software".into()),
+    };
+    selector
+        .select()
+        .with_context(|| format!("selecting the {renderer} renderer"))
+}
+
+#[cfg(feature = "wgpu")]
+fn use_gpu_for_frames(app: &Rc<App>) -> anyhow::Result<()> {
+    let weak = Rc::downgrade(app);
+    app.window()
+        .window()
+        .set_rendering_notifier(move |state, api| {
+            if let (
+                slint::RenderingState::RenderingSetup,
+                slint::GraphicsAPI::WGPU30 { device, queue, .. },
+            ) = (state, api)
+                && let Some(app) = weak.upgrade()
+            {
+                app.use_gpu(device.clone(), queue.clone());
+            }
+        })
+        .map_err(|error| anyhow::anyhow!("cannot reach the wgpu renderer: {error:?}"))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn use_gpu_for_frames(_app: &Rc<App>) -> anyhow::Result<()> {
     Ok(())
 }
 

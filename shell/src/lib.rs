@@ -7,7 +7,10 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod focus;
+pub mod frames;
 pub mod gestures;
+#[cfg(feature = "wgpu")]
+pub mod gpu_presenter;
 pub mod headless;
 mod keymap;
 pub mod presenter;

@@ -6,5 +6,6 @@ mod libvirt;
 mod lifecycle;
 mod qemu;
 mod randomized;
+mod renderers;
 mod screenshots;
 mod tiles;

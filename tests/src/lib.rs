@@ -4,6 +4,7 @@
 
 pub mod guest;
 pub mod services;
+pub mod xvfb;
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -48,6 +48,11 @@ impl Process {
         }
     }
 
+    /// The child's standard error, if it was piped and not yet taken.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.as_mut().and_then(|c| c.stderr.take())
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(|c| c.id()).unwrap_or(0)
     }

@@ -102,6 +102,10 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "cargo clippy --workspace --all-targets -- -D warnings",
     )?;
     check_boundaries()?;
+    // The renderer tests start the real binary.
+    let mut build = cargo();
+    build.args(["build", "-p", "hearth"]);
+    status(build, "cargo build -p hearth")?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).args(extra);
     status(tests, "cargo test --workspace")

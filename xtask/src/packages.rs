@@ -23,10 +23,18 @@ pub const TEST: &[&str] = &[
     "libvirt-dbus",
     "libvirt-clients",
     "busybox-static",
-    "cpio",
+    "xvfb",
+    "xauth",
+    "xdotool",
+    "imagemagick",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display.
-pub const TEST_BACKPORTS: &[&str] = &["qemu-system-x86", "qemu-system-modules-opengl"];
+/// and Mesa's lavapipe, which renders wgpu correctly only from backports.
+pub const TEST_BACKPORTS: &[&str] = &[
+    "qemu-system-x86",
+    "qemu-system-modules-opengl",
+    "mesa-vulkan-drivers",
+];
 
 const BACKPORTS_SUITE: &str = "bookworm-backports";
 const BACKPORTS_SOURCE: &str = "/etc/apt/sources.list.d/hearth-backports.sources";

@@ -1,0 +1,162 @@
+//! The real `hearth` binary on a virtual X display, driven with xdotool and photographed
+//! with ImageMagick, for tests of what only a real window shows (the wgpu renderer).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::services::{Process, wait_for};
+
+pub struct Xvfb {
+    pub display: String,
+    _process: Process,
+}
+
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        let number = (300..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let display = format!(":{number}");
+        let process = Process::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        wait_for("Xvfb", Duration::from_secs(20), || socket.exists());
+        Xvfb {
+            display,
+            _process: process,
+        }
+    }
+
+    fn xdotool(&self, args: &[&str]) -> String {
+        let output = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// Gives the keyboard to Hearth's window (there is no window manager to do it).
+    pub fn focus_hearth(&self) {
+        let window = self.xdotool(&["search", "--sync", "--name", "Hearth"]);
+        let window = window.lines().next().unwrap_or("").to_string();
+        assert!(!window.is_empty(), "no Hearth window on {}", self.display);
+        self.xdotool(&["windowfocus", "--sync", &window]);
+    }
+
+    pub fn keys(&self, keys: &str) {
+        self.xdotool(&["key", "--delay", "60", keys]);
+    }
+
+    pub fn type_text(&self, text: &str) {
+        self.xdotool(&["type", "--delay", "60", text]);
+    }
+
+    /// The whole screen as RGB bytes (width, height, pixels).
+    pub fn screenshot(&self) -> (u32, u32, Vec<u8>) {
+        let output = Command::new("convert")
+            .args(["x:root", "-depth", "8", "rgb:-"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("ImageMagick's convert");
+        assert!(
+            output.status.success(),
+            "screenshot failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (1280, 800, output.stdout)
+    }
+}
+
+/// The `hearth` binary built beside the tests (cargo xtask test builds it first).
+pub fn hearth_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("hearth"))
+        .expect("target folder");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo xtask test`, which builds it first",
+        binary.display()
+    );
+    binary
+}
+
+/// Hearth running on a display, with its log lines readable.
+pub struct Running {
+    pub process: Process,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    pub fn start(xvfb: &Xvfb, args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut command = Command::new(hearth_binary());
+        command
+            .args(args)
+            .env("DISPLAY", &xvfb.display)
+            .env("HEARTH_LOG", "info")
+            .env("NO_COLOR", "1");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut process = Process::spawn("hearth", &mut command);
+        let stderr = process.take_stderr().expect("hearth's stderr");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            process,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a log line containing `text`.
+    pub fn wait_for_log(&mut self, text: &str, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if self.seen.iter().any(|line| line.contains(text)) {
+                return;
+            }
+            let left = timeout.saturating_sub(start.elapsed());
+            assert!(
+                !left.is_zero(),
+                "hearth never logged {text:?}; it logged:\n{}",
+                self.seen.join("\n")
+            );
+            if let Ok(line) = self
+                .lines
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
+                self.seen.push(line);
+            }
+        }
+    }
+}
