@@ -2,6 +2,7 @@
 //! frame, and switching between two real QEMU VMs beside connecting a fresh display listener
 //! (what a viewer that reconnects does), each measured in the same run.
 
+mod gpu;
 mod switch;
 
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ fn frame_bytes() -> Vec<u8> {
         .collect()
 }
 
-fn time(rounds: usize, mut run: impl FnMut()) -> Vec<Duration> {
+pub fn time(rounds: usize, mut run: impl FnMut()) -> Vec<Duration> {
     (0..rounds)
         .map(|_| {
             let start = Instant::now();
@@ -72,6 +73,8 @@ fn update_path() {
         std::hint::black_box(presenter.present(&display, false));
     });
 
+    let gpu = gpu::update_times(&display, ROUNDS / 4);
+
     let (m50, m99) = (percentile(&mut memcpy, 0.5), percentile(&mut memcpy, 0.99));
     let (s50, s99) = (percentile(&mut shared, 0.5), percentile(&mut shared, 0.99));
     let (d50, d99) = (percentile(&mut dbus, 0.5), percentile(&mut dbus, 0.99));
@@ -100,6 +103,18 @@ fn update_path() {
         millis(d99),
         ratio(d50)
     );
+    match gpu {
+        Some((adapter, mut times)) => {
+            let (g50, g99) = (percentile(&mut times, 0.5), percentile(&mut times, 0.99));
+            println!(
+                "| wgpu: texture upload and GPU swizzle, waited for ({adapter}) | {} | {} | {:.2} |",
+                millis(g50),
+                millis(g99),
+                ratio(g50)
+            );
+        }
+        None => println!("| wgpu: no adapter found on this machine | | | |"),
+    }
     println!();
 }
 
