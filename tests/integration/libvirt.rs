@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hearth_tests::World;
 use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::libvirt::{Bus, LibvirtConfig, LibvirtHypervisor};
+use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor};
 use hearth_vm_bridge::{Lifecycle, VmState};
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -15,7 +15,7 @@ fn hearth_over(bus: &PrivateBus) -> World {
         bus: Bus::Address(bus.address.clone()),
         connection: "Test".into(),
         vms: Vec::new(),
-        display_bus: None,
+        displays: DisplaySource::None,
     };
     World::over(Arc::new(LibvirtHypervisor::new(config)))
 }

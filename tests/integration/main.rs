@@ -3,6 +3,7 @@
 mod gestures;
 mod hotkeys;
 mod libvirt;
+mod libvirtd;
 mod lifecycle;
 mod qemu;
 mod randomized;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hearth_tests::World;
 use hearth_tests::guest::Qemu;
 use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::libvirt::{Bus, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
 use hearth_vm_bridge::{VmRole, VmState};
 use slint::platform::Key;
 
@@ -61,7 +61,7 @@ fn real_vms_show_their_screens_and_only_the_focused_one_gets_keys() {
                 role: VmRole::Personal,
             },
         ],
-        display_bus: Some(Bus::Address(bus.address.clone())),
+        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
     };
     let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
     world.wait_until("both VMs listed", BOOT, |w| w.app.vms().len() == 2);

@@ -226,3 +226,80 @@ pub fn test_domain_xml(name: &str, uuid: &str) -> String {
         "<domain type='test'><name>{name}</name><uuid>{uuid}</uuid><memory unit='MiB'>128</memory><os><type>hvm</type></os></domain>"
     )
 }
+
+/// The system's libvirtd (qemu:///system), started if it is not running. Tests leave it
+/// running; each cleans up the domains it defines.
+pub fn ensure_system_libvirtd() {
+    let works = || {
+        Command::new("virsh")
+            .args(["-c", "qemu:///system", "version"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if works() {
+        return;
+    }
+    for daemon in ["virtlogd", "libvirtd"] {
+        let status = Command::new(daemon).arg("-d").status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "starting {daemon} (run cargo xtask setup)"
+        );
+    }
+    wait_for("libvirtd to answer", Duration::from_secs(30), works);
+}
+
+/// libvirt-dbus serving qemu:///system, on a private bus standing in for the system bus.
+pub fn libvirt_dbus_system(bus: &PrivateBus) -> Process {
+    let process = Process::spawn(
+        "libvirt-dbus",
+        Command::new("/usr/sbin/libvirt-dbus")
+            .arg("--system")
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    wait_for("libvirt-dbus on the bus", Duration::from_secs(20), || {
+        bus.has_owner("org.libvirt")
+    });
+    process
+}
+
+/// A domain defined in qemu:///system, destroyed and undefined when dropped.
+pub struct SystemDomain {
+    pub name: String,
+}
+
+impl SystemDomain {
+    pub fn define(name: &str, xml: &str, dir: &Path) -> SystemDomain {
+        let file = dir.join(format!("{name}.xml"));
+        std::fs::write(&file, xml).expect("writing the domain XML");
+        let output = Command::new("virsh")
+            .args(["-c", "qemu:///system", "define"])
+            .arg(&file)
+            .output()
+            .expect("virsh define");
+        assert!(
+            output.status.success(),
+            "virsh define failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        SystemDomain {
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Drop for SystemDomain {
+    fn drop(&mut self) {
+        for action in ["destroy", "undefine"] {
+            let _ = Command::new("virsh")
+                .args(["-c", "qemu:///system", action, &self.name])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use hearth_vm_bridge::libvirt::{Bus, LibvirtConfig, SelectedVm};
+use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
 
 use super::{Config, ConfigError, SourceText};
 
@@ -13,8 +13,8 @@ pub struct LibvirtSettings {
     pub bus: Bus,
     /// libvirt-dbus's object path component for the connection: `QEMU`, `Test`, `Xen`…
     pub connection: String,
-    /// Where the VMs' QEMU D-Bus displays are; None: show no screens.
-    pub display_bus: Option<Bus>,
+    /// Where the VMs' QEMU D-Bus displays are.
+    pub displays: DisplaySource,
 }
 
 impl Default for LibvirtSettings {
@@ -22,7 +22,7 @@ impl Default for LibvirtSettings {
         LibvirtSettings {
             bus: Bus::System,
             connection: "QEMU".into(),
-            display_bus: Some(Bus::System),
+            displays: DisplaySource::Libvirt,
         }
     }
 }
@@ -32,34 +32,45 @@ impl Default for LibvirtSettings {
 pub(super) struct LibvirtTable {
     bus: Option<Spanned<String>>,
     connection: Option<Spanned<String>>,
-    display_bus: Option<Spanned<String>>,
+    displays: Option<Spanned<String>>,
 }
 
-fn bus(
-    source: &SourceText<'_>,
-    value: Spanned<String>,
-    allow_none: bool,
-) -> Result<Option<Bus>, ConfigError> {
+fn bus_from(text: &str) -> Option<Bus> {
+    match text {
+        "session" => Some(Bus::Session),
+        "system" => Some(Bus::System),
+        address if address.contains(':') && zbus::Address::try_from(address).is_ok() => {
+            Some(Bus::Address(address.to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn bus(source: &SourceText<'_>, value: Spanned<String>) -> Result<Bus, ConfigError> {
+    let span = value.span();
+    let text = value.into_inner();
+    bus_from(text.trim()).ok_or_else(|| {
+        let expected = "\"session\", \"system\" or a D-Bus address such as \"unix:path=/run/bus\"";
+        source.invalid(
+            span,
+            format!("invalid bus \"{}\" (expected {expected})", text.trim()),
+        )
+    })
+}
+
+fn displays(source: &SourceText<'_>, value: Spanned<String>) -> Result<DisplaySource, ConfigError> {
     let span = value.span();
     let text = value.into_inner();
     match text.trim() {
-        "session" => Ok(Some(Bus::Session)),
-        "system" => Ok(Some(Bus::System)),
-        "none" if allow_none => Ok(None),
-        address if address.contains(':') && zbus::Address::try_from(address).is_ok() => {
-            Ok(Some(Bus::Address(address.to_string())))
-        }
-        other => {
-            let expected = if allow_none {
-                "\"session\", \"system\", \"none\" or a D-Bus address such as \"unix:path=/run/bus\""
-            } else {
-                "\"session\", \"system\" or a D-Bus address such as \"unix:path=/run/bus\""
-            };
-            Err(source.invalid(
+        "libvirt" => Ok(DisplaySource::Libvirt),
+        "none" => Ok(DisplaySource::None),
+        other => bus_from(other).map(DisplaySource::Bus).ok_or_else(|| {
+            let expected = "\"libvirt\", \"none\", \"session\", \"system\" or a D-Bus address";
+            source.invalid(
                 span,
-                format!("invalid bus \"{other}\" (expected {expected})"),
-            ))
-        }
+                format!("invalid displays \"{other}\" (expected {expected})"),
+            )
+        }),
     }
 }
 
@@ -69,12 +80,10 @@ pub(super) fn check(
 ) -> Result<LibvirtSettings, ConfigError> {
     let mut settings = LibvirtSettings::default();
     if let Some(value) = table.bus {
-        settings.bus = bus(source, value, false)?.unwrap_or(Bus::System);
-        // The displays are on the same bus unless said otherwise.
-        settings.display_bus = Some(settings.bus.clone());
+        settings.bus = bus(source, value)?;
     }
-    if let Some(value) = table.display_bus {
-        settings.display_bus = bus(source, value, true)?;
+    if let Some(value) = table.displays {
+        settings.displays = displays(source, value)?;
     }
     if let Some(value) = table.connection {
         let span = value.span();
@@ -109,7 +118,7 @@ impl Config {
                     role: vm.role,
                 })
                 .collect(),
-            display_bus: self.libvirt.display_bus.clone(),
+            displays: self.libvirt.displays.clone(),
         }
     }
 }

@@ -106,12 +106,16 @@ fn broken_configs_give_exact_errors() {
             "/hearth-config-test/hearth.toml:2:7: invalid bus \"sesion\" (expected \"session\", \"system\" or a D-Bus address such as \"unix:path=/run/bus\")",
         ),
         (
+            "[libvirt]\ndisplays = \"vnc\"\n",
+            "/hearth-config-test/hearth.toml:2:12: invalid displays \"vnc\" (expected \"libvirt\", \"none\", \"session\", \"system\" or a D-Bus address)",
+        ),
+        (
             "[libvirt]\nconnection = \"qemu:///system\"\n",
             "/hearth-config-test/hearth.toml:2:14: invalid libvirt connection \"qemu:///system\" (expected a name such as \"QEMU\", \"Test\" or \"Xen\")",
         ),
         (
             "[libvirt]\nuri = \"qemu:///system\"\n",
-            "/hearth-config-test/hearth.toml:2:1: unknown field `uri`, expected one of `bus`, `connection`, `display_bus`",
+            "/hearth-config-test/hearth.toml:2:1: unknown field `uri`, expected one of `bus`, `connection`, `displays`",
         ),
         (
             "language = \"fr\"\n",

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use zbus::zvariant::OwnedObjectPath;
 
-use crate::qemu::QemuDisplays;
+use crate::qemu::{DbusGraphics, DisplayRoute, QemuDisplays, RouteResolver, dbus_graphics};
 use crate::{
     BackendEvent, Display, Error, EventSink, Hypervisor, InputEvent, Lifecycle, VmId, VmInfo,
     VmRole, VmState,
@@ -48,9 +48,20 @@ pub struct LibvirtConfig {
     pub connection: String,
     /// The VMs to show; all of them when empty.
     pub vms: Vec<SelectedVm>,
-    /// The bus where each VM's QEMU D-Bus display is found (by VM name or UUID); none: no
-    /// displays.
-    pub display_bus: Option<Bus>,
+    /// Where the VMs' QEMU D-Bus displays are.
+    pub displays: DisplaySource,
+}
+
+/// Where to find each VM's QEMU D-Bus display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisplaySource {
+    /// Show no screens.
+    None,
+    /// Every QEMU queues for `org.qemu` on this bus; a VM's is found by its name or UUID.
+    Bus(Bus),
+    /// As each domain's XML says: peer to peer through `OpenGraphicsFD` for
+    /// `<graphics type='dbus' p2p='yes'/>`, or the bus at the graphics' `address`.
+    Libvirt,
 }
 
 impl LibvirtConfig {
@@ -124,14 +135,30 @@ impl std::fmt::Debug for LibvirtHypervisor {
 
 impl LibvirtHypervisor {
     pub fn new(config: LibvirtConfig) -> LibvirtHypervisor {
-        let displays = QemuDisplays::new(config.display_bus.clone());
-        let inner = Arc::new(Inner {
-            config,
-            sink: Mutex::new(None),
-            known: Mutex::new(BTreeMap::new()),
-            connection: Mutex::new(None),
-            requests: Mutex::new(None),
-            displays,
+        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
+            let resolver: Option<RouteResolver> = match &config.displays {
+                DisplaySource::None => None,
+                DisplaySource::Bus(bus) => {
+                    let bus = bus.clone();
+                    Some(Arc::new(move |_: &VmId| {
+                        Some(DisplayRoute::Bus(bus.clone()))
+                    }))
+                }
+                DisplaySource::Libvirt => {
+                    let weak = weak.clone();
+                    Some(Arc::new(move |vm: &VmId| {
+                        weak.upgrade().and_then(|inner| inner.display_route(vm))
+                    }))
+                }
+            };
+            Inner {
+                config,
+                sink: Mutex::new(None),
+                known: Mutex::new(BTreeMap::new()),
+                connection: Mutex::new(None),
+                requests: Mutex::new(None),
+                displays: QemuDisplays::new(resolver),
+            }
         });
         // A QEMU that vanishes while libvirt still calls its VM running has crashed; libvirt's
         // own event corrects this when it reports the domain's real state.
@@ -175,6 +202,41 @@ impl Inner {
                 vm: vm.clone(),
                 state,
             });
+        }
+    }
+}
+
+impl Inner {
+    /// Asks libvirt how to reach a VM's display, from the domain's live XML. Blocking; called
+    /// from the VM's display link thread.
+    fn display_route(&self, vm: &VmId) -> Option<DisplayRoute> {
+        let path = self.known().get(vm).map(|k| k.path.clone())?;
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let connection = zbus::blocking::Connection::from(connection);
+        let domain = proxies::DomainProxyBlocking::builder(&connection)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .path(path.clone())
+            .and_then(|b| b.build())
+            .ok()?;
+        let xml = domain
+            .get_xml_desc(0)
+            .map_err(|e| tracing::debug!(%vm, error = %error_text(&e), "no domain XML"))
+            .ok()?;
+        match dbus_graphics(&xml)? {
+            DbusGraphics::Address(address) => Some(DisplayRoute::Bus(Bus::Address(address))),
+            DbusGraphics::PeerToPeer => {
+                let open = move || {
+                    domain
+                        .open_graphics_fd(0, 0)
+                        .map(std::os::fd::OwnedFd::from)
+                        .map_err(|e| format!("OpenGraphicsFD: {}", error_text(&e)))
+                };
+                Some(DisplayRoute::PeerToPeer(Arc::new(open)))
+            }
         }
     }
 }
@@ -362,7 +424,7 @@ mod tests {
             bus: Bus::Session,
             connection: "Test".into(),
             vms: vec![],
-            display_bus: None,
+            displays: DisplaySource::None,
         };
         assert_eq!(config.role_of("work-laptop"), Some(VmRole::Work));
         assert_eq!(config.role_of("Personal"), Some(VmRole::Personal));

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use zbus::proxy;
-use zbus::zvariant::{OwnedObjectPath, Type};
+use zbus::zvariant::{OwnedFd, OwnedObjectPath, Type};
 
 /// `GetState`'s reply, one `(ii)` struct: libvirt's virDomainState and its reason.
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
@@ -30,6 +30,13 @@ pub trait Domain {
     fn suspend(&self) -> zbus::Result<()>;
     fn resume(&self) -> zbus::Result<()>;
     fn get_state(&self, flags: u32) -> zbus::Result<DomainState>;
+
+    #[zbus(name = "GetXMLDesc")]
+    fn get_xml_desc(&self, flags: u32) -> zbus::Result<String>;
+
+    /// A peer-to-peer connection to the domain's graphics (`<graphics type='dbus' p2p='yes'/>`).
+    #[zbus(name = "OpenGraphicsFD")]
+    fn open_graphics_fd(&self, index: u32, flags: u32) -> zbus::Result<OwnedFd>;
 
     #[zbus(property)]
     fn name(&self) -> zbus::Result<String>;

@@ -1,9 +1,9 @@
-//! One VM's display link: find the VM's QEMU on the bus, register a listener, keep it while
-//! QEMU lives, and find it again when it comes back.
+//! One VM's display link: reach the VM's QEMU (on a bus or peer to peer), register a listener,
+//! keep it while QEMU lives, and reach it again when it comes back.
 
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,16 +16,16 @@ use super::listener::{Listener, MapListener};
 use super::proxies::{
     ConsoleProxy, KeyboardProxyBlocking, MouseProxyBlocking, MultiTouchProxyBlocking, VmProxy,
 };
-use crate::libvirt::Bus;
+use super::route::{DisplayRoute, RouteResolver};
 use crate::{Display, InputEvent, VmId};
 
 const QEMU_NAME: &str = "org.qemu";
 const LISTENER_PATH: &str = "/org/qemu/Display1/Listener";
-/// How often to look again for a QEMU that is not on the bus yet.
+/// How often to look again for a QEMU that cannot be reached yet.
 const SEARCH_INTERVAL: Duration = Duration::from_millis(250);
 
 pub struct Link {
-    pub bus: Bus,
+    pub resolver: RouteResolver,
     pub vm: VmId,
     pub name: String,
     pub uuid: String,
@@ -46,8 +46,6 @@ pub fn spawn(link: Link) {
     let name = format!("display-{}", link.name);
     let spawned = std::thread::Builder::new().name(name).spawn(move || {
         let target: SharedTarget = Arc::new(Mutex::new(None));
-        let Link { input: events, .. } = &link;
-        let _ = events;
         let (forward, receiver) = std::sync::mpsc::channel();
         let input_target = target.clone();
         let input_thread = std::thread::Builder::new()
@@ -57,23 +55,29 @@ pub fn spawn(link: Link) {
             tracing::error!(%error, "cannot start an input thread");
             return;
         }
-        zbus::block_on(run(&link, &target, forward));
+        run(&link, &target, &forward);
+        *target.lock().unwrap_or_else(|p| p.into_inner()) = None;
     });
     if let Err(error) = spawned {
         tracing::error!(%error, "cannot start a display link thread");
     }
 }
 
-/// Passes queued input to the input thread until the link is no longer wanted.
-fn pump_input(link: &Link, forward: &std::sync::mpsc::Sender<InputEvent>) {
+/// Passes queued input to the input thread.
+fn pump_input(link: &Link, forward: &Sender<InputEvent>) {
     while let Ok(event) = link.input.try_recv() {
         let _ = forward.send(event);
     }
 }
 
-async fn run(link: &Link, target: &SharedTarget, forward: std::sync::mpsc::Sender<InputEvent>) {
+fn run(link: &Link, target: &SharedTarget, forward: &Sender<InputEvent>) {
     while link.wanted() {
-        match attach(link, target, &forward).await {
+        // The route is asked for outside the async part: resolving it may block on libvirt.
+        let outcome = match (link.resolver)(&link.vm) {
+            Some(route) => zbus::block_on(attach(link, route, target, forward)),
+            None => Ok(Outcome::NotFound),
+        };
+        match outcome {
             Ok(Outcome::Unwanted) => break,
             Ok(Outcome::QemuGone) => {
                 link.display.disable();
@@ -88,10 +92,9 @@ async fn run(link: &Link, target: &SharedTarget, forward: std::sync::mpsc::Sende
             Ok(Outcome::NotFound) => {}
             Err(error) => tracing::debug!(vm = %link.name, %error, "display not reachable yet"),
         }
-        pump_input(link, &forward);
-        async_io::Timer::after(SEARCH_INTERVAL).await;
+        pump_input(link, forward);
+        std::thread::sleep(SEARCH_INTERVAL);
     }
-    *target.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
 
 enum Outcome {
@@ -129,37 +132,73 @@ async fn find(
     Ok(None)
 }
 
+/// A connection on which QEMU's display objects are reached: a bus and QEMU's unique name
+/// on it, or a private peer-to-peer connection to QEMU.
+pub struct Peer {
+    pub connection: zbus::Connection,
+    pub owner: Option<OwnedUniqueName>,
+}
+
+impl Peer {
+    /// Reaches the VM's QEMU by `route`; None when it is not there (yet).
+    pub async fn reach(route: &DisplayRoute, name: &str, uuid: &str) -> zbus::Result<Option<Peer>> {
+        match route {
+            DisplayRoute::Bus(bus) => {
+                let connection = crate::libvirt::connect_bus(bus).await?;
+                let owner = find(&connection, name, uuid).await?;
+                Ok(owner.map(|owner| Peer {
+                    connection,
+                    owner: Some(owner),
+                }))
+            }
+            DisplayRoute::PeerToPeer(open) => {
+                let fd = open().map_err(zbus::Error::Failure)?;
+                // QEMU is the server on the socket libvirt hands out.
+                let connection =
+                    zbus::connection::Builder::async_io_unix_stream(UnixStream::from(fd))
+                        .p2p()
+                        .build()
+                        .await?;
+                Ok(Some(Peer {
+                    connection,
+                    owner: None,
+                }))
+            }
+        }
+    }
+
+    /// Whom messages are addressed to: QEMU's unique name on a bus. zbus wants a destination
+    /// even on a private connection, where the peer ignores it.
+    fn destination(&self) -> Option<BusName<'static>> {
+        match &self.owner {
+            Some(owner) => Some(BusName::from(owner.clone())),
+            None => BusName::try_from(QEMU_NAME).ok(),
+        }
+    }
+}
+
 /// A listener connected to one QEMU console.
 pub struct Connected {
-    pub owner: OwnedUniqueName,
     pub console_path: String,
     pub console: ConsoleProxy<'static>,
     /// The private connection QEMU calls the listener on; dropping it ends the updates.
     pub listener: zbus::Connection,
 }
 
-/// Finds the VM's QEMU on `connection`'s bus and registers a listener that fills `display`.
-/// None when no QEMU on the bus runs that VM.
-pub async fn connect(
-    connection: &zbus::Connection,
-    name: &str,
-    uuid: &str,
-    display: Arc<Display>,
-) -> zbus::Result<Option<Connected>> {
-    let Some(owner) = find(connection, name, uuid).await? else {
-        return Ok(None);
-    };
-    let vm = VmProxy::builder(connection)
-        .destination(BusName::from(owner.clone()))?
-        .build()
-        .await?;
+/// Registers a listener that fills `display` with the frames of the VM's first console.
+pub async fn connect(peer: &Peer, display: Arc<Display>) -> zbus::Result<Connected> {
+    let mut vm = VmProxy::builder(&peer.connection);
+    if let Some(destination) = peer.destination() {
+        vm = vm.destination(destination)?;
+    }
+    let vm = vm.build().await?;
     let console_id = vm.console_ids().await?.first().copied().unwrap_or(0);
     let console_path = format!("/org/qemu/Display1/Console_{console_id}");
-    let console = ConsoleProxy::builder(connection)
-        .destination(BusName::from(owner.clone()))?
-        .path(console_path.clone())?
-        .build()
-        .await?;
+    let mut console = ConsoleProxy::builder(&peer.connection).path(console_path.clone())?;
+    if let Some(destination) = peer.destination() {
+        console = console.destination(destination)?;
+    }
+    let console = console.build().await?;
     // QEMU is the D-Bus server on the socket it is handed; Hearth is the client and serves
     // the listener object on it.
     let (ours, theirs) =
@@ -179,83 +218,120 @@ pub async fn connect(
         .serve_at(LISTENER_PATH, MapListener { display })?
         .build()
         .await?;
-    Ok(Some(Connected {
-        owner,
+    Ok(Connected {
         console_path,
         console,
         listener,
-    }))
+    })
 }
 
-async fn attach(
-    link: &Link,
-    target: &SharedTarget,
-    forward: &std::sync::mpsc::Sender<InputEvent>,
-) -> zbus::Result<Outcome> {
-    let connection = crate::libvirt::connect_bus(&link.bus).await?;
-    let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
-    let Some(connected) =
-        connect(&connection, &link.name, &link.uuid, link.display.clone()).await?
-    else {
-        return Ok(Outcome::NotFound);
-    };
-    let Connected {
-        owner,
-        console_path,
-        console,
-        listener: _listener,
-        ..
-    } = connected;
-    let mut gone = dbus
-        .receive_name_owner_changed_with_args(&[(0, owner.as_str())])
-        .await?;
-    // QEMU may have gone between finding it and listening for its departure.
-    if !dbus
-        .name_has_owner(BusName::from(owner.clone()))
-        .await
-        .unwrap_or(false)
-    {
-        return Ok(Outcome::QemuGone);
+/// A blocking proxy builder aimed at QEMU's name on a bus, or at nobody on a private connection.
+fn aimed<'a, T>(
+    builder: zbus::blocking::proxy::Builder<'a, T>,
+    peer: &Peer,
+) -> zbus::Result<zbus::blocking::proxy::Builder<'a, T>> {
+    match peer.destination() {
+        Some(destination) => builder.destination(destination),
+        None => Ok(builder),
     }
-    tracing::info!(vm = %link.name, %owner, "display connected");
+}
 
-    let blocking = zbus::blocking::Connection::from(connection.clone());
-    let interfaces = console.interfaces().await.unwrap_or_default();
-    let keyboard = KeyboardProxyBlocking::builder(&blocking)
-        .destination(BusName::from(owner.clone()))?
-        .path(console_path.clone())?
+fn input_target(peer: &Peer, console_path: &str, interfaces: &[String]) -> zbus::Result<Target> {
+    let blocking = zbus::blocking::Connection::from(peer.connection.clone());
+    let path = console_path.to_string();
+    let keyboard = aimed(KeyboardProxyBlocking::builder(&blocking), peer)?
+        .path(path.clone())?
         .build()?;
-    let mouse = MouseProxyBlocking::builder(&blocking)
-        .destination(BusName::from(owner.clone()))?
-        .path(console_path.clone())?
+    let mouse = aimed(MouseProxyBlocking::builder(&blocking), peer)?
+        .path(path.clone())?
         .build()?;
     let touch = if interfaces
         .iter()
         .any(|i| i == "org.qemu.Display1.MultiTouch")
     {
         Some(
-            MultiTouchProxyBlocking::builder(&blocking)
-                .destination(BusName::from(owner.clone()))?
-                .path(console_path.clone())?
+            aimed(MultiTouchProxyBlocking::builder(&blocking), peer)?
+                .path(path)?
                 .build()?,
         )
     } else {
         None
     };
-    *target.lock().unwrap_or_else(|p| p.into_inner()) = Some(Target {
+    Ok(Target {
         keyboard,
         mouse,
         touch,
-    });
+    })
+}
+
+async fn attach(
+    link: &Link,
+    route: DisplayRoute,
+    target: &SharedTarget,
+    forward: &Sender<InputEvent>,
+) -> zbus::Result<Outcome> {
+    let Some(peer) = Peer::reach(&route, &link.name, &link.uuid).await? else {
+        return Ok(Outcome::NotFound);
+    };
+    // How QEMU's departure shows: its name leaves the bus, or the private connection closes.
+    let mut gone_on_bus = match &peer.owner {
+        Some(owner) => {
+            let dbus = zbus::fdo::DBusProxy::new(&peer.connection).await?;
+            let stream = dbus
+                .receive_name_owner_changed_with_args(&[(0, owner.as_str())])
+                .await?;
+            if !dbus
+                .name_has_owner(BusName::from(owner.clone()))
+                .await
+                .unwrap_or(false)
+            {
+                return Ok(Outcome::QemuGone);
+            }
+            Some(stream)
+        }
+        None => None,
+    };
+    // Only a private connection is watched message by message (a bus brings every signal).
+    let mut messages = peer
+        .owner
+        .is_none()
+        .then(|| zbus::MessageStream::from(&peer.connection));
+    let Connected {
+        console_path,
+        console,
+        listener: _listener,
+    } = connect(&peer, link.display.clone()).await?;
+    tracing::info!(vm = %link.name, route = ?route, "display connected");
+    let interfaces = console.interfaces().await.unwrap_or_default();
+    *target.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some(input_target(&peer, &console_path, &interfaces)?);
 
     loop {
-        futures_util::select! {
-            change = gone.next() => {
-                let ended = change.map(|c| c.args().map(|a| a.new_owner().is_none()).unwrap_or(true)).unwrap_or(true);
-                if ended {
-                    return Ok(Outcome::QemuGone);
+        let departure = async {
+            match gone_on_bus.as_mut() {
+                Some(stream) => loop {
+                    match stream.next().await {
+                        None => return,
+                        Some(change)
+                            if change
+                                .args()
+                                .map(|a| a.new_owner().is_none())
+                                .unwrap_or(true) =>
+                        {
+                            return;
+                        }
+                        Some(_) => {}
+                    }
+                },
+                None => {
+                    if let Some(messages) = messages.as_mut() {
+                        while messages.next().await.is_some() {}
+                    }
                 }
             }
+        };
+        futures_util::select! {
+            () = futures_util::FutureExt::fuse(departure) => return Ok(Outcome::QemuGone),
             _ = futures_util::FutureExt::fuse(async_io::Timer::after(Duration::from_millis(4))) => {
                 pump_input(link, forward);
                 if !link.wanted() {

@@ -12,6 +12,7 @@ mod link;
 mod listener;
 mod map;
 mod proxies;
+mod route;
 mod viewer;
 
 use std::collections::HashMap;
@@ -19,9 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::libvirt::Bus;
-
 use crate::{Display, InputEvent, VmId, VmState};
+pub use route::{DbusGraphics, DisplayRoute, FdOpener, RouteResolver, dbus_graphics};
 pub use viewer::Viewer;
 
 /// Called when a VM's QEMU disappears while its VM should be running.
@@ -37,15 +37,16 @@ struct Entry {
 
 /// The displays of a hypervisor's VMs.
 pub(crate) struct QemuDisplays {
-    bus: Option<Bus>,
+    resolver: Option<RouteResolver>,
     entries: Mutex<HashMap<VmId, Entry>>,
     lost: Mutex<Option<LostHandler>>,
 }
 
 impl QemuDisplays {
-    pub fn new(bus: Option<Bus>) -> QemuDisplays {
+    /// Displays whose routes `resolver` finds; None: VMs have no displays.
+    pub fn new(resolver: Option<RouteResolver>) -> QemuDisplays {
         QemuDisplays {
-            bus,
+            resolver,
             entries: Mutex::new(HashMap::new()),
             lost: Mutex::new(None),
         }
@@ -75,7 +76,9 @@ impl QemuDisplays {
 
     /// Links or unlinks a VM's display as its state says whether its QEMU runs.
     pub fn vm_state(&self, vm: &VmId, name: &str, uuid: &str, state: VmState) {
-        let Some(bus) = self.bus.clone() else { return };
+        let Some(resolver) = self.resolver.clone() else {
+            return;
+        };
         let display = self.display(vm);
         let qemu_runs = matches!(
             state,
@@ -92,7 +95,7 @@ impl QemuDisplays {
             entry.input = Some(sender);
             let lost = self.lost.lock().unwrap_or_else(|p| p.into_inner()).clone();
             link::spawn(link::Link {
-                bus,
+                resolver,
                 vm: vm.clone(),
                 name: name.to_string(),
                 uuid: uuid.to_string(),

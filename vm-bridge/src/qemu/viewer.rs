@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
-use super::link::{Connected, connect};
-use crate::libvirt::{Bus, connect_bus};
+use super::link::{Connected, Peer, connect};
+use super::route::DisplayRoute;
+use crate::libvirt::Bus;
 use crate::{Display, Error, Result};
 
 pub struct Viewer {
     pub display: Arc<Display>,
+    _peer: Peer,
     _connected: Connected,
 }
 
@@ -18,14 +20,19 @@ impl Viewer {
     /// once the listener is registered; frames arrive in `display` from then on.
     pub fn connect(bus: &Bus, name: &str, uuid: &str) -> Result<Viewer> {
         let display = Arc::new(Display::new());
-        let connected = zbus::block_on(async {
-            let connection = connect_bus(bus).await?;
-            connect(&connection, name, uuid, display.clone()).await
+        let route = DisplayRoute::Bus(bus.clone());
+        let (peer, connected) = zbus::block_on(async {
+            let Some(peer) = Peer::reach(&route, name, uuid).await? else {
+                return Ok(None);
+            };
+            let connected = connect(&peer, display.clone()).await?;
+            Ok::<_, zbus::Error>(Some((peer, connected)))
         })
         .map_err(|e| Error::Unavailable(e.to_string()))?
         .ok_or_else(|| Error::Unavailable(format!("no QEMU display for {name} on the bus")))?;
         Ok(Viewer {
             display,
+            _peer: peer,
             _connected: connected,
         })
     }

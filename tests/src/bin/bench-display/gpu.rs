@@ -10,9 +10,11 @@ use slint::wgpu_30::wgpu;
 /// Times `rounds` full updates through the GPU path; None when there is no adapter.
 pub fn update_times(display: &Display, rounds: usize) -> Option<(String, Vec<Duration>)> {
     let instance = wgpu::Instance::default();
-    let adapter = zbus::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())).ok()?;
+    let adapter =
+        zbus::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default())).ok()?;
     let name = adapter.get_info().name;
-    let (device, queue) = zbus::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).ok()?;
+    let (device, queue) =
+        zbus::block_on(adapter.request_device(&wgpu::DeviceDescriptor::default())).ok()?;
     let mut presenter = GpuPresenter::new(device, queue);
     presenter.present(display, true);
     presenter.wait();

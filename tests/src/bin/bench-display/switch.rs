@@ -11,7 +11,7 @@ use hearth::presenter::FramePresenter;
 use hearth_tests::guest::Qemu;
 use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
 use hearth_vm_bridge::VmRole;
-use hearth_vm_bridge::libvirt::{Bus, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
 use hearth_vm_bridge::qemu::Viewer;
 use slint::ComponentHandle;
 
@@ -52,7 +52,7 @@ pub fn report() {
                 role: VmRole::Personal,
             },
         ],
-        display_bus: Some(Bus::Address(bus.address.clone())),
+        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
     };
     app.attach(Arc::new(LibvirtHypervisor::new(config)));
     wait_for("the guests to boot", BOOT, || {
