@@ -65,6 +65,8 @@ struct State {
     swallowed_keys: BTreeSet<String>,
     notice: Option<Notice>,
     thumbnails: HashMap<VmId, Image>,
+    /// Icons from the configuration, by VM name.
+    icons: HashMap<String, Image>,
     thumbnails_dirty: BTreeSet<VmId>,
     observed: BTreeSet<VmId>,
 }
@@ -107,6 +109,7 @@ impl App {
                 swallowed_keys: BTreeSet::new(),
                 notice: None,
                 thumbnails: HashMap::new(),
+                icons: HashMap::new(),
                 thumbnails_dirty: BTreeSet::new(),
                 observed: BTreeSet::new(),
             }),
@@ -207,6 +210,12 @@ impl App {
                 app.pointer(kind, button, x, y, width, height);
             }
         });
+    }
+
+    /// Shows these icons (by VM name) on tiles that have no live picture.
+    pub fn set_icons(&self, icons: HashMap<String, Image>) {
+        self.state.borrow_mut().icons = icons;
+        self.vms_changed();
     }
 
     /// Sends frames through the GPU from now on, on the renderer's own device and queue.

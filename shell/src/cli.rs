@@ -134,6 +134,9 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         None => config.backend,
     };
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        if let Some(app) = App::current() {
+            app.set_icons(load_icons(&config));
+        }
         std::thread::Builder::new()
             .name("hypervisor-start".into())
             .spawn(move || {
@@ -154,6 +157,25 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     });
     app.window().run().context("running the window")?;
     Ok(())
+}
+
+/// The configured VM icons; one that does not load is logged and left out (the tile shows its
+/// role's icon instead).
+fn load_icons(config: &Config) -> std::collections::HashMap<String, slint::Image> {
+    config
+        .vms
+        .iter()
+        .filter_map(|vm| {
+            let path = vm.icon.as_ref()?;
+            match slint::Image::load_from_path(path) {
+                Ok(image) => Some((vm.name.clone(), image)),
+                Err(_) => {
+                    tracing::warn!(vm = %vm.name, path = %path.display(), "cannot load the VM's icon");
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn select_renderer(renderer: &str) -> anyhow::Result<()> {
@@ -198,4 +220,25 @@ fn use_gpu_for_frames(_app: &Rc<App>) -> anyhow::Result<()> {
 /// The demo configuration, for callers that want Hearth without a file.
 pub fn demo_config() -> Config {
     Config::demo()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_icons_load_and_broken_ones_are_left_out() {
+        let dir = std::env::temp_dir().join(format!("hearth-icons-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let good =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/icons/monitor.svg");
+        std::fs::copy(&good, dir.join("good.svg")).expect("copy icon");
+        std::fs::write(dir.join("broken.svg"), "<svg this is not").expect("write broken icon");
+        let text = "[[vm]]\nname = \"A\"\nicon = \"good.svg\"\n\n[[vm]]\nname = \"B\"\nicon = \"broken.svg\"\n";
+        let config = Config::parse(text, &dir.join("hearth.toml")).expect("config parses");
+        let icons = load_icons(&config);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(icons.contains_key("A"));
+        assert!(!icons.contains_key("B"), "a broken icon is left out");
+    }
 }

@@ -6,15 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hearth_tests::World;
-use hearth_tests::guest::Qemu;
-use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
-use hearth_vm_bridge::{VmRole, VmState};
+use hearth_tests::guest::TwoVms;
+use hearth_tests::services::wait_for;
+use hearth_vm_bridge::VmState;
+use hearth_vm_bridge::libvirt::LibvirtHypervisor;
 use slint::platform::Key;
 
 const BOOT: Duration = Duration::from_secs(120);
-const UUID_A: &str = "0a0a0a0a-1111-4222-8333-444444444444";
-const UUID_B: &str = "0b0b0b0b-1111-4222-8333-444444444444";
 
 fn type_line(world: &World, text: &str) {
     for c in text.chars() {
@@ -40,35 +38,16 @@ fn colours_in_view(world: &World) -> usize {
 
 #[test]
 fn real_vms_show_their_screens_and_only_the_focused_one_gets_keys() {
-    let bus = PrivateBus::start();
-    let _libvirt = LibvirtDbus::start(&bus);
-    for (name, uuid) in [("vmA", UUID_A), ("vmB", UUID_B)] {
-        let path = LibvirtDbus::define(&bus, &test_domain_xml(name, uuid));
-        LibvirtDbus::create(&bus, &path);
-    }
-    let vm_a = Qemu::start(&bus, "vmA", UUID_A);
-    let mut vm_b = Qemu::start(&bus, "vmB", UUID_B);
-    let config = LibvirtConfig {
-        bus: Bus::Address(bus.address.clone()),
-        connection: "Test".into(),
-        vms: vec![
-            SelectedVm {
-                name: "vmA".into(),
-                role: VmRole::Work,
-            },
-            SelectedVm {
-                name: "vmB".into(),
-                role: VmRole::Personal,
-            },
-        ],
-        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
-    };
+    let mut vms = TwoVms::start();
+    let config = vms.config();
     let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
     world.wait_until("both VMs listed", BOOT, |w| w.app.vms().len() == 2);
-    wait_for("both guests to boot", BOOT, || vm_a.ready() && vm_b.ready());
+    wait_for("both guests to boot", BOOT, || {
+        vms.a.ready() && vms.b.ready()
+    });
     let hypervisor = world.app.hypervisor().expect("attached");
-    let vms = world.app.vms();
-    let (id_a, id_b) = (vms[0].id.clone(), vms[1].id.clone());
+    let listed = world.app.vms();
+    let (id_a, id_b) = (listed[0].id.clone(), listed[1].id.clone());
     world.wait_until("both screens connected", BOOT, |_| {
         [&id_a, &id_b]
             .iter()
@@ -96,12 +75,12 @@ fn real_vms_show_their_screens_and_only_the_focused_one_gets_keys() {
     }
     type_line(&world, "hello");
     wait_for("A to read the line", BOOT, || {
-        vm_a.lines_typed().contains(&"hello".to_string())
+        vms.a.lines_typed().contains(&"hello".to_string())
     });
     assert!(
-        vm_b.lines_typed().is_empty(),
+        vms.b.lines_typed().is_empty(),
         "B read {:?}",
-        vm_b.lines_typed()
+        vms.b.lines_typed()
     );
 
     // Switch to B: its own frame, its own keys.
@@ -119,16 +98,16 @@ fn real_vms_show_their_screens_and_only_the_focused_one_gets_keys() {
             .expect("png");
     }
     wait_for("B to read the line", BOOT, || {
-        vm_b.lines_typed().contains(&"world".to_string())
+        vms.b.lines_typed().contains(&"world".to_string())
     });
     assert_eq!(
-        vm_a.lines_typed(),
+        vms.a.lines_typed(),
         vec!["hello".to_string()],
         "A got keys meant for B"
     );
 
     // B's QEMU dies: Hearth stays up, B is shown as crashed, A carries on.
-    vm_b.process.kill();
+    vms.b.process.kill();
     world.wait_until("B shown as crashed", BOOT, |w| {
         w.state_of("vmB") == Some(VmState::Crashed)
     });
@@ -138,6 +117,20 @@ fn real_vms_show_their_screens_and_only_the_focused_one_gets_keys() {
     assert_eq!(world.shown_vm().as_deref(), Some("vmA"));
     type_line(&world, "again");
     wait_for("A to read after B died", BOOT, || {
-        vm_a.lines_typed().contains(&"again".to_string())
+        vms.a.lines_typed().contains(&"again".to_string())
     });
+
+    // libvirt-dbus dies: the screen and the keyboard are QEMU's, and stay.
+    vms.libvirt.process.kill();
+    world.wait_until("libvirt shown unavailable", BOOT, |w| {
+        w.hypervisor_status().ends_with("unavailable")
+    });
+    type_line(&world, "still");
+    wait_for("A to read while libvirt is down", BOOT, || {
+        vms.a.lines_typed().contains(&"still".to_string())
+    });
+    assert!(
+        hypervisor.display(&id_a).and_then(|d| d.size()).is_some(),
+        "A's screen stays"
+    );
 }

@@ -132,3 +132,32 @@ fn thumbnails_on_home_are_live() {
 }
 
 use slint::ComponentHandle;
+
+#[test]
+fn a_configured_icon_stands_in_while_a_vm_shows_no_picture() {
+    let world = World::new();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/icons/monitor.svg");
+    let icon = slint::Image::load_from_path(&path).expect("the icon loads");
+    world
+        .app
+        .set_icons([("Work".to_string(), icon.clone())].into_iter().collect());
+    world.tap("Actions for Work");
+    world.tap("Force off");
+    world.tap("Force off");
+    world.advance(400);
+    let tile = {
+        use slint::Model;
+        world
+            .app
+            .window()
+            .global::<hearth_ui::VmAdapter>()
+            .get_vms()
+            .row_data(0)
+            .expect("Work's tile")
+    };
+    assert!(
+        tile.has_icon && !tile.has_thumbnail,
+        "a VM that is off shows its icon"
+    );
+    assert_eq!(tile.icon, icon);
+}

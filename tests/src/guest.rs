@@ -178,3 +178,51 @@ impl Qemu {
         self.serial().contains(&format!("READY {}", self.name))
     }
 }
+
+pub const UUID_A: &str = "0a0a0a0a-1111-4222-8333-444444444444";
+pub const UUID_B: &str = "0b0b0b0b-1111-4222-8333-444444444444";
+
+/// Two QEMU guests, vmA and vmB, with their D-Bus displays on a private bus, and
+/// libvirt-dbus's Test driver there with running domains of the same names.
+pub struct TwoVms {
+    pub a: Qemu,
+    pub b: Qemu,
+    pub libvirt: crate::services::LibvirtDbus,
+    pub bus: PrivateBus,
+}
+
+impl TwoVms {
+    pub fn start() -> TwoVms {
+        use crate::services::{LibvirtDbus, test_domain_xml};
+        let bus = PrivateBus::start();
+        let libvirt = LibvirtDbus::start(&bus);
+        for (name, uuid) in [("vmA", UUID_A), ("vmB", UUID_B)] {
+            let path = LibvirtDbus::define(&bus, &test_domain_xml(name, uuid));
+            LibvirtDbus::create(&bus, &path);
+        }
+        let a = Qemu::start(&bus, "vmA", UUID_A);
+        let b = Qemu::start(&bus, "vmB", UUID_B);
+        TwoVms { a, b, libvirt, bus }
+    }
+
+    /// Hearth's libvirt backend over them: vmA for work, vmB personal.
+    pub fn config(&self) -> hearth_vm_bridge::libvirt::LibvirtConfig {
+        use hearth_vm_bridge::VmRole;
+        use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
+        LibvirtConfig {
+            bus: Bus::Address(self.bus.address.clone()),
+            connection: "Test".into(),
+            vms: vec![
+                SelectedVm {
+                    name: "vmA".into(),
+                    role: VmRole::Work,
+                },
+                SelectedVm {
+                    name: "vmB".into(),
+                    role: VmRole::Personal,
+                },
+            ],
+            displays: DisplaySource::Bus(Bus::Address(self.bus.address.clone())),
+        }
+    }
+}

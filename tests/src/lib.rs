@@ -188,19 +188,7 @@ impl World {
 
     /// Taps the element with this accessible label at its centre, like a finger would.
     pub fn tap(&self, label: &str) {
-        let element = self
-            .find(label)
-            .unwrap_or_else(|| panic!("no visible element labelled {label:?}"));
-        let position = element.absolute_position();
-        let size = element.size();
-        let centre = LogicalPosition::new(
-            position.x + size.width / 2.0,
-            position.y + size.height / 2.0,
-        );
-        self.pointer(centre, true);
-        self.advance(50);
-        self.pointer(centre, false);
-        self.advance(20);
+        self.long_press(label, 50);
     }
 
     /// Presses and holds the element with this accessible label for `millis`.

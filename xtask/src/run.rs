@@ -83,6 +83,13 @@ fn run_on_virtual_display(hearth: &PathBuf, args: &[String]) -> anyhow::Result<(
             .spawn()
             .context("starting hearth")?,
     );
+    // There is no window manager on the virtual display to give Hearth the keyboard.
+    let _ = Command::new("xdotool")
+        .args(["search", "--sync", "--name", "Hearth", "windowfocus"])
+        .env("DISPLAY", &display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let shots = root().join("target/hearth-run");
     std::fs::create_dir_all(&shots).context("creating target/hearth-run")?;
     let screen = shots.join("screen.png");

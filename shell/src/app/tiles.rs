@@ -60,7 +60,12 @@ pub fn action_from_id(id: &str) -> Option<Lifecycle> {
     .find(|action| action_id(*action) == id)
 }
 
-fn tile(vm: &VmInfo, translator: &Translator, thumbnail: Option<&Image>) -> VmTile {
+fn tile(
+    vm: &VmInfo,
+    translator: &Translator,
+    thumbnail: Option<&Image>,
+    icon: Option<&Image>,
+) -> VmTile {
     let name = [("name", Arg::Text(&vm.name))];
     let actions: Vec<VmAction> = Lifecycle::offered_in(vm.state)
         .iter()
@@ -89,6 +94,8 @@ fn tile(vm: &VmInfo, translator: &Translator, thumbnail: Option<&Image>) -> VmTi
         actions_label: translator.tr_args("vm-actions", &name).into(),
         thumbnail: thumbnail.cloned().unwrap_or_default(),
         has_thumbnail: thumbnail.is_some() && vm.state != VmState::ShutOff,
+        icon: icon.cloned().unwrap_or_default(),
+        has_icon: icon.is_some(),
         actions: ModelRc::from(std::rc::Rc::new(VecModel::from(actions))),
     }
 }
@@ -101,7 +108,14 @@ impl App {
             state
                 .vms
                 .iter()
-                .map(|vm| tile(vm, &state.translator, state.thumbnails.get(&vm.id)))
+                .map(|vm| {
+                    tile(
+                        vm,
+                        &state.translator,
+                        state.thumbnails.get(&vm.id),
+                        state.icons.get(&vm.name),
+                    )
+                })
                 .collect()
         };
         if self.tiles.row_count() != tiles.len() {
@@ -128,7 +142,15 @@ impl App {
                 return;
             };
             let vm = &state.vms[row];
-            (row, tile(vm, &state.translator, state.thumbnails.get(id)))
+            (
+                row,
+                tile(
+                    vm,
+                    &state.translator,
+                    state.thumbnails.get(id),
+                    state.icons.get(&vm.name),
+                ),
+            )
         };
         if row < self.tiles.row_count() {
             self.replace_tile(row, tile);
@@ -202,6 +224,8 @@ fn same_tile(a: &VmTile, b: &VmTile) -> bool {
         && a.role_label == b.role_label
         && a.open_label == b.open_label
         && a.has_thumbnail == b.has_thumbnail
+        && a.has_icon == b.has_icon
+        && a.icon == b.icon
         && a.thumbnail == b.thumbnail
         && same_actions(a, b)
 }

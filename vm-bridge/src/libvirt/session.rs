@@ -35,7 +35,7 @@ pub fn spawn(inner: Weak<Inner>) {
                 // Report each new reason once, not every retry.
                 if last_reason.as_ref() != Some(&reason) {
                     tracing::warn!(%reason, "libvirt unavailable");
-                    strong.displays.disconnect_all();
+                    // Displays stay: QEMU talks to Hearth directly and outlives libvirt-dbus.
                     strong.emit(BackendEvent::Disconnected {
                         reason: reason.clone(),
                     });
@@ -149,6 +149,15 @@ async fn run(inner: &Arc<Inner>) -> Result<(), String> {
                 vms.push(known.info.clone());
                 fresh.insert(known.info.id.clone(), known);
             }
+        }
+        let gone: Vec<VmId> = inner
+            .known()
+            .keys()
+            .filter(|id| !fresh.contains_key(*id))
+            .cloned()
+            .collect();
+        for id in gone {
+            inner.displays.forget(&id);
         }
         *inner.known() = fresh;
     }

@@ -26,6 +26,21 @@ fn format(pixman: u32) -> zbus::fdo::Result<PixelFormat> {
     }
 }
 
+/// An update rectangle from QEMU, refused when negative.
+fn rectangle(x: i32, y: i32, width: i32, height: i32) -> zbus::fdo::Result<Rect> {
+    match (
+        u32::try_from(x),
+        u32::try_from(y),
+        u32::try_from(width),
+        u32::try_from(height),
+    ) {
+        (Ok(x), Ok(y), Ok(width), Ok(height)) => Ok(Rect::new(x, y, width, height)),
+        _ => Err(zbus::fdo::Error::InvalidArgs(
+            "negative update rectangle".into(),
+        )),
+    }
+}
+
 fn check_size(width: u32, height: u32, stride: u32) -> zbus::fdo::Result<()> {
     if width > MAX_SIDE || height > MAX_SIDE || (stride as u64) < width as u64 * 4 {
         return Err(zbus::fdo::Error::InvalidArgs(format!(
@@ -100,16 +115,12 @@ impl Listener {
         data: Vec<u8>,
     ) -> zbus::fdo::Result<()> {
         format(pixman_format)?;
-        let (Ok(x), Ok(y), Ok(width), Ok(height)) = (
-            u32::try_from(x),
-            u32::try_from(y),
-            u32::try_from(width),
-            u32::try_from(height),
-        ) else {
-            return Err(zbus::fdo::Error::InvalidArgs(
-                "negative update rectangle".into(),
-            ));
-        };
+        let Rect {
+            x,
+            y,
+            width,
+            height,
+        } = rectangle(x, y, width, height)?;
         self.fit(x.saturating_add(width), y.saturating_add(height))
             .await;
         self.display
@@ -192,16 +203,12 @@ impl MapListener {
     }
 
     async fn update_map(&self, x: i32, y: i32, width: i32, height: i32) -> zbus::fdo::Result<()> {
-        let (Ok(x), Ok(y), Ok(width), Ok(height)) = (
-            u32::try_from(x),
-            u32::try_from(y),
-            u32::try_from(width),
-            u32::try_from(height),
-        ) else {
-            return Err(zbus::fdo::Error::InvalidArgs(
-                "negative update rectangle".into(),
-            ));
-        };
+        let Rect {
+            x,
+            y,
+            width,
+            height,
+        } = rectangle(x, y, width, height)?;
         self.display.damage(Rect::new(x, y, width, height));
         Ok(())
     }

@@ -130,13 +130,4 @@ impl QemuDisplays {
             Self::unlink(&mut entry);
         }
     }
-
-    /// The hypervisor went away: stop every link; they come back with the VMs' states.
-    pub fn disconnect_all(&self) {
-        for entry in self.entries().values_mut() {
-            if entry.linked {
-                Self::unlink(entry);
-            }
-        }
-    }
 }

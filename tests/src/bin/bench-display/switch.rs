@@ -8,10 +8,9 @@ use hearth::App;
 use hearth::app::Target;
 use hearth::headless::Headless;
 use hearth::presenter::FramePresenter;
-use hearth_tests::guest::Qemu;
-use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::VmRole;
-use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_tests::guest::{TwoVms, UUID_A};
+use hearth_tests::services::wait_for;
+use hearth_vm_bridge::libvirt::{Bus, LibvirtHypervisor};
 use hearth_vm_bridge::qemu::Viewer;
 use slint::ComponentHandle;
 
@@ -20,44 +19,21 @@ use super::{millis, percentile};
 const SWITCHES: usize = 200;
 const FRESH_CONNECTIONS: usize = 30;
 const BOOT: Duration = Duration::from_secs(120);
-const UUID_A: &str = "0a0a0a0a-1111-4222-8333-444444444444";
-const UUID_B: &str = "0b0b0b0b-1111-4222-8333-444444444444";
 
 pub fn report() {
-    let bus = PrivateBus::start();
-    let _libvirt = LibvirtDbus::start(&bus);
-    for (name, uuid) in [("vmA", UUID_A), ("vmB", UUID_B)] {
-        let path = LibvirtDbus::define(&bus, &test_domain_xml(name, uuid));
-        LibvirtDbus::create(&bus, &path);
-    }
-    let vm_a = Qemu::start(&bus, "vmA", UUID_A);
-    let vm_b = Qemu::start(&bus, "vmB", UUID_B);
-
+    let vms = TwoVms::start();
+    let bus = &vms.bus;
     let headless = Headless::install(false).expect("headless platform");
     headless.set_size(1280, 800);
     let app = App::new(hearth_ui::AppWindow::new().expect("window"), "en-US");
     app.set_waker(headless.waker());
     app.freeze_clock("09:41");
     app.window().show().expect("show");
-    let config = LibvirtConfig {
-        bus: Bus::Address(bus.address.clone()),
-        connection: "Test".into(),
-        vms: vec![
-            SelectedVm {
-                name: "vmA".into(),
-                role: VmRole::Work,
-            },
-            SelectedVm {
-                name: "vmB".into(),
-                role: VmRole::Personal,
-            },
-        ],
-        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
-    };
+    let config = vms.config();
     app.attach(Arc::new(LibvirtHypervisor::new(config)));
     wait_for("the guests to boot", BOOT, || {
         headless.pump();
-        vm_a.ready() && vm_b.ready()
+        vms.a.ready() && vms.b.ready()
     });
     let hypervisor = app.hypervisor().expect("attached");
     wait_for("both screens", BOOT, || {

@@ -23,32 +23,6 @@ fn sibling(name: &str) -> PathBuf {
     exe.parent().expect("own folder").join(name)
 }
 
-fn start_xvfb() -> (Killed, String) {
-    let number = (120..220)
-        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
-        .unwrap_or(120);
-    let display = format!(":{number}");
-    let child = Command::new("Xvfb")
-        .args([
-            display.as_str(),
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (install it with cargo xtask setup run)");
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (Killed(child), display)
-}
-
 /// Starts a program and waits for its "first-frame" line; returns it with the time taken.
 fn launch(program: &Path, args: &[&str], display: &str) -> (Killed, Duration) {
     let start = Instant::now();
@@ -141,7 +115,8 @@ fn still_config() -> PathBuf {
 }
 
 pub fn report() {
-    let (_xvfb, display) = start_xvfb();
+    let xvfb = hearth_tests::xvfb::Xvfb::start();
+    let display = xvfb.display.clone();
     let hearth = sibling("hearth");
     let empty = sibling("empty-window");
     let config = still_config();
