@@ -65,6 +65,8 @@ struct State {
     swallowed_keys: BTreeSet<String>,
     notice: Option<Notice>,
     thumbnails: HashMap<VmId, Image>,
+    /// The guest cursor shown, to rebuild its image only when it changes.
+    cursor: Option<hearth_vm_bridge::Cursor>,
     /// Icons from the configuration, by VM name.
     icons: HashMap<String, Image>,
     thumbnails_dirty: BTreeSet<VmId>,
@@ -110,6 +112,7 @@ impl App {
                 notice: None,
                 thumbnails: HashMap::new(),
                 icons: HashMap::new(),
+                cursor: None,
                 thumbnails_dirty: BTreeSet::new(),
                 observed: BTreeSet::new(),
             }),

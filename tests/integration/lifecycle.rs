@@ -141,3 +141,20 @@ fn the_actions_sheet_offers_what_the_new_state_allows() {
     world.advance(20);
     assert_eq!(state_of(&world, "Work"), VmState::Running);
 }
+
+#[test]
+fn errors_are_shown_over_the_vm_view_too() {
+    let world = World::new();
+    world.tap("Open Work");
+    world.settle();
+    world.sim().request(&world.vm("Work"), Lifecycle::Resume);
+    world.advance(20);
+    assert_eq!(world.app.notice_text(), "Work is already running");
+    assert!(
+        world.find("Work is already running").is_some(),
+        "the notice is on the VM view"
+    );
+    world.tap("Dismiss");
+    assert_eq!(world.app.notice_text(), "");
+    assert_eq!(world.shown_vm().as_deref(), Some("Work"));
+}

@@ -161,3 +161,41 @@ fn a_configured_icon_stands_in_while_a_vm_shows_no_picture() {
     );
     assert_eq!(tile.icon, icon);
 }
+
+#[test]
+fn the_cursor_a_guest_defines_is_drawn_where_it_puts_it() {
+    let world = World::new();
+    world.tap("Open Work");
+    world.settle();
+    let display = world
+        .app
+        .hypervisor()
+        .and_then(|h| h.display(&world.vm("Work")))
+        .expect("Work's display");
+    let red_arrow = hearth_vm_bridge::Cursor {
+        width: 2,
+        height: 2,
+        hot_x: 1,
+        hot_y: 1,
+        pixels: [0, 0, 255, 255].repeat(4),
+    };
+    display.set_cursor(Some(red_arrow));
+    display.set_cursor_position(Some((100, 50)));
+    world.advance(20);
+    let adapter = world.app.window().global::<hearth_ui::VmAdapter>();
+    assert!(adapter.get_has_cursor());
+    assert_eq!((adapter.get_cursor_x(), adapter.get_cursor_y()), (99, 49));
+    assert_eq!(
+        (adapter.get_frame_width(), adapter.get_frame_height()),
+        (1280, 800)
+    );
+    let snapshot = world.headless.snapshot().expect("snapshot");
+    let pixel = snapshot.as_slice()[(49 * snapshot.width() + 99) as usize];
+    assert!(
+        pixel.r > 200 && pixel.b < 80,
+        "the cursor is drawn in red at its place, got {pixel:?}"
+    );
+    display.set_cursor_position(None);
+    world.advance(20);
+    assert!(!adapter.get_has_cursor(), "a hidden cursor is not drawn");
+}

@@ -174,6 +174,11 @@ impl App {
         };
         let image = self.state.borrow_mut().frame.present(&display, force);
         let adapter = self.window.global::<VmAdapter>();
+        if let Some((width, height)) = display.size() {
+            adapter.set_frame_width(width as i32);
+            adapter.set_frame_height(height as i32);
+        }
+        self.present_cursor(&display, force);
         match image {
             Some(image) => {
                 adapter.set_frame(image);
@@ -184,6 +189,42 @@ impl App {
                 adapter.set_frame(Default::default());
             }
             None => {}
+        }
+    }
+
+    /// Shows the cursor the guest defined, where it put it; rebuilt only when it changes.
+    fn present_cursor(&self, display: &hearth_vm_bridge::Display, force: bool) {
+        let adapter = self.window.global::<VmAdapter>();
+        let (cursor, position) = display.cursor();
+        let changed = force || self.state.borrow().cursor != cursor;
+        if changed {
+            let image = cursor.as_ref().map(|cursor| {
+                let mut buffer =
+                    slint::SharedPixelBuffer::<slint::Rgba8Pixel>::new(cursor.width, cursor.height);
+                for (out, bgra) in buffer
+                    .make_mut_slice()
+                    .iter_mut()
+                    .zip(cursor.pixels.chunks_exact(4))
+                {
+                    *out = slint::Rgba8Pixel {
+                        r: bgra[2],
+                        g: bgra[1],
+                        b: bgra[0],
+                        a: bgra[3],
+                    };
+                }
+                slint::Image::from_rgba8(buffer)
+            });
+            adapter.set_cursor(image.unwrap_or_default());
+            self.state.borrow_mut().cursor = cursor.clone();
+        }
+        match (cursor, position) {
+            (Some(cursor), Some((x, y))) => {
+                adapter.set_cursor_x(x - cursor.hot_x);
+                adapter.set_cursor_y(y - cursor.hot_y);
+                adapter.set_has_cursor(true);
+            }
+            _ => adapter.set_has_cursor(false),
         }
     }
 
