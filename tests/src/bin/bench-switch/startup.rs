@@ -31,20 +31,26 @@ fn launch(program: &Path, args: &[&str], display: &str) -> (Killed, Duration) {
         .env("DISPLAY", display)
         .env("HEARTH_LOG", "error")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
+    // Drained on a thread so a chatty program never blocks on a full pipe.
+    let stderr = child.stderr.take().expect("piped stderr");
+    let errors = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("reading the first-frame line");
     let elapsed = start.elapsed();
-    assert!(
-        line.starts_with("first-frame"),
-        "{} printed {line:?}",
-        program.display()
-    );
+    if !line.starts_with("first-frame") {
+        let status = child.wait();
+        panic!(
+            "{} printed {line:?} and ended with {status:?}:\n{}",
+            program.display(),
+            errors.join().unwrap_or_default()
+        );
+    }
     (Killed(child), elapsed)
 }
 
