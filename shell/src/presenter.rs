@@ -116,7 +116,7 @@ fn swizzle_row(source: &[u8], target: &mut [u8]) {
 }
 
 /// The width of home-screen thumbnails, in pixels.
-pub const THUMBNAIL_WIDTH: u32 = 400;
+pub const THUMBNAIL_WIDTH: u32 = 640;
 
 /// A small copy of the current frame, or None when the screen is off.
 pub fn thumbnail(display: &Display) -> Option<Image> {

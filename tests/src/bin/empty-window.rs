@@ -18,7 +18,9 @@ slint::slint! {
 fn main() -> Result<(), slint::PlatformError> {
     let started = Instant::now();
     // The same renderer Hearth starts with.
-    slint::BackendSelector::new().renderer_name("software".into()).select()?;
+    slint::BackendSelector::new()
+        .renderer_name("software".into())
+        .select()?;
     let window = EmptyWindow::new()?;
     let mut reported = false;
     window.window().on_winit_window_event(move |_, event| {
