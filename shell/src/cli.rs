@@ -217,11 +217,6 @@ fn use_gpu_for_frames(_app: &Rc<App>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The demo configuration, for callers that want Hearth without a file.
-pub fn demo_config() -> Config {
-    Config::demo()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

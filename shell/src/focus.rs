@@ -23,11 +23,6 @@ impl InputRouter {
         self.focused.as_ref()
     }
 
-    /// The keys the focused VM holds down.
-    pub fn keys_held(&self) -> impl Iterator<Item = KeyCode> + '_ {
-        self.keys.iter().copied()
-    }
-
     /// Moves focus; returns the events that release what the old VM held, for that VM.
     pub fn set_focus(&mut self, vm: Option<VmId>) -> Vec<(VmId, InputEvent)> {
         if vm == self.focused {

@@ -15,9 +15,7 @@ use hearth::gestures::{Phase, Touch};
 use hearth::headless::Headless;
 use hearth_ui::{AppAdapter, Screen, VmAdapter};
 use hearth_vm_bridge::sim::{SimClock, SimConfig, SimHypervisor};
-use hearth_vm_bridge::{
-    Display, EventSink, Hypervisor, InputEvent, Lifecycle, TouchPhase, VmId, VmRole,
-};
+use hearth_vm_bridge::{Display, EventSink, Hypervisor, InputEvent, Lifecycle, TouchPhase, VmId};
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use slint::platform::{Key, PointerEventButton, WindowEvent};
@@ -291,15 +289,6 @@ impl World {
                 self.touch(finger, Phase::Up, x, to.1);
             }
         }
-    }
-
-    /// The role of a VM by name, for tests that care.
-    pub fn role(&self, name: &str) -> Option<VmRole> {
-        self.app
-            .vms()
-            .iter()
-            .find(|vm| vm.name == name)
-            .map(|vm| vm.role)
     }
 }
 

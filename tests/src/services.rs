@@ -53,22 +53,12 @@ impl Process {
         self.child.as_mut().and_then(|c| c.stderr.take())
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
-    }
-
     /// `kill -9`, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
-    }
-
-    pub fn is_running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 }
 
@@ -156,16 +146,6 @@ impl PrivateBus {
         let dbus = zbus::blocking::fdo::DBusProxy::new(&connection).expect("bus proxy");
         let name = zbus::names::BusName::try_from(name).expect("valid bus name");
         dbus.name_has_owner(name).unwrap_or(false)
-    }
-
-    /// How many processes queue for a name (QEMUs all queue for `org.qemu`).
-    pub fn queued_owners(&self, name: &str) -> usize {
-        let connection = self.connect();
-        let dbus = zbus::blocking::fdo::DBusProxy::new(&connection).expect("bus proxy");
-        let name = zbus::names::WellKnownName::try_from(name).expect("valid name");
-        dbus.list_queued_owners(name)
-            .map(|owners| owners.len())
-            .unwrap_or(0)
     }
 }
 

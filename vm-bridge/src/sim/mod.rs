@@ -16,7 +16,7 @@ pub use desktop::EchoState;
 
 use crate::{
     BackendEvent, Display, Error, EventSink, Hypervisor, InputEvent, KeyCode, Lifecycle,
-    PointerButton, Rect, TouchPhase, VmId, VmInfo, VmRole, VmState, keys,
+    PointerButton, TouchPhase, VmId, VmInfo, VmRole, VmState, keys,
 };
 
 /// One simulated VM.
@@ -462,12 +462,4 @@ impl Hypervisor for SimHypervisor {
             }
         });
     }
-}
-
-/// The rectangle of a desktop's echo panel, for tests that look at pixels.
-pub fn echo_region(width: u32, height: u32) -> Rect {
-    let line = (height as f32 / 24.0).max(14.0);
-    let top = (height as f32 * 0.55) as u32;
-    let margin = width / 10;
-    Rect::new(margin, top, width - 2 * margin, (line * 4.0) as u32 + 8)
 }
