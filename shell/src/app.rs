@@ -19,6 +19,7 @@ use slint::{ComponentHandle, Image, ModelRc, VecModel};
 use crate::focus::InputRouter;
 use crate::frames::Frames;
 use crate::gestures::Recognizer;
+use crate::keyboard::Keyboard;
 
 pub use switching::{SETTLE_TICK, Target};
 
@@ -62,7 +63,7 @@ struct State {
     frame: Frames,
     neighbour_frame: Frames,
     switching: switching::Switching,
-    swallowed_keys: BTreeSet<String>,
+    keyboard: Keyboard,
     notice: Option<Notice>,
     thumbnails: HashMap<VmId, Image>,
     /// The guest cursor shown, to rebuild its image only when it changes.
@@ -78,6 +79,9 @@ pub struct App {
     state: RefCell<State>,
     tiles: Rc<VecModel<VmTile>>,
     incoming: Arc<Mutex<Incoming>>,
+    /// Whether the platform reports physical keys (the winit hook); Slint's key texts are
+    /// then left to the UI.
+    physical_keys: std::cell::Cell<bool>,
     thumbnail_timer: slint::Timer,
     settle_timer: slint::Timer,
     notice_timer: slint::Timer,
@@ -108,7 +112,7 @@ impl App {
                 frame: Frames::default(),
                 neighbour_frame: Frames::default(),
                 switching: switching::Switching::default(),
-                swallowed_keys: BTreeSet::new(),
+                keyboard: Keyboard::default(),
                 notice: None,
                 thumbnails: HashMap::new(),
                 icons: HashMap::new(),
@@ -118,6 +122,7 @@ impl App {
             }),
             tiles: Rc::new(VecModel::default()),
             incoming: Arc::new(Mutex::new(Incoming::default())),
+            physical_keys: std::cell::Cell::new(false),
             thumbnail_timer: slint::Timer::default(),
             settle_timer: slint::Timer::default(),
             notice_timer: slint::Timer::default(),
@@ -173,20 +178,8 @@ impl App {
             }
         });
         let weak = Rc::downgrade(self);
-        adapter.on_key(move |text, pressed, ctrl, alt, shift, meta| {
-            weak.upgrade().is_some_and(|app| {
-                app.key(
-                    &text,
-                    pressed,
-                    input::Modifiers {
-                        ctrl,
-                        alt,
-                        shift,
-                        meta,
-                    },
-                )
-            })
-        });
+        adapter
+            .on_key(move |text, pressed| weak.upgrade().is_some_and(|app| app.key(&text, pressed)));
 
         let vm_adapter = self.window.global::<VmAdapter>();
         let weak = Rc::downgrade(self);

@@ -12,6 +12,7 @@ pub mod gestures;
 #[cfg(feature = "wgpu")]
 pub mod gpu_presenter;
 pub mod headless;
+pub mod keyboard;
 mod keymap;
 pub mod presenter;
 pub mod screens;

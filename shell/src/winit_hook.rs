@@ -1,12 +1,15 @@
-//! Hearth's look at winit's events before Slint's: real touch points go to Hearth's touch
-//! router (Slint itself only reports a primary finger, so system gestures could not be seen),
-//! and the first redraw is reported when asked for.
+//! Hearth's look at winit's events before Slint's: keys go to Hearth's keyboard by their
+//! physical position (the evdev code under X11 and Wayland), whatever the host's layout, so a
+//! guest's own layout makes the character; real touch points go to Hearth's touch router
+//! (Slint itself only reports a primary finger, so system gestures could not be seen); and the
+//! first redraw is reported when asked for.
 
 use std::rc::Weak;
 use std::time::Instant;
 
 use slint::ComponentHandle;
-use slint::winit_030::winit::event::{TouchPhase, WindowEvent};
+use slint::winit_030::winit::event::{ElementState, TouchPhase, WindowEvent};
+use slint::winit_030::winit::platform::scancode::PhysicalKeyExtScancode;
 use slint::winit_030::{EventResult, WinitWindowAccessor};
 
 use crate::App;
@@ -23,6 +26,30 @@ pub fn install(app: Weak<App>, mut first_frame: Option<Box<dyn FnOnce()>>) {
         .on_winit_window_event(move |window, event| {
             let touch = match event {
                 WindowEvent::Touch(touch) => touch,
+                // Synthetic events are winit's guesses at keys held across a focus change.
+                WindowEvent::KeyboardInput {
+                    event,
+                    is_synthetic: false,
+                    ..
+                } => {
+                    let (Some(app), Some(evdev)) =
+                        (app.upgrade(), event.physical_key.to_scancode())
+                    else {
+                        return EventResult::Propagate;
+                    };
+                    let pressed = event.state == ElementState::Pressed;
+                    return if app.physical_key(evdev, pressed) {
+                        EventResult::PreventDefault
+                    } else {
+                        EventResult::Propagate
+                    };
+                }
+                WindowEvent::Focused(false) => {
+                    if let Some(app) = app.upgrade() {
+                        app.keyboard_lost();
+                    }
+                    return EventResult::Propagate;
+                }
                 WindowEvent::RedrawRequested => {
                     if let Some(report) = first_frame.take() {
                         // Slint draws and presents right after this hook returns.

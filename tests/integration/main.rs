@@ -2,6 +2,7 @@
 
 mod gestures;
 mod hotkeys;
+mod keyboard;
 mod libvirt;
 mod libvirtd;
 mod lifecycle;

@@ -1,5 +1,7 @@
 //! A tiny guest for QEMU tests: Debian's kernel with a busybox initramfs whose init shows a
-//! banner on the screen and reports every line typed on the console to the serial port.
+//! banner on the screen, reports every line typed on the console to the serial port, and logs
+//! every event of its input devices (keyboard, tablet, touch screen) there too, as the guest's
+//! own kernel reports them (`struct input_event`, hex).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -8,6 +10,8 @@ use crate::services::{PrivateBus, Process, TempDir};
 
 /// Where `cargo xtask setup` puts the guest kernel (the same path is in xtask/src/guest.rs).
 pub const GUEST_KERNEL: &str = "/var/cache/hearth/guest/vmlinuz";
+/// The guest's modules and their loading order (the same path is in xtask/src/guest.rs).
+pub const GUEST_MODULES: &str = "/var/cache/hearth/guest/modules";
 const BUSYBOX: &str = "/bin/busybox";
 
 /// One entry of an initramfs.
@@ -64,7 +68,14 @@ fn init_script(name: &str) -> String {
         r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
+mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+for module in $(cat /modules/order); do insmod /modules/$module; done
+sleep 1
+for device in /dev/input/event*; do
+  echo "INPUT $device $(cat /sys/class/input/${{device#/dev/input/}}/device/name)" > /dev/ttyS0
+  od -An -v -tx1 -w24 $device > /dev/ttyS0 &
+done
 clear > /dev/tty0
 for i in 1 2 3 4 5 6; do echo "======== HEARTH TEST GUEST {name} ========" > /dev/tty0; done
 echo "Type a line and press Enter:" > /dev/tty0
@@ -80,7 +91,17 @@ done
 pub fn initramfs(dir: &Path, name: &str) -> PathBuf {
     let busybox = std::fs::read(BUSYBOX).expect("busybox-static (cargo xtask setup installs it)");
     let init = init_script(name);
-    let archive = cpio(&[
+    let modules_dir = Path::new(GUEST_MODULES);
+    let order = std::fs::read_to_string(modules_dir.join("order"))
+        .expect("the guest modules (cargo xtask setup installs them)");
+    let modules: Vec<(String, Vec<u8>)> = order
+        .lines()
+        .map(|module| {
+            let data = std::fs::read(modules_dir.join(module)).expect("a guest module");
+            (format!("modules/{module}"), data)
+        })
+        .collect();
+    let mut entries = vec![
         Entry {
             name: "bin",
             mode: 0o040755,
@@ -102,14 +123,82 @@ pub fn initramfs(dir: &Path, name: &str) -> PathBuf {
             data: &[],
         },
         Entry {
+            name: "sys",
+            mode: 0o040755,
+            data: &[],
+        },
+        Entry {
             name: "init",
             mode: 0o100755,
             data: init.as_bytes(),
         },
-    ]);
+        Entry {
+            name: "modules",
+            mode: 0o040755,
+            data: &[],
+        },
+        Entry {
+            name: "modules/order",
+            mode: 0o100644,
+            data: order.as_bytes(),
+        },
+    ];
+    entries.extend(modules.iter().map(|(name, data)| Entry {
+        name,
+        mode: 0o100644,
+        data,
+    }));
+    let archive = cpio(&entries);
     let path = dir.join(format!("{name}.cpio"));
     std::fs::write(&path, archive).expect("writing the initramfs");
     path
+}
+
+/// The devices of a test guest beyond its CPU and memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Hardware {
+    /// QEMU's `-vga` choice: "std", or "virtio" for a screen that follows Hearth's view size.
+    pub vga: &'static str,
+    /// Extra `-device` arguments, such as "virtio-tablet-pci".
+    pub devices: &'static [&'static str],
+}
+
+impl Hardware {
+    /// Standard VGA and the PS/2 keyboard and mouse of a PC.
+    pub const PC: Hardware = Hardware {
+        vga: "std",
+        devices: &[],
+    };
+}
+
+/// One event from the guest kernel's input layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestInput {
+    /// EV_KEY (1), EV_REL (2), EV_ABS (3), EV_SYN (0)…
+    pub kind: u16,
+    pub code: u16,
+    pub value: i32,
+}
+
+pub const EV_KEY: u16 = 1;
+pub const EV_ABS: u16 = 3;
+
+/// Parses a line of `od -An -v -tx1 -w24`: one `struct input_event` of x86-64.
+fn parse_input_event(line: &str) -> Option<GuestInput> {
+    let bytes: Vec<u8> = line
+        .split_whitespace()
+        .map(|byte| u8::from_str_radix(byte, 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if bytes.len() != 24 {
+        return None;
+    }
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    Some(GuestInput {
+        kind: u16_at(16),
+        code: u16_at(18),
+        value: i32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]),
+    })
 }
 
 /// A QEMU guest with its D-Bus display on a private bus.
@@ -121,8 +210,13 @@ pub struct Qemu {
 }
 
 impl Qemu {
-    /// Boots the guest under TCG (KVM stalls on this machine kind).
+    /// Boots a PC guest under TCG (KVM stalls on this machine kind).
     pub fn start(bus: &PrivateBus, name: &str, uuid: &str) -> Qemu {
+        Qemu::start_with(bus, name, uuid, Hardware::PC)
+    }
+
+    /// Boots a guest with this hardware under TCG.
+    pub fn start_with(bus: &PrivateBus, name: &str, uuid: &str, hardware: Hardware) -> Qemu {
         let dir = TempDir::new(&format!("qemu-{name}"));
         let initrd = initramfs(dir.path(), name);
         let serial = dir.path().join("serial.log");
@@ -130,17 +224,14 @@ impl Qemu {
             "qemu-system-x86_64",
             Command::new("qemu-system-x86_64")
                 .args(["-accel", "tcg", "-m", "192", "-name", name, "-uuid", uuid])
-                .args([
-                    "-display",
-                    "dbus",
-                    "-vga",
-                    "std",
-                    "-nic",
-                    "none",
-                    "-monitor",
-                    "none",
-                    "-no-reboot",
-                ])
+                .args(["-display", "dbus", "-vga", hardware.vga])
+                .args(
+                    hardware
+                        .devices
+                        .iter()
+                        .flat_map(|device| ["-device", device]),
+                )
+                .args(["-nic", "none", "-monitor", "none", "-no-reboot"])
                 .arg("-kernel")
                 .arg(GUEST_KERNEL)
                 .arg("-initrd")
@@ -171,6 +262,32 @@ impl Qemu {
             .lines()
             .filter_map(|line| line.strip_prefix("LINE:"))
             .map(|l| l.trim_end().to_string())
+            .collect()
+    }
+
+    /// Every input event the guest's kernel reported so far, in order.
+    pub fn input_events(&self) -> Vec<GuestInput> {
+        self.serial()
+            .lines()
+            .filter_map(parse_input_event)
+            .collect()
+    }
+
+    /// Key presses (true) and releases (false) as evdev codes, auto-repeats left out.
+    pub fn keys_logged(&self) -> Vec<(u16, bool)> {
+        self.input_events()
+            .into_iter()
+            .filter(|event| event.kind == EV_KEY && event.code < 0x100 && event.value != 2)
+            .map(|event| (event.code, event.value == 1))
+            .collect()
+    }
+
+    /// The guest's input devices, as "event0 AT Translated Set 2 keyboard".
+    pub fn input_devices(&self) -> Vec<String> {
+        self.serial()
+            .lines()
+            .filter_map(|line| line.strip_prefix("INPUT /dev/input/"))
+            .map(|line| line.trim_end().to_string())
             .collect()
     }
 
@@ -224,5 +341,25 @@ impl TwoVms {
             ],
             displays: DisplaySource::Bus(Bus::Address(self.bus.address.clone())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_events_parse_from_od_lines() {
+        let line = " 5a 1c 6b 65 00 00 00 00 8f 2c 0a 00 00 00 00 00 01 00 1e 00 01 00 00 00";
+        assert_eq!(
+            parse_input_event(line),
+            Some(GuestInput {
+                kind: EV_KEY,
+                code: 30,
+                value: 1
+            })
+        );
+        assert_eq!(parse_input_event("READY vmA"), None);
+        assert_eq!(parse_input_event(" 01 02"), None);
     }
 }

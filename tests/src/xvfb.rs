@@ -33,6 +33,9 @@ impl Xvfb {
                     "1280x800x24",
                     "-nolisten",
                     "tcp",
+                    // Without it the server resets when its last client leaves, and a layout
+                    // set before Hearth connects is lost.
+                    "-noreset",
                 ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
@@ -62,8 +65,23 @@ impl Xvfb {
         self.xdotool(&["windowfocus", "--sync", &window]);
     }
 
+    /// Switches the display's keyboard layout, as a user's desktop would ("de", "pl").
+    pub fn set_layout(&self, layout: &str) {
+        let status = Command::new("setxkbmap")
+            .arg(layout)
+            .env("DISPLAY", &self.display)
+            .status()
+            .expect("setxkbmap");
+        assert!(status.success(), "setxkbmap {layout} failed");
+    }
+
+    /// Presses and releases keys by their keysyms on the current layout, as `xdotool key`
+    /// does (a keysym that needs AltGr or Shift gets it pressed around it).
+    /// `keys` is a space-separated list, such as "z ctrl+c".
     pub fn keys(&self, keys: &str) {
-        self.xdotool(&["key", "--delay", "60", keys]);
+        let mut args = vec!["key", "--delay", "60"];
+        args.extend(keys.split_whitespace());
+        self.xdotool(&args);
     }
 
     pub fn type_text(&self, text: &str) {
@@ -136,6 +154,12 @@ impl Running {
             lines,
             seen: Vec::new(),
         }
+    }
+
+    /// Everything Hearth logged so far, for a failing test's message.
+    pub fn log(&mut self) -> String {
+        self.seen.extend(self.lines.try_iter());
+        self.seen.join("\n")
     }
 
     /// Waits for a log line containing `text`.

@@ -14,25 +14,38 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-fn switch() -> anyhow::Result<()> {
-    let mut command = crate::cargo();
-    command.args([
-        "run",
+/// Builds everything the benchmarks start: themselves, `hearth` and the baseline programs.
+fn build() -> anyhow::Result<()> {
+    crate::setup_test()?;
+    let mut build = crate::cargo();
+    build.args([
+        "build",
         "--release",
         "-p",
+        "hearth",
+        "-p",
         "hearth-tests",
-        "--bin",
-        "bench-switch",
+        "--bins",
     ]);
-    crate::status(command, "switch latency and start-up benchmarks")
+    crate::status(
+        build,
+        "cargo build --release (hearth, the benchmarks, the baselines)",
+    )
+}
+
+fn run_benchmark(name: &str, what: &str) -> anyhow::Result<()> {
+    build()?;
+    let command = std::process::Command::new(crate::run::binary("release").with_file_name(name));
+    crate::status(command, what)
+}
+
+fn switch() -> anyhow::Result<()> {
+    run_benchmark("bench-switch", "switch latency and start-up benchmarks")
 }
 
 fn display() -> anyhow::Result<()> {
-    crate::setup_test()?;
-    let mut build = crate::cargo();
-    build.args(["build", "--release", "-p", "hearth-tests", "--bins"]);
-    crate::status(build, "cargo build --release (the benchmarks)")?;
-    let command =
-        std::process::Command::new(crate::run::binary("release").with_file_name("bench-display"));
-    crate::status(command, "display update path and real-VM switch benchmarks")
+    run_benchmark(
+        "bench-display",
+        "display update path and real-VM switch benchmarks",
+    )
 }

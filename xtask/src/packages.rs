@@ -26,6 +26,7 @@ pub const TEST: &[&str] = &[
     "xvfb",
     "xauth",
     "xdotool",
+    "x11-xkb-utils",
     "imagemagick",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display.

@@ -1,79 +1,85 @@
 //! Input from the user: Hearth's hotkeys first, then the focused VM, nothing anywhere else.
+//! Keys go through [`crate::keyboard::Keyboard`], which holds back what could start a hotkey.
 
 use hearth_ui::{AppAdapter, Screen};
-use hearth_vm_bridge::{InputEvent, PointerButton, TouchPhase, VmId, VmState};
+use hearth_vm_bridge::{InputEvent, KeyCode, PointerButton, TouchPhase, VmId, VmState, keys};
 use slint::ComponentHandle;
-use slint::platform::Key;
 
 use super::App;
 use super::switching::Target;
 use crate::gestures::{Output, Phase, Touch};
+use crate::keyboard::{Hotkey, KeyAction};
 use crate::keymap;
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Modifiers {
-    pub ctrl: bool,
-    pub alt: bool,
-    pub shift: bool,
-    pub meta: bool,
-}
-
-/// What a hotkey asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hotkey {
-    Previous,
-    Next,
-    Vm(usize),
-    Home,
-}
-
-fn hotkey(text: &str, modifiers: Modifiers) -> Option<Hotkey> {
-    if !(modifiers.ctrl && modifiers.alt) {
-        return None;
-    }
-    let mut chars = text.chars();
-    let (Some(c), None) = (chars.next(), chars.next()) else {
-        return None;
-    };
-    match c {
-        c if c == char::from(Key::LeftArrow) => Some(Hotkey::Previous),
-        c if c == char::from(Key::RightArrow) => Some(Hotkey::Next),
-        c if c == char::from(Key::UpArrow) => Some(Hotkey::Home),
-        '1'..='9' => Some(Hotkey::Vm(c as usize - '1' as usize)),
-        _ => None,
-    }
-}
-
 impl App {
-    /// A key from the window. Returns whether Hearth used it (for itself or a guest).
-    pub fn key(&self, text: &str, pressed: bool, modifiers: Modifiers) -> bool {
-        if pressed {
-            if let Some(hotkey) = hotkey(text, modifiers) {
-                // Its release is Hearth's too, wherever focus is by then.
-                self.state
-                    .borrow_mut()
-                    .swallowed_keys
-                    .insert(text.to_string());
-                match hotkey {
-                    Hotkey::Previous => self.request_switch(Target::By(-1), -1),
-                    Hotkey::Next => self.request_switch(Target::By(1), 1),
-                    Hotkey::Vm(index) => self.request_switch(Target::Index(index), 0),
-                    Hotkey::Home => self.go_home(),
-                }
-                return true;
-            }
-        } else if self.state.borrow_mut().swallowed_keys.remove(text) {
-            return true;
-        }
-        if self.window.global::<AppAdapter>().get_screen() != Screen::Vm {
+    /// A key event from Slint, as text. Used where the platform reports no physical key (the
+    /// testing and headless platforms, LinuxKMS until its libinput hook exists): characters
+    /// map to the key that types them on a US layout. Returns whether Hearth used the key.
+    pub fn key(&self, text: &str, pressed: bool) -> bool {
+        if self.physical_keys.get() {
+            // The winit hook already saw this key by its position; Slint gets what is left.
             return false;
         }
         let Some(key) = keymap::key_for_text(text) else {
             tracing::debug!(?text, "no PC key for this text; not sent");
-            return true;
+            return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
         };
-        self.send_to_focused(InputEvent::Key { key, pressed });
-        true
+        self.keyboard_event(key, pressed)
+    }
+
+    /// A physical key from the platform (a Linux evdev code: X11 keycode minus 8, or
+    /// libinput's code), before the UI sees it. Returns whether Hearth used it; keys it does
+    /// not use are left to the UI.
+    pub fn physical_key(&self, evdev: u32, pressed: bool) -> bool {
+        self.physical_keys.set(true);
+        let Some(key) = keys::from_evdev(evdev) else {
+            tracing::debug!(evdev, "no PC key for this evdev code; not sent");
+            return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+        };
+        self.keyboard_event(key, pressed)
+    }
+
+    /// The window lost the keyboard: the releases of keys held now will not arrive.
+    pub fn keyboard_lost(&self) {
+        let releases = {
+            let mut state = self.state.borrow_mut();
+            state.keyboard.reset();
+            state.router.release_all()
+        };
+        self.deliver(releases);
+    }
+
+    fn keyboard_event(&self, key: KeyCode, pressed: bool) -> bool {
+        let actions = {
+            let mut state = self.state.borrow_mut();
+            if pressed {
+                state.keyboard.press(key)
+            } else {
+                state.keyboard.release(key)
+            }
+        };
+        let on_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+        // Held back for a possible hotkey, or the release of a hotkey's key: Hearth's.
+        let mut used = on_vm || actions.is_empty();
+        for action in actions {
+            match action {
+                KeyAction::Hotkey(hotkey) => {
+                    used = true;
+                    match hotkey {
+                        Hotkey::Previous => self.request_switch(Target::By(-1), -1),
+                        Hotkey::Next => self.request_switch(Target::By(1), 1),
+                        Hotkey::Vm(index) => self.request_switch(Target::Index(index), 0),
+                        Hotkey::Home => self.go_home(),
+                    }
+                }
+                KeyAction::Guest { key, pressed } => {
+                    if self.window.global::<AppAdapter>().get_screen() == Screen::Vm {
+                        self.send_to_focused(InputEvent::Key { key, pressed });
+                    }
+                }
+            }
+        }
+        used
     }
 
     /// A mouse event over the VM view, in view coordinates.
