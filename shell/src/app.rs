@@ -2,6 +2,7 @@
 //! the switcher, and handles a closed set of [`Incoming`] events from backends.
 
 mod input;
+mod last_screens;
 mod switching;
 mod tiles;
 
@@ -65,7 +66,15 @@ struct State {
     switching: switching::Switching,
     keyboard: Keyboard,
     notice: Option<Notice>,
+    /// Live thumbnails, by VM.
     thumbnails: HashMap<VmId, Image>,
+    /// Whether the hypervisor has listed its VMs since Hearth started.
+    listed: bool,
+    /// The VMs the configuration names, shown as connecting until the hypervisor lists.
+    expected: Vec<tiles::ExpectedVm>,
+    /// Each VM's last screen, by name: from the previous run at first, then the latest live
+    /// thumbnail. Shown while no live one is at hand.
+    last_screens: last_screens::LastScreenState,
     /// The guest cursor shown, to rebuild its image only when it changes.
     cursor: Option<hearth_vm_bridge::Cursor>,
     /// Icons from the configuration, by VM name.
@@ -86,6 +95,7 @@ pub struct App {
     settle_timer: slint::Timer,
     notice_timer: slint::Timer,
     clock_timer: slint::Timer,
+    last_screen_timer: slint::Timer,
 }
 
 /// How often home thumbnails refresh at most while their VMs draw.
@@ -115,6 +125,9 @@ impl App {
                 keyboard: Keyboard::default(),
                 notice: None,
                 thumbnails: HashMap::new(),
+                listed: false,
+                expected: Vec::new(),
+                last_screens: last_screens::LastScreenState::default(),
                 icons: HashMap::new(),
                 cursor: None,
                 thumbnails_dirty: BTreeSet::new(),
@@ -127,12 +140,14 @@ impl App {
             settle_timer: slint::Timer::default(),
             notice_timer: slint::Timer::default(),
             clock_timer: slint::Timer::default(),
+            last_screen_timer: slint::Timer::default(),
             window,
         });
         CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
         app.connect_callbacks();
         let vm_adapter = app.window.global::<VmAdapter>();
         vm_adapter.set_vms(ModelRc::from(app.tiles.clone()));
+        vm_adapter.set_listed(false);
         let languages: Vec<Language> = LANGUAGES
             .iter()
             .map(|(code, name)| Language {
@@ -289,9 +304,11 @@ impl App {
                 {
                     let mut state = self.state.borrow_mut();
                     state.connected = true;
+                    state.listed = true;
                     state.vms = vms;
                     tiles::sort(&mut state.vms);
                 }
+                self.window.global::<VmAdapter>().set_listed(true);
                 self.observe_displays();
                 self.vms_changed();
             }
@@ -432,6 +449,10 @@ impl App {
             let mut state = self.state.borrow_mut();
             match image {
                 Some(image) => {
+                    if let Some(vm) = state.vms.iter().find(|vm| vm.id == id) {
+                        let name = vm.name.clone();
+                        state.last_screens.remember(name, image.clone());
+                    }
                     state.thumbnails.insert(id.clone(), image);
                 }
                 None => {
@@ -441,6 +462,7 @@ impl App {
             drop(state);
             self.update_tile(&id);
         }
+        self.schedule_last_screens();
     }
 
     pub fn show_settings(&self) {

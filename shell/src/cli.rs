@@ -14,6 +14,7 @@ use slint::ComponentHandle;
 
 use crate::App;
 use crate::config::{self, BackendChoice, Config};
+use crate::last_screens::LastScreens;
 
 /// Hearth: the touch shell that switches between your virtual machines.
 #[derive(Debug, Parser)]
@@ -51,6 +52,10 @@ pub struct Args {
     /// Print "first-frame <milliseconds since start>" once the first frame is on screen.
     #[arg(long)]
     pub report_first_frame: bool,
+
+    /// Save the first frame, exactly as it is about to be drawn, to this PNG file (tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub snapshot_first_frame: Option<PathBuf>,
 }
 
 /// Runs the `hearth` command and returns its exit status.
@@ -113,6 +118,20 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     let window =
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
+    // The first frame is the complete home: the configured VMs with their icons and their
+    // last screens from the previous run, until the hypervisor answers.
+    app.set_icons(load_icons(&config));
+    let backend = match args.backend.as_deref() {
+        Some("libvirt") => BackendChoice::Libvirt,
+        Some(_) => BackendChoice::Simulated,
+        None => config.backend,
+    };
+    let expected = Config {
+        backend,
+        ..config.clone()
+    }
+    .expected_vms();
+    app.expect_vms(expected, LastScreens::in_user_cache());
     if args.renderer == "wgpu" {
         use_gpu_for_frames(&app)?;
     }
@@ -124,19 +143,15 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             )
         }) as Box<dyn FnOnce()>
     });
-    crate::winit_hook::install(Rc::downgrade(&app), report);
+    crate::winit_hook::install(
+        Rc::downgrade(&app),
+        report,
+        args.snapshot_first_frame.clone(),
+    );
 
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
-    let backend = match args.backend.as_deref() {
-        Some("libvirt") => BackendChoice::Libvirt,
-        Some(_) => BackendChoice::Simulated,
-        None => config.backend,
-    };
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-        if let Some(app) = App::current() {
-            app.set_icons(load_icons(&config));
-        }
         std::thread::Builder::new()
             .name("hypervisor-start".into())
             .spawn(move || {
@@ -156,6 +171,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|error| tracing::error!(%error, "cannot start the hypervisor thread"));
     });
     app.window().run().context("running the window")?;
+    app.keep_last_screens_now();
     Ok(())
 }
 

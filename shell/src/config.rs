@@ -196,6 +196,25 @@ impl Config {
 
     /// The simulated hypervisor's settings: the configured VMs (the demo VMs when the file
     /// named none), the `[simulated]` sizes and delays, and the system clock.
+    /// The VMs Hearth can show before the hypervisor answers, by name and role: the
+    /// configured ones, or the demo's when the simulated backend runs without a list. Empty
+    /// when libvirt is to show whatever domains it has.
+    pub fn expected_vms(&self) -> Vec<(String, VmRole)> {
+        match (self.vms.is_empty(), self.backend) {
+            (false, _) => self
+                .vms
+                .iter()
+                .map(|vm| (vm.name.clone(), vm.role))
+                .collect(),
+            (true, BackendChoice::Simulated) => SimConfig::demo()
+                .vms
+                .into_iter()
+                .map(|vm| (vm.name, vm.role))
+                .collect(),
+            (true, BackendChoice::Libvirt) => Vec::new(),
+        }
+    }
+
     pub fn sim_config(&self) -> SimConfig {
         let vms = if self.vms.is_empty() {
             SimConfig::demo().vms

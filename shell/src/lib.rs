@@ -14,6 +14,7 @@ pub mod gpu_presenter;
 pub mod headless;
 pub mod keyboard;
 mod keymap;
+pub mod last_screens;
 pub mod presenter;
 pub mod screens;
 mod winit_hook;

@@ -4,6 +4,7 @@
 //! (Slint itself only reports a primary finger, so system gestures could not be seen); and the
 //! first redraw is reported when asked for.
 
+use std::path::{Path, PathBuf};
 use std::rc::Weak;
 use std::time::Instant;
 
@@ -16,8 +17,13 @@ use crate::App;
 use crate::gestures::{Phase, Touch};
 
 /// Installs the hook on the app's window; does nothing on other backends. With
-/// `first_frame`, runs it once just after the first frame is drawn.
-pub fn install(app: Weak<App>, mut first_frame: Option<Box<dyn FnOnce()>>) {
+/// `first_frame`, runs it once just after the first frame is drawn; with `snapshot`, saves
+/// that frame to this PNG file, rendered from the very state it is drawn from.
+pub fn install(
+    app: Weak<App>,
+    mut first_frame: Option<Box<dyn FnOnce()>>,
+    mut snapshot: Option<PathBuf>,
+) {
     let Some(strong) = app.upgrade() else { return };
     let started = Instant::now();
     strong
@@ -51,6 +57,9 @@ pub fn install(app: Weak<App>, mut first_frame: Option<Box<dyn FnOnce()>>) {
                     return EventResult::Propagate;
                 }
                 WindowEvent::RedrawRequested => {
+                    if let Some(path) = snapshot.take() {
+                        save_snapshot(window, &path);
+                    }
                     if let Some(report) = first_frame.take() {
                         // Slint draws and presents right after this hook returns.
                         slint::Timer::single_shot(std::time::Duration::ZERO, report);
@@ -83,4 +92,24 @@ pub fn install(app: Weak<App>, mut first_frame: Option<Box<dyn FnOnce()>>) {
                 EventResult::Propagate
             }
         });
+}
+
+fn save_snapshot(window: &slint::Window, path: &Path) {
+    let result = window
+        .take_snapshot()
+        .map_err(|error| std::io::Error::other(error.to_string()))
+        .and_then(|pixels| {
+            let mut rgb =
+                slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(pixels.width(), pixels.height());
+            for (to, from) in rgb.make_mut_slice().iter_mut().zip(pixels.as_slice()) {
+                *to = slint::Rgb8Pixel::new(from.r, from.g, from.b);
+            }
+            // Written aside and renamed, so whoever waits for the file never reads half.
+            let partial = path.with_extension("partial");
+            crate::headless::write_png(&partial, &rgb)?;
+            std::fs::rename(&partial, path)
+        });
+    if let Err(error) = result {
+        tracing::error!(path = %path.display(), %error, "cannot save the first frame");
+    }
 }

@@ -96,6 +96,14 @@ impl World {
 
     /// A world over any hypervisor (a real one, for integration tests).
     pub fn over(hypervisor: std::sync::Arc<dyn Hypervisor>) -> World {
+        let world = World::unattached();
+        world.app.attach(hypervisor);
+        world.advance(50);
+        world
+    }
+
+    /// A world with no hypervisor yet: what Hearth shows before one answers.
+    pub fn unattached() -> World {
         init_logging();
         let headless = Headless::install(true).expect("one headless platform per test thread");
         headless.set_size(1280, 800);
@@ -104,15 +112,12 @@ impl World {
         app.set_waker(headless.waker());
         app.freeze_clock("09:41");
         app.window().show().expect("showing the window");
-        app.attach(hypervisor);
-        let world = World {
+        World {
             headless,
             app,
             sim: None,
             now: Cell::new(Duration::ZERO),
-        };
-        world.advance(50);
-        world
+        }
     }
 
     /// The simulated hypervisor of a simulated world.

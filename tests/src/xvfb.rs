@@ -16,6 +16,12 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Xvfb {
+        Xvfb::start_with(&[])
+    }
+
+    /// Starts with extra server arguments, such as `-fbdir DIR` to have the screen's pixels
+    /// in a file.
+    pub fn start_with(extra: &[&str]) -> Xvfb {
         let number = (300..400)
             .find(|n| {
                 !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -37,6 +43,7 @@ impl Xvfb {
                     // set before Hearth connects is lost.
                     "-noreset",
                 ])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         );

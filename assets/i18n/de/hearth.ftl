@@ -23,6 +23,7 @@ start = Starten
 resume = Fortsetzen
 
 # { $count }: wie viele Computer laufen; { $total }: wie viele es insgesamt gibt.
+connecting-summary = Verbindung zu Ihren Computern wird hergestellt…
 running-summary =
     { $count ->
         [0] Nichts läuft
@@ -43,6 +44,7 @@ state-shut-off = Aus
 state-crashed = Abgestürzt
 state-starting = Startet
 state-stopping = Fährt herunter
+state-connecting = Verbindet
 
 open-vm = { $name } öffnen
 vm-actions = Aktionen für { $name }

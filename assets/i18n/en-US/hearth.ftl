@@ -23,6 +23,7 @@ start = Start
 resume = Resume
 
 # { $count }: how many VMs run; { $total }: how many there are.
+connecting-summary = Connecting to your computers…
 running-summary =
     { $count ->
         [0] Nothing is running
@@ -43,6 +44,7 @@ state-shut-off = Off
 state-crashed = Crashed
 state-starting = Starting
 state-stopping = Shutting down
+state-connecting = Connecting
 
 open-vm = Open { $name }
 vm-actions = Actions for { $name }

@@ -23,6 +23,7 @@ start = Uruchom
 resume = Wznów
 
 # { $count }: ile komputerów działa; { $total }: ile jest ich łącznie.
+connecting-summary = Łączenie z komputerami…
 running-summary =
     { $count ->
         [0] Nic nie działa
@@ -44,6 +45,7 @@ state-shut-off = Wyłączony
 state-crashed = Awaria
 state-starting = Uruchamianie
 state-stopping = Wyłączanie
+state-connecting = Łączenie
 
 open-vm = Otwórz { $name }
 vm-actions = Działania: { $name }

@@ -7,16 +7,30 @@ use slint::{ComponentHandle, Image, Model, ModelRc, VecModel};
 
 use super::App;
 
-/// Work first, then personal, then the rest, each by name.
+/// A VM the configuration names, before the hypervisor has said anything about it.
+#[derive(Debug, Clone)]
+pub struct ExpectedVm {
+    pub name: String,
+    pub role: VmRole,
+}
+
+/// Where a VM goes on home: work first, then personal, then the rest, each by name.
+fn order_key(role: VmRole, name: &str) -> (u8, String) {
+    let rank = match role {
+        VmRole::Work => 0,
+        VmRole::Personal => 1,
+        VmRole::Other => 2,
+    };
+    (rank, name.to_lowercase())
+}
+
 pub fn sort(vms: &mut [VmInfo]) {
-    vms.sort_by_key(|vm| {
-        let rank = match vm.role {
-            VmRole::Work => 0,
-            VmRole::Personal => 1,
-            VmRole::Other => 2,
-        };
-        (rank, vm.name.to_lowercase())
-    });
+    vms.sort_by_key(|vm| order_key(vm.role, &vm.name));
+}
+
+/// The same order as [`sort`], so tiles stay in place when the hypervisor lists the VMs.
+pub fn sort_expected(vms: &mut [ExpectedVm]) {
+    vms.sort_by_key(|vm| order_key(vm.role, &vm.name));
 }
 
 pub fn state_id(state: VmState) -> &'static str {
@@ -60,14 +74,27 @@ pub fn action_from_id(id: &str) -> Option<Lifecycle> {
     .find(|action| action_id(*action) == id)
 }
 
+/// What a tile shows of a VM, before the words are looked up.
+struct TileFacts<'a> {
+    id: &'a str,
+    name: &'a str,
+    role: VmRole,
+    /// "running", "connecting"…
+    state: &'static str,
+    actions: &'a [Lifecycle],
+    /// Whether the screen's picture is worth showing (not for a VM that is off).
+    screen_on: bool,
+}
+
 fn tile(
-    vm: &VmInfo,
+    facts: TileFacts<'_>,
     translator: &Translator,
     thumbnail: Option<&Image>,
     icon: Option<&Image>,
 ) -> VmTile {
-    let name = [("name", Arg::Text(&vm.name))];
-    let actions: Vec<VmAction> = Lifecycle::offered_in(vm.state)
+    let name = [("name", Arg::Text(facts.name))];
+    let actions: Vec<VmAction> = facts
+        .actions
         .iter()
         .map(|action| {
             let id = action_id(*action);
@@ -82,42 +109,80 @@ fn tile(
             }
         })
         .collect();
-    let state = state_id(vm.state);
     VmTile {
-        id: vm.id.0.as_str().into(),
-        name: vm.name.as_str().into(),
-        role: role_id(vm.role).into(),
-        role_label: translator.tr(&format!("role-{}", role_id(vm.role))).into(),
-        state: state.into(),
-        state_label: translator.tr(&format!("state-{state}")).into(),
+        id: facts.id.into(),
+        name: facts.name.into(),
+        role: role_id(facts.role).into(),
+        role_label: translator
+            .tr(&format!("role-{}", role_id(facts.role)))
+            .into(),
+        state: facts.state.into(),
+        state_label: translator.tr(&format!("state-{}", facts.state)).into(),
         open_label: translator.tr_args("open-vm", &name).into(),
         actions_label: translator.tr_args("vm-actions", &name).into(),
         thumbnail: thumbnail.cloned().unwrap_or_default(),
-        has_thumbnail: thumbnail.is_some() && vm.state != VmState::ShutOff,
+        has_thumbnail: thumbnail.is_some() && facts.screen_on,
         icon: icon.cloned().unwrap_or_default(),
         has_icon: icon.is_some(),
         actions: ModelRc::from(std::rc::Rc::new(VecModel::from(actions))),
     }
 }
 
+impl super::State {
+    /// The tile of a listed VM: its live thumbnail, else its last screen.
+    fn listed_tile(&self, vm: &VmInfo) -> VmTile {
+        let thumbnail = self
+            .thumbnails
+            .get(&vm.id)
+            .or_else(|| self.last_screens.get(&vm.name));
+        tile(
+            TileFacts {
+                id: &vm.id.0,
+                name: &vm.name,
+                role: vm.role,
+                state: state_id(vm.state),
+                actions: Lifecycle::offered_in(vm.state),
+                screen_on: vm.state != VmState::ShutOff,
+            },
+            &self.translator,
+            thumbnail,
+            self.icons.get(&vm.name),
+        )
+    }
+
+    /// The tile of a configured VM the hypervisor has not listed yet.
+    fn expected_tile(&self, vm: &ExpectedVm) -> VmTile {
+        tile(
+            TileFacts {
+                id: "",
+                name: &vm.name,
+                role: vm.role,
+                state: "connecting",
+                actions: &[],
+                screen_on: true,
+            },
+            &self.translator,
+            self.last_screens.get(&vm.name),
+            self.icons.get(&vm.name),
+        )
+    }
+
+    fn tiles(&self) -> Vec<VmTile> {
+        if self.listed {
+            self.vms.iter().map(|vm| self.listed_tile(vm)).collect()
+        } else {
+            self.expected
+                .iter()
+                .map(|vm| self.expected_tile(vm))
+                .collect()
+        }
+    }
+}
+
 impl App {
     /// Rebuilds the tiles from the VM list, keeping rows that did not change.
     pub(super) fn vms_changed(&self) {
-        let tiles: Vec<VmTile> = {
-            let state = self.state.borrow();
-            state
-                .vms
-                .iter()
-                .map(|vm| {
-                    tile(
-                        vm,
-                        &state.translator,
-                        state.thumbnails.get(&vm.id),
-                        state.icons.get(&vm.name),
-                    )
-                })
-                .collect()
-        };
+        let tiles: Vec<VmTile> = self.state.borrow().tiles();
         if self.tiles.row_count() != tiles.len() {
             self.tiles.set_vec(tiles);
         } else {
@@ -141,16 +206,7 @@ impl App {
             let Some(row) = state.vms.iter().position(|vm| &vm.id == id) else {
                 return;
             };
-            let vm = &state.vms[row];
-            (
-                row,
-                tile(
-                    vm,
-                    &state.translator,
-                    state.thumbnails.get(id),
-                    state.icons.get(&vm.name),
-                ),
-            )
+            (row, state.listed_tile(&state.vms[row]))
         };
         if row < self.tiles.row_count() {
             self.replace_tile(row, tile);
@@ -180,13 +236,17 @@ impl App {
             .iter()
             .filter(|vm| vm.state == VmState::Running)
             .count() as i64;
-        let summary = state.translator.tr_args(
-            "running-summary",
-            &[
-                ("count", Arg::Number(running)),
-                ("total", Arg::Number(state.vms.len() as i64)),
-            ],
-        );
+        let summary = if state.listed {
+            state.translator.tr_args(
+                "running-summary",
+                &[
+                    ("count", Arg::Number(running)),
+                    ("total", Arg::Number(state.vms.len() as i64)),
+                ],
+            )
+        } else {
+            state.translator.tr("connecting-summary")
+        };
         let strings = self.window.global::<Strings>();
         strings.set_running_summary(summary.into());
         let status = match &state.hypervisor {
