@@ -5,6 +5,7 @@ mod input;
 mod last_screens;
 mod switching;
 mod tiles;
+mod view_size;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -75,6 +76,7 @@ struct State {
     /// Each VM's last screen, by name: from the previous run at first, then the latest live
     /// thumbnail. Shown while no live one is at hand.
     last_screens: last_screens::LastScreenState,
+    view_size: view_size::ViewSizeState,
     /// The guest cursor shown, to rebuild its image only when it changes.
     cursor: Option<hearth_vm_bridge::Cursor>,
     /// Icons from the configuration, by VM name.
@@ -96,6 +98,7 @@ pub struct App {
     notice_timer: slint::Timer,
     clock_timer: slint::Timer,
     last_screen_timer: slint::Timer,
+    fit_timer: slint::Timer,
 }
 
 /// How often home thumbnails refresh at most while their VMs draw.
@@ -128,6 +131,7 @@ impl App {
                 listed: false,
                 expected: Vec::new(),
                 last_screens: last_screens::LastScreenState::default(),
+                view_size: view_size::ViewSizeState::default(),
                 icons: HashMap::new(),
                 cursor: None,
                 thumbnails_dirty: BTreeSet::new(),
@@ -141,6 +145,7 @@ impl App {
             notice_timer: slint::Timer::default(),
             clock_timer: slint::Timer::default(),
             last_screen_timer: slint::Timer::default(),
+            fit_timer: slint::Timer::default(),
             window,
         });
         CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
@@ -353,8 +358,12 @@ impl App {
                 self.deliver(releases);
                 self.state.borrow_mut().thumbnails_dirty.insert(vm.clone());
                 self.vms_changed();
+                if vm_state != VmState::Running {
+                    self.forget_view_size(&vm);
+                }
                 if self.state.borrow().router.focused() == Some(&vm) {
                     self.present_focused(true);
+                    self.fit_focused();
                 }
             }
             BackendEvent::RequestFailed { vm, action, error } => {

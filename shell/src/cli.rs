@@ -132,6 +132,14 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     }
     .expected_vms();
     app.expect_vms(expected, LastScreens::in_user_cache());
+    app.keep_guest_sizes(
+        config
+            .vms
+            .iter()
+            .filter(|vm| !vm.fit_display)
+            .map(|vm| vm.name.clone())
+            .collect(),
+    );
     if args.renderer == "wgpu" {
         use_gpu_for_frames(&app)?;
     }

@@ -65,6 +65,8 @@ pub struct VmConfig {
     pub role: VmRole,
     /// Simulated backend only: whether the VM is running when Hearth starts.
     pub running: bool,
+    /// Whether Hearth tells the guest the size of its view, so it can match its resolution.
+    pub fit_display: bool,
     /// The tile's icon, resolved against the config file's directory; the file existed when
     /// the config was parsed.
     pub icon: Option<PathBuf>,
@@ -122,6 +124,7 @@ impl Config {
                 name: vm.name,
                 role: vm.role,
                 running: vm.running,
+                fit_display: true,
                 icon: None,
             })
             .collect();
@@ -333,6 +336,7 @@ struct VmTable {
     name: Spanned<String>,
     role: Option<RoleSetting>,
     running: Option<bool>,
+    fit_display: Option<bool>,
     icon: Option<Spanned<PathBuf>>,
 }
 
@@ -522,6 +526,7 @@ fn check_vms(source: &SourceText<'_>, tables: Vec<VmTable>) -> Result<Vec<VmConf
             name,
             role: table.role.map_or(VmRole::Other, VmRole::from),
             running: table.running.unwrap_or(true),
+            fit_display: table.fit_display.unwrap_or(true),
             icon,
         });
     }

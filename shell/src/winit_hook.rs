@@ -50,6 +50,12 @@ pub fn install(
                         EventResult::Propagate
                     };
                 }
+                WindowEvent::Resized(_) => {
+                    if let Some(app) = app.upgrade() {
+                        app.view_resized();
+                    }
+                    return EventResult::Propagate;
+                }
                 WindowEvent::Focused(false) => {
                     if let Some(app) = app.upgrade() {
                         app.keyboard_lost();

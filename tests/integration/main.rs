@@ -2,6 +2,7 @@
 
 mod first_frame;
 mod gestures;
+mod guest_size;
 mod hotkeys;
 mod keyboard;
 mod libvirt;

@@ -63,14 +63,27 @@ fn cpio(entries: &[Entry<'_>]) -> Vec<u8> {
     out
 }
 
-fn init_script(name: &str) -> String {
+/// The modules a guest with this hardware loads, in loading order: evdev for its input log
+/// always, the virtio stack only when it has virtio devices (loading it costs seconds under
+/// TCG).
+fn modules_for(hardware: Hardware, order: &str) -> Vec<String> {
+    let virtio = hardware.vga == "virtio" || hardware.devices.iter().any(|d| d.contains("virtio"));
+    order
+        .lines()
+        .filter(|module| virtio || *module == "evdev.ko")
+        .map(str::to_string)
+        .collect()
+}
+
+fn init_script(name: &str, modules: &[String]) -> String {
+    let modules = modules.join(" ");
     format!(
         r#"#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for module in $(cat /modules/order); do insmod /modules/$module; done
+for module in {modules}; do insmod /modules/$module; done
 sleep 1
 for device in /dev/input/event*; do
   echo "INPUT $device $(cat /sys/class/input/${{device#/dev/input/}}/device/name)" > /dev/ttyS0
@@ -87,15 +100,21 @@ done
     )
 }
 
-/// Builds the initramfs for a guest called `name` in `dir`.
+/// Builds the initramfs for a PC guest called `name` in `dir`.
 pub fn initramfs(dir: &Path, name: &str) -> PathBuf {
+    initramfs_for(dir, name, Hardware::PC)
+}
+
+/// Builds the initramfs for a guest called `name` with this hardware in `dir`.
+pub fn initramfs_for(dir: &Path, name: &str, hardware: Hardware) -> PathBuf {
     let busybox = std::fs::read(BUSYBOX).expect("busybox-static (cargo xtask setup installs it)");
-    let init = init_script(name);
     let modules_dir = Path::new(GUEST_MODULES);
     let order = std::fs::read_to_string(modules_dir.join("order"))
         .expect("the guest modules (cargo xtask setup installs them)");
-    let modules: Vec<(String, Vec<u8>)> = order
-        .lines()
+    let wanted = modules_for(hardware, &order);
+    let init = init_script(name, &wanted);
+    let modules: Vec<(String, Vec<u8>)> = wanted
+        .iter()
         .map(|module| {
             let data = std::fs::read(modules_dir.join(module)).expect("a guest module");
             (format!("modules/{module}"), data)
@@ -136,11 +155,6 @@ pub fn initramfs(dir: &Path, name: &str) -> PathBuf {
             name: "modules",
             mode: 0o040755,
             data: &[],
-        },
-        Entry {
-            name: "modules/order",
-            mode: 0o100644,
-            data: order.as_bytes(),
         },
     ];
     entries.extend(modules.iter().map(|(name, data)| Entry {
@@ -218,7 +232,7 @@ impl Qemu {
     /// Boots a guest with this hardware under TCG.
     pub fn start_with(bus: &PrivateBus, name: &str, uuid: &str, hardware: Hardware) -> Qemu {
         let dir = TempDir::new(&format!("qemu-{name}"));
-        let initrd = initramfs(dir.path(), name);
+        let initrd = initramfs_for(dir.path(), name, hardware);
         let serial = dir.path().join("serial.log");
         let process = Process::spawn(
             "qemu-system-x86_64",
@@ -310,6 +324,11 @@ pub struct TwoVms {
 
 impl TwoVms {
     pub fn start() -> TwoVms {
+        TwoVms::start_with(Hardware::PC)
+    }
+
+    /// Two guests with this hardware.
+    pub fn start_with(hardware: Hardware) -> TwoVms {
         use crate::services::{LibvirtDbus, test_domain_xml};
         let bus = PrivateBus::start();
         let libvirt = LibvirtDbus::start(&bus);
@@ -317,8 +336,8 @@ impl TwoVms {
             let path = LibvirtDbus::define(&bus, &test_domain_xml(name, uuid));
             LibvirtDbus::create(&bus, &path);
         }
-        let a = Qemu::start(&bus, "vmA", UUID_A);
-        let b = Qemu::start(&bus, "vmB", UUID_B);
+        let a = Qemu::start_with(&bus, "vmA", UUID_A, hardware);
+        let b = Qemu::start_with(&bus, "vmB", UUID_B, hardware);
         TwoVms { a, b, libvirt, bus }
     }
 

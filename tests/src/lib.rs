@@ -145,6 +145,13 @@ impl World {
             .to_string()
     }
 
+    /// Gives the window a new size, as a resize or a rotation of the screen would.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.headless.set_size(width, height);
+        self.app.view_resized();
+        self.advance(10);
+    }
+
     /// Moves the clock and runs what is due.
     pub fn advance(&self, millis: u64) {
         self.headless.advance(Duration::from_millis(millis));

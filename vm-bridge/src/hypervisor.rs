@@ -26,4 +26,11 @@ pub trait Hypervisor: Send + Sync {
     /// Delivers one input event to the VM. The shell decides which VM gets input; a backend
     /// never routes input on its own.
     fn send_input(&self, vm: &VmId, event: InputEvent);
+
+    /// Tells the VM the size in pixels of the view its screen is shown in, so a guest that
+    /// can change its resolution matches it; the new size then arrives through its
+    /// [`Display`]. Guests that cannot keep their size, and the shell scales their screen.
+    fn fit_display(&self, vm: &VmId, width: u32, height: u32) {
+        let _ = (vm, width, height);
+    }
 }

@@ -107,6 +107,7 @@ impl App {
         self.refresh_focused_index();
         self.present_focused(true);
         self.show_screen(Screen::Vm);
+        self.fit_focused();
         // The display shows the new VM before the old one hears of its released keys, so the
         // two foci never point at different VMs, not even for the length of a call.
         self.deliver(releases);

@@ -78,7 +78,7 @@ fn broken_configs_give_exact_errors() {
         ),
         (
             "[[vm]]\nname = \"Work\"\ncolour = \"red\"\n",
-            "/hearth-config-test/hearth.toml:3:1: unknown field `colour`, expected one of `name`, `role`, `running`, `icon`",
+            "/hearth-config-test/hearth.toml:3:1: unknown field `colour`, expected one of `name`, `role`, `running`, `fit_display`, `icon`",
         ),
         // Types and values.
         (
@@ -225,19 +225,21 @@ fn good_configs_fill_in_defaults() {
         }),
     );
     check(
-        "[[vm]]\nname = \"  Media  \"\n\n[[vm]]\nname = \"Banking\"\nrole = \"personal\"\nrunning = false\n",
+        "[[vm]]\nname = \"  Media  \"\n\n[[vm]]\nname = \"Banking\"\nrole = \"personal\"\nrunning = false\nfit_display = false\n",
         Ok(Config {
             vms: vec![
                 VmConfig {
                     name: "Media".to_owned(),
                     role: VmRole::Other,
                     running: true,
+                    fit_display: true,
                     icon: None,
                 },
                 VmConfig {
                     name: "Banking".to_owned(),
                     role: VmRole::Personal,
                     running: false,
+                    fit_display: false,
                     icon: None,
                 },
             ],
@@ -251,6 +253,7 @@ fn good_configs_fill_in_defaults() {
                 name: "Work".to_owned(),
                 role: VmRole::Work,
                 running: true,
+                fit_display: true,
                 icon: None,
             }],
             ..demo_without_vms

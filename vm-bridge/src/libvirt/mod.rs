@@ -391,6 +391,10 @@ impl Hypervisor for LibvirtHypervisor {
     fn send_input(&self, vm: &VmId, event: InputEvent) {
         self.inner.displays.send_input(vm, event);
     }
+
+    fn fit_display(&self, vm: &VmId, width: u32, height: u32) {
+        self.inner.displays.fit_to(vm, width, height);
+    }
 }
 
 #[cfg(test)]

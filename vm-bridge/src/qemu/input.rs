@@ -1,17 +1,37 @@
-//! Delivers a VM's input to its QEMU console, in order, pacing keys so none is lost.
+//! Delivers what the shell asks of a VM's QEMU console, in order: input, pacing keys so none
+//! is lost, and the size of the view the guest is shown in.
 
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::proxies::{KeyboardProxyBlocking, MouseProxyBlocking, MultiTouchProxyBlocking};
+use super::proxies::{
+    ConsoleProxyBlocking, KeyboardProxyBlocking, MouseProxyBlocking, MultiTouchProxyBlocking,
+};
 use crate::{InputEvent, PointerButton, TouchPhase};
 
 /// The least time between two key events for a guest's PS/2 queue to keep up.
 const KEY_SPACING: Duration = Duration::from_millis(5);
 
-/// The console's input interfaces, replaced when the link reconnects.
+/// What the shell asks of a console.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConsoleRequest {
+    Input(InputEvent),
+    /// The view's size in pixels: the guest may switch its screen to it.
+    FitTo {
+        width: u32,
+        height: u32,
+    },
+}
+
+/// Pixels to millimetres at 96 pixels an inch, the density guests assume for a monitor.
+fn millimetres(pixels: u32) -> u16 {
+    (pixels as u64 * 254 / 960).min(u16::MAX as u64) as u16
+}
+
+/// The console's interfaces, replaced when the link reconnects.
 pub struct Target {
+    pub console: ConsoleProxyBlocking<'static>,
     pub keyboard: KeyboardProxyBlocking<'static>,
     pub mouse: MouseProxyBlocking<'static>,
     pub touch: Option<MultiTouchProxyBlocking<'static>>,
@@ -28,13 +48,32 @@ fn button_code(button: PointerButton) -> u32 {
 }
 
 /// Runs until the sending side is dropped (the VM is unlinked).
-pub fn run(events: Receiver<InputEvent>, target: SharedTarget) {
+pub fn run(requests: Receiver<ConsoleRequest>, target: SharedTarget) {
     let mut last_key = Instant::now() - KEY_SPACING;
     let mut last_position: Option<(u32, u32)> = None;
-    for event in events {
+    for request in requests {
         let guard = target.lock().unwrap_or_else(|p| p.into_inner());
         let Some(target) = guard.as_ref() else {
             continue;
+        };
+        let event = match request {
+            ConsoleRequest::Input(event) => event,
+            ConsoleRequest::FitTo { width, height } => {
+                let result = target.console.set_ui_info(
+                    millimetres(width),
+                    millimetres(height),
+                    0,
+                    0,
+                    width,
+                    height,
+                );
+                match result {
+                    Ok(()) => tracing::debug!(width, height, "asked the guest to fit the view"),
+                    // Standard VGA and others keep their size; the view scales the frame.
+                    Err(error) => tracing::debug!(%error, "the guest's screen keeps its size"),
+                }
+                continue;
+            }
         };
         let result = match event {
             InputEvent::Key { key, pressed } => {

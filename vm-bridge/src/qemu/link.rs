@@ -11,13 +11,14 @@ use futures_util::StreamExt;
 use zbus::names::{BusName, OwnedUniqueName};
 
 use super::LostHandler;
-use super::input::{self, SharedTarget, Target};
+use super::input::{self, ConsoleRequest, SharedTarget, Target};
 use super::listener::{Listener, MapListener};
 use super::proxies::{
-    ConsoleProxy, KeyboardProxyBlocking, MouseProxyBlocking, MultiTouchProxyBlocking, VmProxy,
+    ConsoleProxy, ConsoleProxyBlocking, KeyboardProxyBlocking, MouseProxyBlocking,
+    MultiTouchProxyBlocking, VmProxy,
 };
 use super::route::{DisplayRoute, RouteResolver};
-use crate::{Display, InputEvent, VmId};
+use crate::{Display, VmId};
 
 const QEMU_NAME: &str = "org.qemu";
 const LISTENER_PATH: &str = "/org/qemu/Display1/Listener";
@@ -33,7 +34,7 @@ pub struct Link {
     pub token: Arc<AtomicU64>,
     pub mine: u64,
     pub lost: Option<LostHandler>,
-    pub input: Receiver<InputEvent>,
+    pub input: Receiver<ConsoleRequest>,
 }
 
 impl Link {
@@ -64,13 +65,13 @@ pub fn spawn(link: Link) {
 }
 
 /// Passes queued input to the input thread.
-fn pump_input(link: &Link, forward: &Sender<InputEvent>) {
+fn pump_input(link: &Link, forward: &Sender<ConsoleRequest>) {
     while let Ok(event) = link.input.try_recv() {
         let _ = forward.send(event);
     }
 }
 
-fn run(link: &Link, target: &SharedTarget, forward: &Sender<InputEvent>) {
+fn run(link: &Link, target: &SharedTarget, forward: &Sender<ConsoleRequest>) {
     while link.wanted() {
         // The route is asked for outside the async part: resolving it may block on libvirt.
         let outcome = match (link.resolver)(&link.vm) {
@@ -239,6 +240,9 @@ fn aimed<'a, T>(
 fn input_target(peer: &Peer, console_path: &str, interfaces: &[String]) -> zbus::Result<Target> {
     let blocking = zbus::blocking::Connection::from(peer.connection.clone());
     let path = console_path.to_string();
+    let console = aimed(ConsoleProxyBlocking::builder(&blocking), peer)?
+        .path(path.clone())?
+        .build()?;
     let keyboard = aimed(KeyboardProxyBlocking::builder(&blocking), peer)?
         .path(path.clone())?
         .build()?;
@@ -258,6 +262,7 @@ fn input_target(peer: &Peer, console_path: &str, interfaces: &[String]) -> zbus:
         None
     };
     Ok(Target {
+        console,
         keyboard,
         mouse,
         touch,
@@ -268,7 +273,7 @@ async fn attach(
     link: &Link,
     route: DisplayRoute,
     target: &SharedTarget,
-    forward: &Sender<InputEvent>,
+    forward: &Sender<ConsoleRequest>,
 ) -> zbus::Result<Outcome> {
     let Some(peer) = Peer::reach(&route, &link.name, &link.uuid).await? else {
         return Ok(Outcome::NotFound);

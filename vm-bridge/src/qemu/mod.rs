@@ -32,7 +32,7 @@ struct Entry {
     /// The link thread runs while this equals the entry's token in `tokens`.
     token: Arc<AtomicU64>,
     linked: bool,
-    input: Option<Sender<InputEvent>>,
+    input: Option<Sender<input::ConsoleRequest>>,
 }
 
 /// The displays of a hypervisor's VMs.
@@ -117,11 +117,20 @@ impl QemuDisplays {
         entry.display.disable();
     }
 
+    fn send(&self, vm: &VmId, request: input::ConsoleRequest) {
+        if let Some(sender) = self.entries().get(vm).and_then(|e| e.input.clone()) {
+            let _ = sender.send(request);
+        }
+    }
+
     /// Delivers input to the VM's console, if linked.
     pub fn send_input(&self, vm: &VmId, event: InputEvent) {
-        if let Some(sender) = self.entries().get(vm).and_then(|e| e.input.clone()) {
-            let _ = sender.send(event);
-        }
+        self.send(vm, input::ConsoleRequest::Input(event));
+    }
+
+    /// Tells the VM's console the size of the view it is shown in, if linked.
+    pub fn fit_to(&self, vm: &VmId, width: u32, height: u32) {
+        self.send(vm, input::ConsoleRequest::FitTo { width, height });
     }
 
     /// The VM is gone for good.

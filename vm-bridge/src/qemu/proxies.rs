@@ -20,6 +20,19 @@ pub trait Vm {
 pub trait Console {
     fn register_listener(&self, listener: OwnedFd) -> zbus::Result<()>;
 
+    /// Tells the guest the size of the view it is shown in (physical millimetres, offset,
+    /// pixels). Only consoles whose device can change mode accept it (virtio-vga/-gpu).
+    #[zbus(name = "SetUIInfo")]
+    fn set_ui_info(
+        &self,
+        width_mm: u16,
+        height_mm: u16,
+        xoff: i32,
+        yoff: i32,
+        width: u32,
+        height: u32,
+    ) -> zbus::Result<()>;
+
     #[zbus(property)]
     fn width(&self) -> zbus::Result<u32>;
     #[zbus(property)]

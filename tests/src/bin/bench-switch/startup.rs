@@ -300,6 +300,16 @@ pub fn report() {
             env: xdg.clone(),
         },
         Program {
+            name: "hearth demo, first start ever",
+            path: hearth.clone(),
+            args: vec![],
+            // A cache folder that cannot be created: no last screens are kept or found.
+            env: vec![
+                ("XDG_CONFIG_HOME", config_home.as_str()),
+                ("XDG_CACHE_HOME", "/dev/null/no-cache"),
+            ],
+        },
+        Program {
             name: "hearth, libvirt Test driver",
             path: hearth.clone(),
             args: vec!["--config", &libvirt_config],
