@@ -8,6 +8,7 @@ mod keyboard;
 mod libvirt;
 mod libvirtd;
 mod lifecycle;
+mod pointer_touch;
 mod qemu;
 mod randomized;
 mod renderers;
