@@ -1,6 +1,7 @@
 //! The shell's main loop on the UI thread: it owns the window, the hypervisor handle, focus and
 //! the switcher, and handles a closed set of [`Incoming`] events from backends.
 
+mod consoles;
 mod input;
 mod last_screens;
 mod switching;
@@ -221,6 +222,12 @@ impl App {
             }
         });
         let weak = Rc::downgrade(self);
+        vm_adapter.on_choose_console(move |id| {
+            if let Some(app) = weak.upgrade() {
+                app.choose_console(&id);
+            }
+        });
+        let weak = Rc::downgrade(self);
         vm_adapter.on_pointer(move |kind, button, x, y, width, height| {
             if let Some(app) = weak.upgrade() {
                 app.pointer(kind, button, x, y, width, height);
@@ -419,6 +426,7 @@ impl App {
         let focused = self.state.borrow().router.focused().cloned();
         if focused.as_ref().is_some_and(|id| displays.contains(id)) {
             self.present_focused(false);
+            self.refresh_consoles();
         }
         self.state.borrow_mut().thumbnails_dirty.extend(displays);
         self.schedule_thumbnails();

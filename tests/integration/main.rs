@@ -1,5 +1,6 @@
 //! Hearth's integration tests: one binary, a module per area, each test in a private world.
 
+mod consoles;
 mod first_frame;
 mod gestures;
 mod guest_size;

@@ -35,5 +35,6 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_resume => "resume",
         set_gestures_hint => "gestures-hint",
         set_no_vms => "no-vms",
+        set_choose_console => "choose-console",
     );
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{BackendEvent, Display, InputEvent, Lifecycle, VmId};
+use crate::{BackendEvent, Console, Display, InputEvent, Lifecycle, VmId};
 
 /// Where a backend delivers its events. Called from backend threads: it must not block.
 pub type EventSink = Arc<dyn Fn(BackendEvent) + Send + Sync>;
@@ -32,5 +32,17 @@ pub trait Hypervisor: Send + Sync {
     /// [`Display`]. Guests that cannot keep their size, and the shell scales their screen.
     fn fit_display(&self, vm: &VmId, width: u32, height: u32) {
         let _ = (vm, width, height);
+    }
+
+    /// The VM's consoles, once its display has been reached; one or none when there is
+    /// nothing to choose from.
+    fn consoles(&self, vm: &VmId) -> Vec<Console> {
+        let _ = vm;
+        Vec::new()
+    }
+
+    /// Shows this console on the VM's [`Display`] from now on; input goes to it too.
+    fn select_console(&self, vm: &VmId, console: u32) {
+        let _ = (vm, console);
     }
 }

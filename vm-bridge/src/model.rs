@@ -12,6 +12,17 @@ impl fmt::Display for VmId {
     }
 }
 
+/// One of a VM's screens: a head of its graphics card, or a text console QEMU draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Console {
+    /// The hypervisor's number for it.
+    pub id: u32,
+    /// Its name, such as "VGA", or "virtio-vga.1" for the second head of a card.
+    pub label: String,
+    /// Whether the VM's display shows this one.
+    pub shown: bool,
+}
+
 /// What a VM is for; it picks the tile's colour and the order on the home screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VmRole {

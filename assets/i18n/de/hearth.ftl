@@ -12,6 +12,7 @@ cancel = Abbrechen
 close = Schließen
 dismiss = Ausblenden
 no-vms = Es sind keine Computer eingerichtet. Fügen Sie sie in der Konfigurationsdatei hinzu.
+choose-console = Bildschirm wählen
 gestures-hint = Tippen Sie auf einen Computer, um ihn zu verwenden. Wischen Sie vom seitlichen Rand herein, um zu wechseln, und vom unteren Rand nach oben, um hierher zurückzukehren. Tastatur: Strg+Alt+Links/Rechts oder Strg+Alt+1…9 zum Wechseln, Strg+Alt+Oben für die Startseite.
 
 vm-off-hint = Dieser Computer ist ausgeschaltet

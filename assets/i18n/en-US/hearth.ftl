@@ -12,6 +12,7 @@ cancel = Cancel
 close = Close
 dismiss = Dismiss
 no-vms = No computers are configured. Add them to the configuration file.
+choose-console = Choose a screen
 gestures-hint = Tap a computer to use it. Swipe in from a side edge to switch, swipe up from the bottom edge to come back here. Keyboard: Ctrl+Alt+Left/Right or Ctrl+Alt+1…9 to switch, Ctrl+Alt+Up for home.
 
 vm-off-hint = This computer is off

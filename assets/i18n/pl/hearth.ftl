@@ -12,6 +12,7 @@ cancel = Anuluj
 close = Zamknij
 dismiss = Ukryj
 no-vms = Nie skonfigurowano żadnych komputerów. Można je dodać w pliku konfiguracyjnym.
+choose-console = Wybierz ekran
 gestures-hint = Aby użyć komputera, wystarczy go dotknąć. Przesunięcie od bocznej krawędzi przełącza komputer, a przesunięcie w górę od dolnej krawędzi wraca tutaj. Klawiatura: Ctrl+Alt+Lewo/Prawo lub Ctrl+Alt+1…9 – przełączanie, Ctrl+Alt+Góra – ekran główny.
 
 vm-off-hint = Ten komputer jest wyłączony

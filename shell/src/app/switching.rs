@@ -108,6 +108,7 @@ impl App {
         self.present_focused(true);
         self.show_screen(Screen::Vm);
         self.fit_focused();
+        self.refresh_consoles();
         // The display shows the new VM before the old one hears of its released keys, so the
         // two foci never point at different VMs, not even for the length of a call.
         self.deliver(releases);
@@ -143,6 +144,7 @@ impl App {
         adapter.set_frame(Default::default());
         self.show_neighbour(None);
         self.refresh_focused_index();
+        self.refresh_consoles();
         self.show_screen(Screen::Home);
         self.deliver(releases);
     }

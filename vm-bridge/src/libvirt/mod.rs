@@ -395,6 +395,14 @@ impl Hypervisor for LibvirtHypervisor {
     fn fit_display(&self, vm: &VmId, width: u32, height: u32) {
         self.inner.displays.fit_to(vm, width, height);
     }
+
+    fn consoles(&self, vm: &VmId) -> Vec<crate::Console> {
+        self.inner.displays.consoles(vm)
+    }
+
+    fn select_console(&self, vm: &VmId, console: u32) {
+        self.inner.displays.select_console(vm, console);
+    }
 }
 
 #[cfg(test)]

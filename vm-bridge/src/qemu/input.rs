@@ -25,7 +25,7 @@ pub enum ConsoleRequest {
 }
 
 /// Pixels to millimetres at 96 pixels an inch, the density guests assume for a monitor.
-fn millimetres(pixels: u32) -> u16 {
+pub fn millimetres(pixels: u32) -> u16 {
     (pixels as u64 * 254 / 960).min(u16::MAX as u64) as u16
 }
 

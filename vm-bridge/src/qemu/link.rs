@@ -10,7 +10,6 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use zbus::names::{BusName, OwnedUniqueName};
 
-use super::LostHandler;
 use super::input::{self, ConsoleRequest, SharedTarget, Target};
 use super::listener::{Listener, MapListener};
 use super::proxies::{
@@ -18,7 +17,8 @@ use super::proxies::{
     MultiTouchProxyBlocking, VmProxy,
 };
 use super::route::{DisplayRoute, RouteResolver};
-use crate::{Display, VmId};
+use super::{LostHandler, SharedConsoles};
+use crate::{Console, Display, VmId};
 
 const QEMU_NAME: &str = "org.qemu";
 const LISTENER_PATH: &str = "/org/qemu/Display1/Listener";
@@ -31,6 +31,7 @@ pub struct Link {
     pub name: String,
     pub uuid: String,
     pub display: Arc<Display>,
+    pub consoles: SharedConsoles,
     pub token: Arc<AtomicU64>,
     pub mine: u64,
     pub lost: Option<LostHandler>,
@@ -80,6 +81,9 @@ fn run(link: &Link, target: &SharedTarget, forward: &Sender<ConsoleRequest>) {
         };
         match outcome {
             Ok(Outcome::Unwanted) => break,
+            // Another console was chosen: reconnect at once. The display keeps the old
+            // console's frame until the new one's first arrives.
+            Ok(Outcome::Reselect) => continue,
             Ok(Outcome::QemuGone) => {
                 link.display.disable();
                 *target.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -102,6 +106,7 @@ enum Outcome {
     NotFound,
     QemuGone,
     Unwanted,
+    Reselect,
 }
 
 /// The unique name of the QEMU whose VM has this name or UUID.
@@ -180,26 +185,65 @@ impl Peer {
 
 /// A listener connected to one QEMU console.
 pub struct Connected {
+    pub console_id: u32,
+    /// Every console of the VM, the connected one marked shown.
+    pub consoles: Vec<Console>,
     pub console_path: String,
     pub console: ConsoleProxy<'static>,
     /// The private connection QEMU calls the listener on; dropping it ends the updates.
     pub listener: zbus::Connection,
 }
 
-/// Registers a listener that fills `display` with the frames of the VM's first console.
-pub async fn connect(peer: &Peer, display: Arc<Display>) -> zbus::Result<Connected> {
+async fn console_proxy(peer: &Peer, id: u32) -> zbus::Result<ConsoleProxy<'static>> {
+    let mut console =
+        ConsoleProxy::builder(&peer.connection).path(format!("/org/qemu/Display1/Console_{id}"))?;
+    if let Some(destination) = peer.destination() {
+        console = console.destination(destination)?;
+    }
+    console.build().await
+}
+
+/// The VM's consoles by QEMU's labels (heads of one card come as "virtio-vga.0", ".1").
+async fn list_consoles(peer: &Peer, ids: &[u32], shown: u32) -> Vec<Console> {
+    let mut consoles = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let label = match console_proxy(peer, id).await {
+            Ok(proxy) => proxy.label().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        consoles.push(Console {
+            id,
+            label: if label.is_empty() {
+                format!("Console {}", id + 1)
+            } else {
+                label
+            },
+            shown: id == shown,
+        });
+    }
+    consoles
+}
+
+/// Registers a listener that fills `display` with the frames of the console `wanted`, or
+/// the VM's first console when that is None or gone.
+pub async fn connect(
+    peer: &Peer,
+    display: Arc<Display>,
+    wanted: Option<u32>,
+) -> zbus::Result<Connected> {
     let mut vm = VmProxy::builder(&peer.connection);
     if let Some(destination) = peer.destination() {
         vm = vm.destination(destination)?;
     }
     let vm = vm.build().await?;
-    let console_id = vm.console_ids().await?.first().copied().unwrap_or(0);
+    let ids = vm.console_ids().await?;
+    let console_id = wanted
+        .filter(|id| ids.contains(id))
+        .or_else(|| ids.first().copied())
+        .unwrap_or(0);
+    let consoles = list_consoles(peer, &ids, console_id).await;
     let console_path = format!("/org/qemu/Display1/Console_{console_id}");
-    let mut console = ConsoleProxy::builder(&peer.connection).path(console_path.clone())?;
-    if let Some(destination) = peer.destination() {
-        console = console.destination(destination)?;
-    }
-    let console = console.build().await?;
+    let console = console_proxy(peer, console_id).await?;
     // QEMU is the D-Bus server on the socket it is handed; Hearth is the client and serves
     // the listener object on it.
     let (ours, theirs) =
@@ -220,6 +264,8 @@ pub async fn connect(peer: &Peer, display: Arc<Display>) -> zbus::Result<Connect
         .build()
         .await?;
     Ok(Connected {
+        console_id,
+        consoles,
         console_path,
         console,
         listener,
@@ -301,12 +347,29 @@ async fn attach(
         .owner
         .is_none()
         .then(|| zbus::MessageStream::from(&peer.connection));
+    let (wanted, fit) = {
+        let choice = link.consoles.lock().unwrap_or_else(|p| p.into_inner());
+        (choice.wanted, choice.fit)
+    };
     let Connected {
+        console_id,
+        consoles,
         console_path,
         console,
         listener: _listener,
-    } = connect(&peer, link.display.clone()).await?;
-    tracing::info!(vm = %link.name, route = ?route, "display connected");
+    } = connect(&peer, link.display.clone(), wanted).await?;
+    tracing::info!(vm = %link.name, route = ?route, console = console_id, "display connected");
+    link.consoles
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .available = consoles;
+    // A console connected anew (another one chosen, QEMU restarted) is told the view's size.
+    if let Some((width, height)) = fit {
+        let mm = (input::millimetres(width), input::millimetres(height));
+        if let Err(error) = console.set_ui_info(mm.0, mm.1, 0, 0, width, height).await {
+            tracing::debug!(%error, "the guest's screen keeps its size");
+        }
+    }
     let interfaces = console.interfaces().await.unwrap_or_default();
     *target.lock().unwrap_or_else(|p| p.into_inner()) =
         Some(input_target(&peer, &console_path, &interfaces)?);
@@ -341,6 +404,13 @@ async fn attach(
                 pump_input(link, forward);
                 if !link.wanted() {
                     return Ok(Outcome::Unwanted);
+                }
+                let choice = link.consoles.lock().unwrap_or_else(|p| p.into_inner());
+                let other_wanted = choice.wanted.is_some_and(|wanted| {
+                    wanted != console_id && choice.available.iter().any(|c| c.id == wanted)
+                });
+                if other_wanted {
+                    return Ok(Outcome::Reselect);
                 }
             }
         }

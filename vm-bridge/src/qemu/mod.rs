@@ -20,15 +20,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::{Display, InputEvent, VmId, VmState};
+use crate::{Console, Display, InputEvent, VmId, VmState};
 pub use route::{DbusGraphics, DisplayRoute, FdOpener, RouteResolver, dbus_graphics};
 pub use viewer::Viewer;
 
 /// Called when a VM's QEMU disappears while its VM should be running.
 pub(crate) type LostHandler = Arc<dyn Fn(&VmId) + Send + Sync>;
 
+/// A VM's consoles and which one its display should show; shared with its link.
+#[derive(Debug, Default)]
+pub(crate) struct ConsoleChoice {
+    /// What QEMU offers, with the one shown marked; filled when the link connects.
+    pub available: Vec<Console>,
+    /// The console asked for; None: the first.
+    pub wanted: Option<u32>,
+    /// The view size the guest was last told, told again to each console connected.
+    pub fit: Option<(u32, u32)>,
+}
+
+pub(crate) type SharedConsoles = Arc<Mutex<ConsoleChoice>>;
+
 struct Entry {
     display: Arc<Display>,
+    consoles: SharedConsoles,
     /// The link thread runs while this equals the entry's token in `tokens`.
     token: Arc<AtomicU64>,
     linked: bool,
@@ -66,6 +80,7 @@ impl QemuDisplays {
             .entry(vm.clone())
             .or_insert_with(|| Entry {
                 display: Arc::new(Display::new()),
+                consoles: SharedConsoles::default(),
                 token: Arc::new(AtomicU64::new(0)),
                 linked: false,
                 input: None,
@@ -100,6 +115,7 @@ impl QemuDisplays {
                 name: name.to_string(),
                 uuid: uuid.to_string(),
                 display,
+                consoles: entry.consoles.clone(),
                 token: entry.token.clone(),
                 mine: token,
                 lost,
@@ -112,6 +128,12 @@ impl QemuDisplays {
 
     fn unlink(entry: &mut Entry) {
         entry.linked = false;
+        entry
+            .consoles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .available
+            .clear();
         entry.input = None;
         entry.token.fetch_add(1, Ordering::SeqCst);
         entry.display.disable();
@@ -130,7 +152,36 @@ impl QemuDisplays {
 
     /// Tells the VM's console the size of the view it is shown in, if linked.
     pub fn fit_to(&self, vm: &VmId, width: u32, height: u32) {
+        if let Some(entry) = self.entries().get(vm) {
+            entry.consoles.lock().unwrap_or_else(|p| p.into_inner()).fit = Some((width, height));
+        }
         self.send(vm, input::ConsoleRequest::FitTo { width, height });
+    }
+
+    /// The VM's consoles as its link last saw them.
+    pub fn consoles(&self, vm: &VmId) -> Vec<Console> {
+        self.entries()
+            .get(vm)
+            .map(|entry| {
+                entry
+                    .consoles
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .available
+                    .clone()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asks the VM's link to show this console; it reconnects to it within a few ms.
+    pub fn select_console(&self, vm: &VmId, console: u32) {
+        if let Some(entry) = self.entries().get(vm) {
+            entry
+                .consoles
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .wanted = Some(console);
+        }
     }
 
     /// The VM is gone for good.

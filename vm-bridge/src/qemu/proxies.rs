@@ -34,6 +34,8 @@ pub trait Console {
     ) -> zbus::Result<()>;
 
     #[zbus(property)]
+    fn label(&self) -> zbus::Result<String>;
+    #[zbus(property)]
     fn width(&self) -> zbus::Result<u32>;
     #[zbus(property)]
     fn height(&self) -> zbus::Result<u32>;

@@ -25,7 +25,7 @@ impl Viewer {
             let Some(peer) = Peer::reach(&route, name, uuid).await? else {
                 return Ok(None);
             };
-            let connected = connect(&peer, display.clone()).await?;
+            let connected = connect(&peer, display.clone(), None).await?;
             Ok::<_, zbus::Error>(Some((peer, connected)))
         })
         .map_err(|e| Error::Unavailable(e.to_string()))?

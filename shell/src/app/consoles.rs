@@ -1,0 +1,55 @@
+//! A VM's consoles in the VM view: when the focused VM has several (a second head, a text
+//! console QEMU draws), the view offers them, and the chosen one is shown and gets input.
+
+use std::rc::Rc;
+
+use hearth_ui::{VmAction, VmAdapter};
+use slint::{ComponentHandle, Model, ModelRc, VecModel};
+
+use super::App;
+
+impl App {
+    /// Offers the focused VM's consoles, as its display link last saw them.
+    pub(super) fn refresh_consoles(&self) {
+        let consoles = match (self.hypervisor(), self.focused()) {
+            (Some(hypervisor), Some(vm)) => hypervisor.consoles(&vm),
+            _ => Vec::new(),
+        };
+        let choices: Vec<VmAction> = consoles
+            .iter()
+            .map(|console| VmAction {
+                id: console.id.to_string().into(),
+                label: if console.shown {
+                    format!("{} ✓", console.label).into()
+                } else {
+                    console.label.as_str().into()
+                },
+                destructive: false,
+                confirm_title: Default::default(),
+                confirm_body: Default::default(),
+            })
+            .collect();
+        let adapter = self.window.global::<VmAdapter>();
+        let current = adapter.get_consoles();
+        let unchanged = current.row_count() == choices.len()
+            && choices
+                .iter()
+                .enumerate()
+                .all(|(row, choice)| current.row_data(row).as_ref() == Some(choice));
+        if !unchanged {
+            adapter.set_consoles(ModelRc::from(Rc::new(VecModel::from(choices))));
+        }
+    }
+
+    /// Shows the focused VM's console with this id (from the choices offered).
+    pub(super) fn choose_console(&self, id: &str) {
+        let (Some(hypervisor), Some(vm), Ok(console)) =
+            (self.hypervisor(), self.focused(), id.parse::<u32>())
+        else {
+            tracing::warn!(id, "no such console to show");
+            return;
+        };
+        tracing::info!(%vm, console, "showing another console");
+        hypervisor.select_console(&vm, console);
+    }
+}
