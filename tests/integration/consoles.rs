@@ -2,15 +2,13 @@
 //! in the VM view; the one chosen is shown (its own frames, told the view's size) and the
 //! choice can be undone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use hearth_tests::World;
-use hearth_tests::guest::{Hardware, Qemu, UUID_A};
-use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_tests::guest::{Hardware, OneVm, UUID_A};
+use hearth_tests::services::wait_for;
+use hearth_vm_bridge::Console;
+use hearth_vm_bridge::libvirt::Bus;
 use hearth_vm_bridge::qemu::Viewer;
-use hearth_vm_bridge::{Console, VmRole};
 
 const BOOT: Duration = Duration::from_secs(120);
 
@@ -20,33 +18,13 @@ fn shown(consoles: &[Console]) -> Option<u32> {
 
 #[test]
 fn a_second_head_can_be_chosen_in_the_vm_view_and_shows_its_own_frames() {
-    let bus = PrivateBus::start();
-    let _libvirt = LibvirtDbus::start(&bus);
-    let path = LibvirtDbus::define(&bus, &test_domain_xml("vmA", UUID_A));
-    LibvirtDbus::create(&bus, &path);
-    let guest = Qemu::start_with(
-        &bus,
-        "vmA",
-        UUID_A,
-        Hardware {
-            vga: "none",
-            devices: &["virtio-vga,max_outputs=2"],
-        },
-    );
-    let config = LibvirtConfig {
-        bus: Bus::Address(bus.address.clone()),
-        connection: "Test".into(),
-        vms: vec![SelectedVm {
-            name: "vmA".into(),
-            role: VmRole::Work,
-        }],
-        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
-    };
-    let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
-    world.wait_until("vmA listed", BOOT, |w| w.app.vms().len() == 1);
-    wait_for("the guest to boot", BOOT, || guest.ready());
+    let vm = OneVm::start(Hardware {
+        vga: "none",
+        devices: &["virtio-vga,max_outputs=2"],
+    });
+    // The guest's GPU driver is loaded before it is ready: from then on it follows mode hints.
+    let (world, id) = vm.world();
     let hypervisor = world.app.hypervisor().expect("attached");
-    let id = world.app.vms()[0].id.clone();
     world.wait_until("both heads listed", BOOT, |_| {
         hypervisor.consoles(&id).len() == 2
     });
@@ -86,7 +64,7 @@ fn a_second_head_can_be_chosen_in_the_vm_view_and_shows_its_own_frames() {
     world.wait_until("the second head at 800x480", BOOT, |_| {
         hypervisor.display(&id).and_then(|d| d.size()) == Some((800, 480))
     });
-    let first = Viewer::connect(&Bus::Address(bus.address.clone()), "vmA", UUID_A)
+    let first = Viewer::connect(&Bus::Address(vm.bus.address.clone()), "vmA", UUID_A)
         .expect("a viewer of the first head");
     wait_for("the first head's frame", BOOT, || {
         first.display.size().is_some()

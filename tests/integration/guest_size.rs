@@ -2,47 +2,21 @@
 //! size of the view Hearth shows it in, 800x480 and then 1280x800, and one that is configured
 //! to keep its size, or cannot change it, is scaled instead.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use hearth_tests::World;
-use hearth_tests::guest::{Hardware, Qemu, UUID_A};
-use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml, wait_for};
-use hearth_vm_bridge::VmRole;
-use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_tests::guest::{Hardware, OneVm};
 
 const BOOT: Duration = Duration::from_secs(120);
 
 #[test]
 fn a_virtio_vga_guest_takes_the_size_of_the_view() {
-    let bus = PrivateBus::start();
-    let _libvirt = LibvirtDbus::start(&bus);
-    let path = LibvirtDbus::define(&bus, &test_domain_xml("vmA", UUID_A));
-    LibvirtDbus::create(&bus, &path);
-    let guest = Qemu::start_with(
-        &bus,
-        "vmA",
-        UUID_A,
-        Hardware {
-            vga: "virtio",
-            devices: &[],
-        },
-    );
-    let config = LibvirtConfig {
-        bus: Bus::Address(bus.address.clone()),
-        connection: "Test".into(),
-        vms: vec![SelectedVm {
-            name: "vmA".into(),
-            role: VmRole::Work,
-        }],
-        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
-    };
-    let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
-    world.wait_until("vmA listed", BOOT, |w| w.app.vms().len() == 1);
-    // The guest's GPU driver is loaded before READY: from then on it follows mode hints.
-    wait_for("the guest to boot", BOOT, || guest.ready());
+    let vm = OneVm::start(Hardware {
+        vga: "virtio",
+        devices: &[],
+    });
+    // The guest's GPU driver is loaded before it is ready: from then on it follows mode hints.
+    let (world, id) = vm.world();
     let hypervisor = world.app.hypervisor().expect("attached");
-    let id = world.app.vms()[0].id.clone();
     let size = || hypervisor.display(&id).and_then(|d| d.size());
     world.wait_until("the guest's screen", BOOT, |_| size().is_some());
 

@@ -310,6 +310,56 @@ impl Qemu {
     }
 }
 
+/// One QEMU guest, vmA, with its D-Bus display on a private bus, and a running libvirt Test
+/// driver domain of the same name.
+pub struct OneVm {
+    pub guest: Qemu,
+    pub libvirt: crate::services::LibvirtDbus,
+    pub bus: PrivateBus,
+}
+
+impl OneVm {
+    pub fn start(hardware: Hardware) -> OneVm {
+        use crate::services::{LibvirtDbus, test_domain_xml};
+        let bus = PrivateBus::start();
+        let libvirt = LibvirtDbus::start(&bus);
+        let path = LibvirtDbus::define(&bus, &test_domain_xml("vmA", UUID_A));
+        LibvirtDbus::create(&bus, &path);
+        let guest = Qemu::start_with(&bus, "vmA", UUID_A, hardware);
+        OneVm {
+            guest,
+            libvirt,
+            bus,
+        }
+    }
+
+    /// Hearth over it, once vmA is listed and its guest has booted; with vmA's id.
+    pub fn world(&self) -> (crate::World, hearth_vm_bridge::VmId) {
+        use hearth_vm_bridge::libvirt::LibvirtHypervisor;
+        const BOOT: std::time::Duration = std::time::Duration::from_secs(120);
+        let world = crate::World::over(std::sync::Arc::new(LibvirtHypervisor::new(self.config())));
+        world.wait_until("vmA listed", BOOT, |w| w.app.vms().len() == 1);
+        crate::services::wait_for("the guest to boot", BOOT, || self.guest.ready());
+        let id = world.app.vms()[0].id.clone();
+        (world, id)
+    }
+
+    /// Hearth's libvirt backend over it, vmA for work.
+    pub fn config(&self) -> hearth_vm_bridge::libvirt::LibvirtConfig {
+        use hearth_vm_bridge::VmRole;
+        use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
+        LibvirtConfig {
+            bus: Bus::Address(self.bus.address.clone()),
+            connection: "Test".into(),
+            vms: vec![SelectedVm {
+                name: "vmA".into(),
+                role: VmRole::Work,
+            }],
+            displays: DisplaySource::Bus(Bus::Address(self.bus.address.clone())),
+        }
+    }
+}
+
 pub const UUID_A: &str = "0a0a0a0a-1111-4222-8333-444444444444";
 pub const UUID_B: &str = "0b0b0b0b-1111-4222-8333-444444444444";
 
