@@ -441,16 +441,27 @@ impl App {
         if self.window.global::<AppAdapter>().get_screen() != Screen::Home {
             return;
         }
+        // A VM's first live picture is shown at once: until then its tile shows an icon or a
+        // picture from the previous run. Later ones wait their turn.
+        let first_picture = {
+            let state = self.state.borrow();
+            state
+                .thumbnails_dirty
+                .iter()
+                .any(|id| !state.thumbnails.contains_key(id))
+        };
+        let delay = if first_picture {
+            Duration::ZERO
+        } else {
+            THUMBNAIL_INTERVAL
+        };
         let weak = CURRENT.with(|current| current.borrow().clone());
-        self.thumbnail_timer.start(
-            slint::TimerMode::SingleShot,
-            THUMBNAIL_INTERVAL,
-            move || {
+        self.thumbnail_timer
+            .start(slint::TimerMode::SingleShot, delay, move || {
                 if let Some(app) = weak.upgrade() {
                     app.refresh_thumbnails();
                 }
-            },
-        );
+            });
     }
 
     /// Redraws the thumbnails of VMs whose screens changed.
