@@ -78,6 +78,8 @@ struct State {
     /// thumbnail. Shown while no live one is at hand.
     last_screens: last_screens::LastScreenState,
     view_size: view_size::ViewSizeState,
+    /// The consoles the VM view offers for the focused VM.
+    consoles: Vec<hearth_vm_bridge::Console>,
     /// The guest cursor shown, to rebuild its image only when it changes.
     cursor: Option<hearth_vm_bridge::Cursor>,
     /// Icons from the configuration, by VM name.
@@ -133,6 +135,7 @@ impl App {
                 expected: Vec::new(),
                 last_screens: last_screens::LastScreenState::default(),
                 view_size: view_size::ViewSizeState::default(),
+                consoles: Vec::new(),
                 icons: HashMap::new(),
                 cursor: None,
                 thumbnails_dirty: BTreeSet::new(),

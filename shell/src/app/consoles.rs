@@ -4,17 +4,21 @@
 use std::rc::Rc;
 
 use hearth_ui::{VmAction, VmAdapter};
-use slint::{ComponentHandle, Model, ModelRc, VecModel};
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::App;
 
 impl App {
-    /// Offers the focused VM's consoles, as its display link last saw them.
+    /// Offers the focused VM's consoles, as its display link last saw them. Called as its
+    /// frames change, so it returns early when the list is the one on offer.
     pub(super) fn refresh_consoles(&self) {
         let consoles = match (self.hypervisor(), self.focused()) {
             (Some(hypervisor), Some(vm)) => hypervisor.consoles(&vm),
             _ => Vec::new(),
         };
+        if self.state.borrow().consoles == consoles {
+            return;
+        }
         let choices: Vec<VmAction> = consoles
             .iter()
             .map(|console| VmAction {
@@ -29,16 +33,10 @@ impl App {
                 confirm_body: Default::default(),
             })
             .collect();
-        let adapter = self.window.global::<VmAdapter>();
-        let current = adapter.get_consoles();
-        let unchanged = current.row_count() == choices.len()
-            && choices
-                .iter()
-                .enumerate()
-                .all(|(row, choice)| current.row_data(row).as_ref() == Some(choice));
-        if !unchanged {
-            adapter.set_consoles(ModelRc::from(Rc::new(VecModel::from(choices))));
-        }
+        self.state.borrow_mut().consoles = consoles;
+        self.window
+            .global::<VmAdapter>()
+            .set_consoles(ModelRc::from(Rc::new(VecModel::from(choices))));
     }
 
     /// Shows the focused VM's console with this id (from the choices offered).
