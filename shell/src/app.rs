@@ -80,6 +80,8 @@ struct State {
     view_size: view_size::ViewSizeState,
     /// The consoles the VM view offers for the focused VM.
     consoles: Vec<hearth_vm_bridge::Console>,
+    /// Fingers on the VM view's own controls rather than on the guest.
+    vm_view_touches: BTreeSet<i32>,
     /// The guest cursor shown, to rebuild its image only when it changes.
     cursor: Option<hearth_vm_bridge::Cursor>,
     /// Icons from the configuration, by VM name.
@@ -136,6 +138,7 @@ impl App {
                 last_screens: last_screens::LastScreenState::default(),
                 view_size: view_size::ViewSizeState::default(),
                 consoles: Vec::new(),
+                vm_view_touches: BTreeSet::new(),
                 icons: HashMap::new(),
                 cursor: None,
                 thumbnails_dirty: BTreeSet::new(),

@@ -197,8 +197,6 @@ impl Config {
         Config::parse(&text, path)
     }
 
-    /// The simulated hypervisor's settings: the configured VMs (the demo VMs when the file
-    /// named none), the `[simulated]` sizes and delays, and the system clock.
     /// The VMs Hearth can show before the hypervisor answers, by name and role: the
     /// configured ones, or the demo's when the simulated backend runs without a list. Empty
     /// when libvirt is to show whatever domains it has.
@@ -218,6 +216,8 @@ impl Config {
         }
     }
 
+    /// The simulated hypervisor's settings: the configured VMs (the demo VMs when the file
+    /// named none), the `[simulated]` sizes and delays, and the system clock.
     pub fn sim_config(&self) -> SimConfig {
         let vms = if self.vms.is_empty() {
             SimConfig::demo().vms

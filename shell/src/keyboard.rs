@@ -77,7 +77,8 @@ impl Keyboard {
         }
         if let Some(hotkey) = self.hotkey(key) {
             self.hotkey_keys.push(key);
-            self.used_by_hotkey = true;
+            // Modifiers already passed on are the guest's; only held-back ones are Hearth's.
+            self.used_by_hotkey = !self.held_back.is_empty();
             return vec![KeyAction::Hotkey(hotkey)];
         }
         let mut actions = self.flush();
@@ -107,10 +108,24 @@ impl Keyboard {
             });
             return actions;
         }
-        vec![KeyAction::Guest {
+        // A modifier pressed after this key goes out before its release, as it was pressed
+        // (Shift down, Alt down, Shift up is how Alt+Shift switches a layout).
+        let mut actions = if self.used_by_hotkey {
+            Vec::new()
+        } else {
+            self.flush()
+        };
+        actions.push(KeyAction::Guest {
             key,
             pressed: false,
-        }]
+        });
+        actions
+    }
+
+    /// Another kind of input (a click, a touch) is about to reach the guest: held-back
+    /// modifiers go first, so Ctrl+click is a Ctrl+click.
+    pub fn before_other_input(&mut self) -> Vec<KeyAction> {
+        self.flush()
     }
 
     /// Forgets every key, passing nothing on (the window lost the keyboard: the keys' releases
@@ -327,6 +342,56 @@ mod tests {
                 guest('-', A),
                 guest('-', CONTROL_LEFT),
                 guest('-', SHIFT_LEFT),
+            ],
+        );
+    }
+
+    #[test]
+    fn releases_never_overtake_held_back_presses() {
+        // Shift down, Alt down, Shift up, Alt up: the guest sees exactly that (Alt+Shift).
+        check(
+            &[
+                ('+', SHIFT_LEFT),
+                ('+', ALT_LEFT),
+                ('-', SHIFT_LEFT),
+                ('-', ALT_LEFT),
+            ],
+            &[
+                guest('+', SHIFT_LEFT),
+                guest('+', ALT_LEFT),
+                guest('-', SHIFT_LEFT),
+                guest('-', ALT_LEFT),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_hotkey_over_modifiers_already_passed_on_keeps_later_taps() {
+        // Ctrl+Alt+A went out to the guest, then Right made a hotkey: Ctrl and Alt stay the
+        // guest's (released there), and a later lone Ctrl tap still reaches it.
+        check(
+            &[
+                ('+', CONTROL_LEFT),
+                ('+', ALT_LEFT),
+                ('+', A),
+                ('+', ARROW_RIGHT),
+                ('-', ARROW_RIGHT),
+                ('-', A),
+                ('-', ALT_LEFT),
+                ('-', CONTROL_LEFT),
+                ('+', CONTROL_LEFT),
+                ('-', CONTROL_LEFT),
+            ],
+            &[
+                guest('+', CONTROL_LEFT),
+                guest('+', ALT_LEFT),
+                guest('+', A),
+                KeyAction::Hotkey(Hotkey::Next),
+                guest('-', A),
+                guest('-', ALT_LEFT),
+                guest('-', CONTROL_LEFT),
+                guest('+', CONTROL_LEFT),
+                guest('-', CONTROL_LEFT),
             ],
         );
     }

@@ -69,7 +69,10 @@ impl LastScreens {
     ) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.path(vm_name);
-        let partial = path.with_extension(format!("png.{}.partial", std::process::id()));
+        // Unique per writer: a save on a worker and the last one at exit may overlap.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = path.with_extension(format!("png.{}-{write}.partial", std::process::id()));
         let result = write_png(&partial, pixels).and_then(|()| std::fs::rename(&partial, &path));
         if result.is_err() {
             let _ = std::fs::remove_file(&partial);

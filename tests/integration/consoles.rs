@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use hearth::gestures::Phase;
 use hearth_tests::guest::{Hardware, OneVm, UUID_A};
 use hearth_tests::services::wait_for;
 use hearth_vm_bridge::Console;
@@ -20,7 +21,8 @@ fn shown(consoles: &[Console]) -> Option<u32> {
 fn a_second_head_can_be_chosen_in_the_vm_view_and_shows_its_own_frames() {
     let vm = OneVm::start(Hardware {
         vga: "none",
-        devices: &["virtio-vga,max_outputs=2"],
+        // A tablet, so that a touch that wrongly reached the guest would show in its log.
+        devices: &["virtio-vga,max_outputs=2", "virtio-tablet-pci"],
     });
     // The guest's GPU driver is loaded before it is ready: from then on it follows mode hints.
     let (world, id) = vm.world();
@@ -41,8 +43,27 @@ fn a_second_head_can_be_chosen_in_the_vm_view_and_shows_its_own_frames() {
     assert_eq!(shown(&consoles), Some(consoles[0].id), "{consoles:?}");
     let second = consoles[1].clone();
 
+    // On a touch screen the button's corner is the UI's, not the guest's, and so is every
+    // finger while the chooser is open.
+    let before = vm.guest.input_events().len();
+    assert!(
+        !world.touch(0, Phase::Down, 1240.0, 40.0),
+        "the corner is the button's"
+    );
+    assert!(!world.touch(0, Phase::Up, 1240.0, 40.0));
     world.tap("Choose a screen");
     world.advance(50);
+    assert!(
+        !world.touch(1, Phase::Down, 640.0, 300.0),
+        "the chooser is open"
+    );
+    assert!(!world.touch(1, Phase::Up, 640.0, 300.0));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        vm.guest.input_events().split_off(before),
+        Vec::new(),
+        "the guest got touches"
+    );
     if let Ok(dir) = std::env::var("HEARTH_TEST_SHOTS") {
         let image = world.headless.snapshot().expect("snapshot");
         hearth::headless::write_png(&std::path::Path::new(&dir).join("consoles.png"), &image)

@@ -129,3 +129,43 @@ fn a_second_switch_during_one_in_flight_is_queued() {
     assert_eq!(world.app.focused(), Some(world.vm("Work")));
     assert!(!world.app.switch_in_flight());
 }
+
+#[test]
+fn a_held_ctrl_reaches_the_guest_before_a_click() {
+    let world = World::new();
+    world.tap("Open Work");
+    world.settle();
+    world.key_down(Key::Control);
+    let position = slint::LogicalPosition::new(640.0, 400.0);
+    world.pointer(position, true);
+    world.pointer(position, false);
+    world.key_up(Key::Control);
+    let events: Vec<InputEvent> = world
+        .sim()
+        .input_received(&world.vm("Work"))
+        .into_iter()
+        .filter(|event| !matches!(event, InputEvent::PointerMove { .. }))
+        .collect();
+    use hearth_vm_bridge::PointerButton;
+    assert_eq!(
+        events,
+        vec![
+            InputEvent::Key {
+                key: keys::CONTROL_LEFT,
+                pressed: true
+            },
+            InputEvent::PointerButton {
+                button: PointerButton::Left,
+                pressed: true
+            },
+            InputEvent::PointerButton {
+                button: PointerButton::Left,
+                pressed: false
+            },
+            InputEvent::Key {
+                key: keys::CONTROL_LEFT,
+                pressed: false
+            },
+        ]
+    );
+}

@@ -1,15 +1,19 @@
 //! Input from the user: Hearth's hotkeys first, then the focused VM, nothing anywhere else.
 //! Keys go through [`crate::keyboard::Keyboard`], which holds back what could start a hotkey.
 
-use hearth_ui::{AppAdapter, Screen};
+use hearth_ui::{AppAdapter, Screen, VmAdapter};
 use hearth_vm_bridge::{InputEvent, KeyCode, PointerButton, TouchPhase, VmId, VmState, keys};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 
 use super::App;
 use super::switching::Target;
 use crate::gestures::{Output, Phase, Touch};
 use crate::keyboard::{Hotkey, KeyAction};
 use crate::keymap;
+
+/// The size of the top-right corner of the VM view that holds the console button (12 px of
+/// margin and the 56 px button in vm_view.slint, with room to spare for a finger).
+const CONSOLE_BUTTON_CORNER: f32 = 80.0;
 
 impl App {
     /// A key event from Slint, as text. Used where the platform reports no physical key (the
@@ -95,6 +99,9 @@ impl App {
         let Some((gx, gy)) = self.to_guest(x, y, view_width, view_height) else {
             return;
         };
+        if kind == 1 {
+            self.flush_held_back_keys();
+        }
         let button = match button {
             1 => Some(PointerButton::Left),
             2 => Some(PointerButton::Right),
@@ -122,6 +129,9 @@ impl App {
     /// is not Hearth's or a guest's, and the UI should handle it as usual.
     pub fn touch(&self, touch: Touch) -> bool {
         let on_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+        if on_vm && self.touch_for_vm_view_controls(&touch) {
+            return false;
+        }
         let outputs = {
             let size = self
                 .window
@@ -160,6 +170,34 @@ impl App {
         used
     }
 
+    /// Whether a finger belongs to the VM view's own controls: the console chooser while it
+    /// is open, or the button in the top-right corner that opens it. Such a finger stays
+    /// theirs until it lifts.
+    fn touch_for_vm_view_controls(&self, touch: &Touch) -> bool {
+        let adapter = self.window.global::<VmAdapter>();
+        let mut state = self.state.borrow_mut();
+        match touch.phase {
+            Phase::Down => {
+                let width = self
+                    .window
+                    .window()
+                    .size()
+                    .to_logical(self.window.window().scale_factor())
+                    .width;
+                let on_button = adapter.get_consoles().row_count() > 1
+                    && touch.x >= width - CONSOLE_BUTTON_CORNER
+                    && touch.y <= CONSOLE_BUTTON_CORNER;
+                let theirs = adapter.get_console_sheet_open() || on_button;
+                if theirs {
+                    state.vm_view_touches.insert(touch.id);
+                }
+                theirs
+            }
+            Phase::Move => state.vm_view_touches.contains(&touch.id),
+            Phase::Up | Phase::Cancel => state.vm_view_touches.remove(&touch.id),
+        }
+    }
+
     fn touch_to_guest(&self, touch: Touch) {
         let size = self
             .window
@@ -169,6 +207,9 @@ impl App {
         let Some((x, y)) = self.to_guest(touch.x, touch.y, size.width, size.height) else {
             return;
         };
+        if touch.phase == Phase::Down {
+            self.flush_held_back_keys();
+        }
         let phase = match touch.phase {
             Phase::Down => TouchPhase::Begin,
             Phase::Move => TouchPhase::Update,
@@ -198,6 +239,16 @@ impl App {
         let gx = ((x - left) / scale).clamp(0.0, width as f32 - 1.0);
         let gy = ((y - top) / scale).clamp(0.0, height as f32 - 1.0);
         Some((gx as f64, gy as f64))
+    }
+
+    /// Held-back modifiers go to the guest before a click or a touch, so Ctrl+click is one.
+    fn flush_held_back_keys(&self) {
+        let actions = self.state.borrow_mut().keyboard.before_other_input();
+        for action in actions {
+            if let KeyAction::Guest { key, pressed } = action {
+                self.send_to_focused(InputEvent::Key { key, pressed });
+            }
+        }
     }
 
     /// Sends an event to the focused VM if it runs; the router decides and tracks what is held.

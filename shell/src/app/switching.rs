@@ -140,6 +140,7 @@ impl App {
         let adapter = self.window.global::<VmAdapter>();
         adapter.set_swipe_progress(0.0);
         adapter.set_home_progress(0.0);
+        adapter.set_console_sheet_open(false);
         adapter.set_has_frame(false);
         adapter.set_frame(Default::default());
         self.show_neighbour(None);

@@ -95,7 +95,22 @@ fn run(link: &Link, target: &SharedTarget, forward: &Sender<ConsoleRequest>) {
                 }
             }
             Ok(Outcome::NotFound) => {}
-            Err(error) => tracing::debug!(vm = %link.name, %error, "display not reachable yet"),
+            Err(error) => {
+                // A chosen console that cannot be reached is given up for the first one,
+                // rather than retried with the screen frozen.
+                let gave_up = link
+                    .consoles
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .wanted
+                    .take();
+                match gave_up {
+                    Some(console) => {
+                        tracing::warn!(vm = %link.name, console, %error, "cannot show the chosen console; showing the first")
+                    }
+                    None => tracing::debug!(vm = %link.name, %error, "display not reachable yet"),
+                }
+            }
         }
         pump_input(link, forward);
         std::thread::sleep(SEARCH_INTERVAL);
@@ -214,7 +229,7 @@ async fn list_consoles(peer: &Peer, ids: &[u32], shown: u32) -> Vec<Console> {
         consoles.push(Console {
             id,
             label: if label.is_empty() {
-                format!("Console {}", id + 1)
+                format!("Console {}", id.saturating_add(1))
             } else {
                 label
             },
@@ -347,10 +362,11 @@ async fn attach(
         .owner
         .is_none()
         .then(|| zbus::MessageStream::from(&peer.connection));
-    let (wanted, fit) = {
-        let choice = link.consoles.lock().unwrap_or_else(|p| p.into_inner());
-        (choice.wanted, choice.fit)
-    };
+    let wanted = link
+        .consoles
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .wanted;
     let Connected {
         console_id,
         consoles,
@@ -363,16 +379,18 @@ async fn attach(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .available = consoles;
+    let interfaces = console.interfaces().await.unwrap_or_default();
+    *target.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some(input_target(&peer, &console_path, &interfaces)?);
     // A console connected anew (another one chosen, QEMU restarted) is told the view's size.
+    // Read only now: a size asked for before the target was in place went nowhere.
+    let fit = link.consoles.lock().unwrap_or_else(|p| p.into_inner()).fit;
     if let Some((width, height)) = fit {
         let mm = (input::millimetres(width), input::millimetres(height));
         if let Err(error) = console.set_ui_info(mm.0, mm.1, 0, 0, width, height).await {
             tracing::debug!(%error, "the guest's screen keeps its size");
         }
     }
-    let interfaces = console.interfaces().await.unwrap_or_default();
-    *target.lock().unwrap_or_else(|p| p.into_inner()) =
-        Some(input_target(&peer, &console_path, &interfaces)?);
 
     loop {
         let departure = async {
