@@ -22,12 +22,14 @@ impl Xvfb {
     /// Starts with extra server arguments, such as `-fbdir DIR` to have the screen's pixels
     /// in a file.
     pub fn start_with(extra: &[&str]) -> Xvfb {
-        let number = (300..400)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .expect("a free X display number");
+        // Tests start displays in parallel: each number is handed out once in this process,
+        // so two tests never both find the same one free before either server takes it.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(300);
+        let number =
+            std::iter::from_fn(|| Some(NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+                .take_while(|n| *n < 400)
+                .find(|n| display_is_free(*n))
+                .expect("a free X display number");
         let display = format!(":{number}");
         let process = Process::spawn(
             "Xvfb",
@@ -108,6 +110,29 @@ impl Xvfb {
             String::from_utf8_lossy(&output.stderr)
         );
         (1280, 800, output.stdout)
+    }
+}
+
+/// Whether X display `number` can be used. A lock left by a server that was killed (tests end
+/// theirs with SIGKILL) names a process that is gone: its lock and socket are cleared, so
+/// stale files never use up the numbers.
+fn display_is_free(number: u32) -> bool {
+    let lock = format!("/tmp/.X{number}-lock");
+    let socket = format!("/tmp/.X11-unix/X{number}");
+    match std::fs::read_to_string(&lock) {
+        Ok(text) => {
+            let owner_alive = text
+                .trim()
+                .parse::<u32>()
+                .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            if owner_alive {
+                return false;
+            }
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+            true
+        }
+        Err(_) => !Path::new(&socket).exists(),
     }
 }
 
