@@ -34,6 +34,8 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 struct Incoming {
     events: VecDeque<BackendEvent>,
     displays_changed: BTreeSet<VmId>,
+    /// Last screens read from disk on a worker, by VM name.
+    last_screens: Vec<(String, slint::SharedPixelBuffer<slint::Rgb8Pixel>)>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -298,16 +300,20 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays) = {
+        let (events, displays, last_screens) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
                 std::mem::take(&mut queue.events),
                 std::mem::take(&mut queue.displays_changed),
+                std::mem::take(&mut queue.last_screens),
             )
         };
         for event in events {
             self.handle_backend_event(event);
+        }
+        if !last_screens.is_empty() {
+            self.last_screens_loaded(last_screens);
         }
         if !displays.is_empty() {
             self.displays_changed(displays);
@@ -327,6 +333,7 @@ impl App {
                     tiles::sort(&mut state.vms);
                 }
                 self.window.global::<VmAdapter>().set_listed(true);
+                self.load_unknown_last_screens();
                 self.observe_displays();
                 self.vms_changed();
             }
@@ -342,6 +349,7 @@ impl App {
                     state.vms.push(info);
                     tiles::sort(&mut state.vms);
                 }
+                self.load_unknown_last_screens();
                 self.observe_displays();
                 self.vms_changed();
             }

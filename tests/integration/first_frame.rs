@@ -185,3 +185,58 @@ fn configured_libvirt_vms_are_on_the_first_frame_while_libvirt_is_unreachable() 
     let (_hearth, shot) = first_frame(&xvfb, &dir, "libvirt.png", &[]);
     assert_shows_both_tiles(&read_png(Path::new(&shot)), "libvirt unreachable");
 }
+
+#[test]
+fn vms_the_configuration_does_not_name_get_their_last_screens_once_listed() {
+    use hearth_tests::services::{LibvirtDbus, PrivateBus, test_domain_xml};
+    use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, LibvirtHypervisor};
+    use slint::{ComponentHandle, Model, Rgba8Pixel, SharedPixelBuffer};
+
+    let dir = TempDir::new("last-screens-listed");
+    let store = LastScreens::new(dir.path().join("screens"));
+    let mut green = SharedPixelBuffer::<Rgba8Pixel>::new(64, 40);
+    for pixel in green.make_mut_slice() {
+        *pixel = Rgba8Pixel::new(0, 200, 0, 255);
+    }
+    store.save("vmA", &green).expect("saving a last screen");
+
+    // libvirt shows every domain (no [[vm]] list) and no screens: only the kept picture can
+    // show on vmA's tile.
+    let bus = PrivateBus::start();
+    let _libvirt = LibvirtDbus::start(&bus);
+    let path = LibvirtDbus::define(
+        &bus,
+        &test_domain_xml("vmA", "0c0c0c0c-1111-4222-8333-444444444444"),
+    );
+    LibvirtDbus::create(&bus, &path);
+    let world = World::unattached();
+    world.app.expect_vms(Vec::new(), Some(store));
+    world
+        .app
+        .attach(Arc::new(LibvirtHypervisor::new(LibvirtConfig {
+            bus: Bus::Address(bus.address.clone()),
+            connection: "Test".into(),
+            vms: Vec::new(),
+            displays: DisplaySource::None,
+        })));
+    let tile = || {
+        let tiles = world
+            .app
+            .window()
+            .global::<hearth_ui::VmAdapter>()
+            .get_vms();
+        (0..tiles.row_count())
+            .filter_map(|row| tiles.row_data(row))
+            .find(|tile| tile.name == "vmA")
+    };
+    world.wait_until(
+        "vmA's tile with its last screen",
+        Duration::from_secs(30),
+        |_| tile().is_some_and(|tile| tile.has_thumbnail),
+    );
+    let pixels = tile()
+        .and_then(|tile| tile.thumbnail.to_rgb8())
+        .expect("the picture's pixels");
+    let first = pixels.as_slice()[0];
+    assert_eq!((first.r, first.g, first.b), (0, 200, 0), "the kept picture");
+}

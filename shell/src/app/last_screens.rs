@@ -24,6 +24,8 @@ pub struct LastScreenState {
     unsaved: HashMap<String, Image>,
     /// VMs with a screen written by this run.
     saved: BTreeSet<String>,
+    /// VMs whose last screen was looked for on disk.
+    looked_up: BTreeSet<String>,
 }
 
 impl LastScreenState {
@@ -86,6 +88,10 @@ impl App {
     ) {
         {
             let mut state = self.state.borrow_mut();
+            state
+                .last_screens
+                .looked_up
+                .extend(vms.iter().map(|(name, _)| name.clone()));
             if let Some(store) = &store {
                 for (name, _) in &vms {
                     if let Some(pixels) = store.load(name) {
@@ -102,6 +108,64 @@ impl App {
                 .map(|(name, role)| super::tiles::ExpectedVm { name, role })
                 .collect();
             super::tiles::sort_expected(&mut state.expected);
+        }
+        self.vms_changed();
+    }
+
+    /// Reads, on a worker, the last screens of listed VMs the configuration did not name (a
+    /// libvirt setup that shows every domain), so their tiles have a picture until a live one.
+    pub(super) fn load_unknown_last_screens(&self) {
+        let (store, names) = {
+            let mut state = self.state.borrow_mut();
+            let Some(store) = state.last_screens.store.clone() else {
+                return;
+            };
+            let names: Vec<String> = state
+                .vms
+                .iter()
+                .map(|vm| vm.name.clone())
+                .filter(|name| !state.last_screens.looked_up.contains(name))
+                .collect();
+            state.last_screens.looked_up.extend(names.iter().cloned());
+            (store, names)
+        };
+        if names.is_empty() {
+            return;
+        }
+        let incoming = self.incoming.clone();
+        let spawned = std::thread::Builder::new()
+            .name("last-screens-read".into())
+            .spawn(move || {
+                let loaded: Vec<_> = names
+                    .into_iter()
+                    .filter_map(|name| store.load(&name).map(|pixels| (name, pixels)))
+                    .collect();
+                if loaded.is_empty() {
+                    return;
+                }
+                let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+                queue.last_screens.extend(loaded);
+                super::schedule(&mut queue);
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start reading the last screens");
+        }
+    }
+
+    /// Last screens read on a worker: shown where no picture is yet.
+    pub(super) fn last_screens_loaded(
+        &self,
+        screens: Vec<(String, slint::SharedPixelBuffer<slint::Rgb8Pixel>)>,
+    ) {
+        {
+            let mut state = self.state.borrow_mut();
+            for (name, pixels) in screens {
+                state
+                    .last_screens
+                    .shown
+                    .entry(name)
+                    .or_insert_with(|| Image::from_rgb8(pixels));
+            }
         }
         self.vms_changed();
     }
