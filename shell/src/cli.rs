@@ -126,12 +126,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         Some(_) => BackendChoice::Simulated,
         None => config.backend,
     };
-    let expected = Config {
-        backend,
-        ..config.clone()
-    }
-    .expected_vms();
-    app.expect_vms(expected, LastScreens::in_user_cache());
+    app.expect_vms(config.expected_vms(backend), LastScreens::in_user_cache());
     app.keep_guest_sizes(
         config
             .vms

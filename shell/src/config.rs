@@ -197,11 +197,11 @@ impl Config {
         Config::parse(&text, path)
     }
 
-    /// The VMs Hearth can show before the hypervisor answers, by name and role: the
+    /// The VMs Hearth can show before the `backend` in use answers, by name and role: the
     /// configured ones, or the demo's when the simulated backend runs without a list. Empty
     /// when libvirt is to show whatever domains it has.
-    pub fn expected_vms(&self) -> Vec<(String, VmRole)> {
-        match (self.vms.is_empty(), self.backend) {
+    pub fn expected_vms(&self, backend: BackendChoice) -> Vec<(String, VmRole)> {
+        match (self.vms.is_empty(), backend) {
             (false, _) => self
                 .vms
                 .iter()

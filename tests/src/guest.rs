@@ -346,17 +346,28 @@ impl OneVm {
 
     /// Hearth's libvirt backend over it, vmA for work.
     pub fn config(&self) -> hearth_vm_bridge::libvirt::LibvirtConfig {
-        use hearth_vm_bridge::VmRole;
-        use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
-        LibvirtConfig {
-            bus: Bus::Address(self.bus.address.clone()),
-            connection: "Test".into(),
-            vms: vec![SelectedVm {
-                name: "vmA".into(),
-                role: VmRole::Work,
-            }],
-            displays: DisplaySource::Bus(Bus::Address(self.bus.address.clone())),
-        }
+        test_driver_config(&self.bus, &[("vmA", hearth_vm_bridge::VmRole::Work)])
+    }
+}
+
+/// Hearth's libvirt backend over the Test driver on `bus`, showing these VMs, with every
+/// QEMU's display on the same bus.
+fn test_driver_config(
+    bus: &PrivateBus,
+    vms: &[(&str, hearth_vm_bridge::VmRole)],
+) -> hearth_vm_bridge::libvirt::LibvirtConfig {
+    use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
+    LibvirtConfig {
+        bus: Bus::Address(bus.address.clone()),
+        connection: "Test".into(),
+        vms: vms
+            .iter()
+            .map(|(name, role)| SelectedVm {
+                name: (*name).into(),
+                role: *role,
+            })
+            .collect(),
+        displays: DisplaySource::Bus(Bus::Address(bus.address.clone())),
     }
 }
 
@@ -394,22 +405,10 @@ impl TwoVms {
     /// Hearth's libvirt backend over them: vmA for work, vmB personal.
     pub fn config(&self) -> hearth_vm_bridge::libvirt::LibvirtConfig {
         use hearth_vm_bridge::VmRole;
-        use hearth_vm_bridge::libvirt::{Bus, DisplaySource, LibvirtConfig, SelectedVm};
-        LibvirtConfig {
-            bus: Bus::Address(self.bus.address.clone()),
-            connection: "Test".into(),
-            vms: vec![
-                SelectedVm {
-                    name: "vmA".into(),
-                    role: VmRole::Work,
-                },
-                SelectedVm {
-                    name: "vmB".into(),
-                    role: VmRole::Personal,
-                },
-            ],
-            displays: DisplaySource::Bus(Bus::Address(self.bus.address.clone())),
-        }
+        test_driver_config(
+            &self.bus,
+            &[("vmA", VmRole::Work), ("vmB", VmRole::Personal)],
+        )
     }
 }
 
