@@ -45,6 +45,7 @@ pub struct Config {
     pub vms: Vec<VmConfig>,
     pub simulated: SimulatedConfig,
     pub libvirt: LibvirtSettings,
+    pub media: MediaSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -135,6 +136,10 @@ impl Config {
             vms,
             simulated: SimulatedConfig::default(),
             libvirt: LibvirtSettings::default(),
+            media: MediaSettings {
+                roots: None,
+                samples: true,
+            },
         }
     }
 
@@ -160,6 +165,7 @@ impl Config {
         let simulated = check_simulated(&source, file.simulated.unwrap_or_default())?;
         let vms = check_vms(&source, file.vms)?;
         let libvirt = libvirt::check(&source, file.libvirt.unwrap_or_default())?;
+        let media = media::check(&source, file.media.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -168,6 +174,7 @@ impl Config {
             vms,
             simulated,
             libvirt,
+            media,
         })
     }
 
@@ -317,6 +324,7 @@ struct ConfigFile {
     backend: Option<BackendChoice>,
     simulated: Option<SimulatedTable>,
     libvirt: Option<libvirt::LibvirtTable>,
+    media: Option<media::MediaTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -573,8 +581,10 @@ fn whole_milliseconds(duration: Duration) -> u64 {
 }
 
 mod libvirt;
+mod media;
 
 pub use libvirt::LibvirtSettings;
+pub use media::{MediaSettings, data_folder};
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,8 @@ mod keyboard;
 mod libvirt;
 mod libvirtd;
 mod lifecycle;
+mod media_helper;
+mod media_index;
 mod pointer_touch;
 mod qemu;
 mod randomized;

@@ -38,7 +38,7 @@ fn dispatch() -> anyhow::Result<()> {
         "bench" => bench::bench(&rest),
         "screenshots" => screenshots(),
         "setup" => match rest.first().map(String::as_str) {
-            Some("run") => packages::ensure(packages::RUN),
+            Some("run") => packages::ensure_with_gstreamer(packages::RUN),
             None | Some("test") => setup_test(),
             Some(other) => bail!("unknown setup target {other:?} (expected run or test)"),
         },
@@ -78,8 +78,8 @@ pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
 
 /// Everything the tests need: packages, QEMU from backports, the guest kernel.
 pub fn setup_test() -> anyhow::Result<()> {
-    packages::ensure(packages::TEST)?;
     packages::ensure_backports(packages::TEST_BACKPORTS)?;
+    packages::ensure_with_gstreamer(packages::TEST)?;
     guest::ensure_kernel()
 }
 
@@ -102,10 +102,10 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "cargo clippy --workspace --all-targets -- -D warnings",
     )?;
     check_boundaries()?;
-    // The renderer tests start the real binary.
+    // The renderer tests start the real binary, and the media tests the media helper.
     let mut build = cargo();
-    build.args(["build", "-p", "hearth"]);
-    status(build, "cargo build -p hearth")?;
+    build.args(["build", "-p", "hearth", "-p", "hearth-media"]);
+    status(build, "cargo build -p hearth -p hearth-media")?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).args(extra);
     status(tests, "cargo test --workspace")
@@ -116,9 +116,37 @@ fn check_boundaries() -> anyhow::Result<()> {
     const RULES: &[(&str, &[&str])] = &[
         (
             "hearth-ui",
-            &["zbus", "gstreamer", "hearth-vm-bridge", "tokio", "rusqlite"],
+            &[
+                "zbus",
+                "gstreamer",
+                "hearth-vm-bridge",
+                "hearth-media",
+                "tokio",
+                "rusqlite",
+            ],
         ),
-        ("hearth-vm-bridge", &["slint", "gstreamer", "hearth-ui"]),
+        (
+            "hearth-vm-bridge",
+            &[
+                "slint",
+                "gstreamer",
+                "hearth-ui",
+                "hearth-media",
+                "rusqlite",
+            ],
+        ),
+        (
+            "hearth-media",
+            &[
+                "slint",
+                "zbus",
+                "hearth-ui",
+                "hearth-vm-bridge",
+                "reqwest",
+                "tokio",
+            ],
+        ),
+        ("hearth", &["gstreamer", "rusqlite", "reqwest"]),
     ];
     for (krate, forbidden) in RULES {
         let output = cargo()
@@ -155,7 +183,7 @@ fn check_boundaries() -> anyhow::Result<()> {
 }
 
 fn screenshots() -> anyhow::Result<()> {
-    packages::ensure(packages::RUN)?;
+    packages::ensure_with_gstreamer(packages::RUN)?;
     let mut build = cargo();
     build.args(["build", "--release", "-p", "hearth"]);
     status(build, "cargo build --release -p hearth")?;

@@ -4,7 +4,18 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-/// Building and running Hearth, on a display or a virtual one.
+/// GStreamer, to build the media crate and to read and play media.
+pub const GSTREAMER: &[&str] = &[
+    "libgstreamer1.0-dev",
+    "libgstreamer-plugins-base1.0-dev",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
+    "gstreamer1.0-plugins-bad",
+    "gstreamer1.0-plugins-ugly",
+    "gstreamer1.0-libav",
+];
+
+/// Building and running Hearth, on a display or a virtual one (with [`GSTREAMER`]).
 pub const RUN: &[&str] = &[
     "pkg-config",
     "libfontconfig-dev",
@@ -13,7 +24,7 @@ pub const RUN: &[&str] = &[
     "xauth",
     "imagemagick",
 ];
-/// Everything the tests need, from Debian 12 itself.
+/// Everything the tests need, from Debian 12 itself (with [`GSTREAMER`]).
 pub const TEST: &[&str] = &[
     "pkg-config",
     "libfontconfig-dev",
@@ -29,12 +40,16 @@ pub const TEST: &[&str] = &[
     "x11-xkb-utils",
     "imagemagick",
 ];
-/// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display.
-/// and Mesa's lavapipe, which renders wgpu correctly only from backports.
+/// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
+/// lavapipe, which renders wgpu correctly only from backports. GStreamer's development
+/// headers need the GBM and DRM headers of the same Mesa, so those come from there too and
+/// are installed first.
 pub const TEST_BACKPORTS: &[&str] = &[
     "qemu-system-x86",
     "qemu-system-modules-opengl",
     "mesa-vulkan-drivers",
+    "libgbm-dev",
+    "libdrm-dev",
 ];
 
 const BACKPORTS_SUITE: &str = "bookworm-backports";
@@ -56,9 +71,10 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Installs the missing packages with apt-get as root, or says the command to run.
-pub fn ensure(packages: &[&str]) -> anyhow::Result<()> {
-    install(packages, None)
+/// Installs what building and running Hearth needs, `extra` and GStreamer, with apt-get as
+/// root, or says the command to run.
+pub fn ensure_with_gstreamer(extra: &[&str]) -> anyhow::Result<()> {
+    install(&[GSTREAMER, extra].concat(), None)
 }
 
 /// Installs the missing packages from bookworm-backports, adding that suite first if needed.

@@ -17,7 +17,7 @@ pub fn binary(profile: &str) -> PathBuf {
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    packages::ensure(packages::RUN)?;
+    packages::ensure_with_gstreamer(packages::RUN)?;
     let mut build = cargo();
     build.args(["build", "-p", "hearth"]);
     status(build, "cargo build -p hearth")?;

@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -181,6 +181,7 @@ fn broken_configs_give_exact_errors() {
 fn good_configs_fill_in_defaults() {
     let demo_without_vms = Config {
         vms: Vec::new(),
+        media: MediaSettings::default(),
         ..Config::demo()
     };
     check("", Ok(demo_without_vms.clone()));
@@ -264,7 +265,14 @@ fn good_configs_fill_in_defaults() {
 #[test]
 fn example_file_parses_to_the_demo() {
     let example = include_str!("../../../assets/hearth.example.toml");
-    check(example, Ok(Config::demo()));
+    // A file names no sample library: its media are the user's own folders.
+    check(
+        example,
+        Ok(Config {
+            media: MediaSettings::default(),
+            ..Config::demo()
+        }),
+    );
 }
 
 #[test]
@@ -352,6 +360,7 @@ fn load_or_demo_prefers_explicit_then_default_then_demo() {
     let german = Config {
         language: Some("de".to_owned()),
         vms: Vec::new(),
+        media: MediaSettings::default(),
         ..Config::demo()
     };
 

@@ -1,0 +1,92 @@
+//! The helper's side: limits itself, then answers requests from stdin until stdin closes.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use super::av::AvReader;
+use super::photo::{Picture, read_photo};
+use super::protocol::{Reply, Request, ThumbnailRequest};
+use crate::MediaKind;
+use crate::thumbnail::{ThumbnailFields, file_uri, write_png};
+
+/// Runs the helper with an address-space limit of `memory_mib`. Returns when stdin closes.
+pub fn run(memory_mib: u64) -> std::io::Result<()> {
+    let bytes = memory_mib * 1024 * 1024;
+    rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)?;
+    rlimit::setrlimit(rlimit::Resource::CORE, 0, 0)?;
+    let stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    // GStreamer starts on the first video or song, not before: a library of photos never
+    // pays for its registry.
+    let mut av: Option<Result<AvReader, String>> = None;
+    for line in stdin.lines() {
+        let line = line?;
+        let reply = match serde_json::from_str::<Request>(&line) {
+            Ok(request) => handle(&request, &mut av),
+            Err(error) => Reply::Failed {
+                reason: format!("the helper got a request it cannot read: {error}"),
+            },
+        };
+        let mut encoded = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
+        encoded.push('\n');
+        stdout.write_all(encoded.as_bytes())?;
+        stdout.flush()?;
+    }
+    Ok(())
+}
+
+fn handle(request: &Request, av: &mut Option<Result<AvReader, String>>) -> Reply {
+    let path = PathBuf::from(OsString::from_vec(request.path.clone()));
+    let side = request
+        .thumbnail
+        .as_ref()
+        .map(|thumbnail| thumbnail.size.pixels());
+    let result = match request.kind {
+        MediaKind::Photo => read_photo(&path, side),
+        MediaKind::Video | MediaKind::Audio => match av.get_or_insert_with(AvReader::new) {
+            Ok(reader) => reader.read(&path, &file_uri(&path), side),
+            Err(error) => Err(error.clone()),
+        },
+    };
+    match result {
+        Ok((metadata, picture)) => {
+            let thumbnail = match (picture, &request.thumbnail) {
+                (Some(picture), Some(wanted)) => {
+                    match save(&path, request.mtime, &picture, wanted) {
+                        Ok(()) => true,
+                        Err(reason) => return Reply::Failed { reason },
+                    }
+                }
+                _ => false,
+            };
+            Reply::Read {
+                metadata,
+                thumbnail,
+            }
+        }
+        Err(reason) => Reply::Failed { reason },
+    }
+}
+
+fn save(
+    path: &Path,
+    mtime: i64,
+    picture: &Picture,
+    wanted: &ThumbnailRequest,
+) -> Result<(), String> {
+    let file = PathBuf::from(OsString::from_vec(wanted.file.clone()));
+    let fields = ThumbnailFields {
+        uri: wanted.uri.clone(),
+        mtime,
+        size: std::fs::metadata(path).ok().map(|metadata| metadata.len()),
+        mime: None,
+    };
+    write_png(&file, picture.width, picture.height, &picture.rgb, &fields).map_err(|error| {
+        format!(
+            "its thumbnail cannot be written to {}: {error}",
+            file.display()
+        )
+    })
+}

@@ -1,0 +1,40 @@
+//! What Hearth and its media helper say to each other: one JSON object per line, a request
+//! on the helper's stdin and its answer on its stdout.
+
+use serde::{Deserialize, Serialize};
+
+use crate::MediaKind;
+use crate::index::Metadata;
+use crate::thumbnail::ThumbnailSize;
+
+/// Read one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// The file's path as bytes, so names that are not UTF-8 survive.
+    pub path: Vec<u8>,
+    pub kind: MediaKind,
+    /// The file's modification time in whole seconds, written into the thumbnail.
+    pub mtime: i64,
+    /// Where to write a thumbnail, if one is wanted.
+    pub thumbnail: Option<ThumbnailRequest>,
+}
+
+/// A thumbnail to make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThumbnailRequest {
+    pub size: ThumbnailSize,
+    /// The thumbnail file, as bytes.
+    pub file: Vec<u8>,
+    /// The source's URI, for `Thumb::URI`.
+    pub uri: String,
+}
+
+/// What the helper made of a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// Metadata read; `thumbnail` says whether a thumbnail was written (music without art
+    /// has none).
+    Read { metadata: Metadata, thumbnail: bool },
+    /// The file cannot be read; the reason is for people.
+    Failed { reason: String },
+}

@@ -1,0 +1,509 @@
+//! The media helper over real media made by GStreamer and the image crate, and over a
+//! hostile set made here: metadata, freedesktop thumbnails, and files that crash, hang or
+//! bloat a reader costing only themselves.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use hearth_media::helper::protocol::{Reply, Request};
+use hearth_media::helper::{Helper, HelperLimits, helper_binary};
+use hearth_media::reading::Reader;
+use hearth_media::thumbnail::{
+    ThumbnailFields, ThumbnailSize, file_uri, read_fields, thumbnail_path, write_png,
+};
+use hearth_media::{Index, Item, ItemStatus, MediaKind, RootScan, scan_root};
+use hearth_tests::services::TempDir;
+
+/// The sample library, made once per test run by the helper binary.
+fn samples(dir: &Path) -> PathBuf {
+    let folder = dir.join("library");
+    let status = Command::new(helper_binary())
+        .arg("--make-samples")
+        .arg(&folder)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("starting hearth-media-helper (built by `cargo xtask test`)");
+    assert!(status.success(), "making sample media failed");
+    folder
+}
+
+fn read_library(dir: &Path, root: &Path, limits: HelperLimits) -> (Index, Reader) {
+    let mut index = Index::open(&dir.join("index.sqlite")).expect("opening the index");
+    assert!(matches!(
+        scan_root(&mut index, root, 1_000).expect("scanning"),
+        RootScan::Synced(_)
+    ));
+    let mut reader = Reader::new(
+        helper_binary(),
+        limits,
+        2,
+        dir.join("thumbnails"),
+        ThumbnailSize::Large,
+    );
+    reader.read_pending(&index, |_| {}).expect("reading");
+    (index, reader)
+}
+
+fn item(index: &Index, path: PathBuf) -> Item {
+    index
+        .item(&path)
+        .expect("reading the index")
+        .unwrap_or_else(|| panic!("{} is not indexed", path.display()))
+}
+
+fn thumbnail_pixels(file: &Path) -> (u32, u32, f64) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(file).expect("opening a thumbnail"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG thumbnail");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let frame = reader.next_frame(&mut pixels).expect("thumbnail pixels");
+    let bytes = &pixels[..frame.buffer_size()];
+    let mean = bytes.iter().map(|&b| f64::from(b)).sum::<f64>() / bytes.len() as f64;
+    (frame.width, frame.height, mean)
+}
+
+#[test]
+fn sample_media_gets_metadata_and_freedesktop_thumbnails() {
+    let dir = TempDir::new("media-helper");
+    let root = samples(dir.path());
+    let (index, _) = read_library(dir.path(), &root, HelperLimits::default());
+    let thumbnails = dir.path().join("thumbnails");
+
+    let harbour = item(&index, root.join("Videos/Harbour at dusk.mp4"));
+    assert_eq!(harbour.status, ItemStatus::Ready, "{harbour:?}");
+    let metadata = &harbour.metadata;
+    assert_eq!((metadata.width, metadata.height), (Some(640), Some(360)));
+    assert!(
+        metadata
+            .duration_ms
+            .is_some_and(|ms| (3_900..=4_200).contains(&ms)),
+        "{metadata:?}"
+    );
+    assert!(
+        metadata
+            .video_codec
+            .as_deref()
+            .is_some_and(|c| c.contains("H.264")),
+        "{metadata:?}"
+    );
+    assert!(
+        metadata
+            .audio_codec
+            .as_deref()
+            .is_some_and(|c| c.contains("AAC")),
+        "{metadata:?}"
+    );
+    assert_eq!(metadata.title.as_deref(), Some("Harbour at dusk"));
+
+    let train = item(&index, root.join("Videos/Night train.webm"));
+    assert!(
+        train
+            .metadata
+            .video_codec
+            .as_deref()
+            .is_some_and(|c| c.contains("VP8")),
+        "{train:?}"
+    );
+    assert!(
+        train
+            .metadata
+            .audio_codec
+            .as_deref()
+            .is_some_and(|c| c.contains("Vorbis")),
+        "{train:?}"
+    );
+
+    for (name, title, track, codec) in [
+        ("01 Morning.flac", "Morning", 1, "FLAC"),
+        ("02 Noon.mp3", "Noon", 2, "MP3"),
+        ("03 Evening.opus", "Evening", 3, "Opus"),
+    ] {
+        let song = item(&index, root.join("Music/Ada Lind - Blue Hour").join(name));
+        let metadata = &song.metadata;
+        assert_eq!(song.status, ItemStatus::Ready, "{song:?}");
+        assert_eq!(metadata.title.as_deref(), Some(title), "{name}");
+        assert_eq!(metadata.artist.as_deref(), Some("Ada Lind"), "{name}");
+        assert_eq!(metadata.album.as_deref(), Some("Blue Hour"), "{name}");
+        assert_eq!(metadata.track, Some(track), "{name}");
+        assert!(
+            metadata
+                .audio_codec
+                .as_deref()
+                .is_some_and(|c| c.contains(codec)),
+            "{name}: {metadata:?}"
+        );
+        assert!(
+            metadata
+                .duration_ms
+                .is_some_and(|ms| (2_800..=3_300).contains(&ms)),
+            "{name}: {metadata:?}"
+        );
+        // No embedded art: the album's cover.jpg is the picture.
+        let thumbnail = song
+            .thumbnail
+            .as_deref()
+            .expect("the cover is the song's thumbnail");
+        assert_eq!(thumbnail_pixels(thumbnail).0, 256);
+    }
+
+    let portrait = item(&index, root.join("Pictures/Portrait of a lighthouse.jpg"));
+    let metadata = &portrait.metadata;
+    assert_eq!(
+        (metadata.width, metadata.height),
+        (Some(1200), Some(1600)),
+        "shown upright"
+    );
+    assert_eq!(metadata.orientation, Some(6));
+    assert_eq!(
+        metadata.taken_at,
+        Some(1_697_904_310),
+        "2023-10-21 16:05:10"
+    );
+    assert_eq!(metadata.camera.as_deref(), Some("Hearth Sample Camera"));
+
+    // Every thumbnail sits where the standard says, with its fields, private to the user.
+    for (relative, expected_size) in [
+        ("Pictures/Portrait of a lighthouse.jpg", (192, 256)),
+        ("Pictures/Coast.jpg", (256, 192)),
+        ("Pictures/Dunes.png", (256, 171)),
+        ("Videos/Harbour at dusk.mp4", (256, 144)),
+        ("Videos/Fade in.mp4", (256, 144)),
+    ] {
+        let path = root.join(relative);
+        let stored = item(&index, path.clone());
+        let uri = file_uri(&path);
+        let expected = thumbnail_path(&thumbnails, ThumbnailSize::Large, &uri);
+        assert_eq!(
+            stored.thumbnail.as_deref(),
+            Some(expected.as_path()),
+            "{relative}"
+        );
+        assert!(expected.starts_with(thumbnails.join("large")));
+        let fields = read_fields(&expected).expect("thumbnail fields");
+        assert_eq!(fields.uri, uri);
+        assert_eq!(fields.mtime, stored.mtime_ns / 1_000_000_000);
+        assert_eq!(fields.size, Some(stored.size));
+        let mode = std::fs::metadata(&expected)
+            .expect("a thumbnail")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{relative}");
+        let (width, height, mean) = thumbnail_pixels(&expected);
+        assert_eq!((width, height), expected_size, "{relative}");
+        assert!(
+            mean > 40.0,
+            "{relative} has a picture, not a black frame (mean {mean})"
+        );
+    }
+}
+
+#[test]
+fn a_thumbnail_another_program_made_is_used_as_it_is() {
+    let dir = TempDir::new("media-shared-thumbnail");
+    let root = dir.path().join("library");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let photo = root.join("made elsewhere.png");
+    let mut bytes = Vec::new();
+    image_png(&mut bytes, 64, 48);
+    std::fs::write(&photo, &bytes).expect("writing a photo");
+    let mtime = std::fs::metadata(&photo)
+        .expect("a photo")
+        .modified()
+        .expect("a time")
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_secs() as i64;
+    let thumbnails = dir.path().join("thumbnails");
+    let uri = file_uri(&photo);
+    let theirs = thumbnail_path(&thumbnails, ThumbnailSize::Large, &uri);
+    let fields = ThumbnailFields {
+        uri,
+        mtime,
+        size: None,
+        mime: Some("image/png".into()),
+    };
+    write_png(&theirs, 2, 2, &[9; 12], &fields).expect("writing their thumbnail");
+    let before = std::fs::read(&theirs).expect("their thumbnail");
+
+    let (index, _) = read_library(dir.path(), &root, HelperLimits::default());
+    let stored = item(&index, photo);
+    assert_eq!(stored.status, ItemStatus::Ready);
+    assert_eq!(stored.metadata.width, Some(64));
+    assert_eq!(stored.thumbnail.as_deref(), Some(theirs.as_path()));
+    assert_eq!(
+        std::fs::read(&theirs).expect("their thumbnail"),
+        before,
+        "left as it was"
+    );
+}
+
+/// A PNG of the given size, made with the png crate.
+fn image_png(out: &mut Vec<u8>, width: u32, height: u32) {
+    let mut encoder = png::Encoder::new(out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().expect("a header");
+    writer
+        .write_image_data(&vec![120; (width * height * 3) as usize])
+        .expect("pixels");
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A PNG declaring `width` x `height`, with a few bytes of pixel data.
+fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend_from_slice(&13u32.to_be_bytes());
+    bytes.extend_from_slice(&ihdr);
+    bytes.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    for (name, data) in [
+        (&b"IDAT"[..], &[0x78, 0x9C, 0x03, 0x00][..]),
+        (b"IEND", b""),
+    ] {
+        bytes.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let chunk = [name, data].concat();
+        bytes.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    bytes
+}
+
+/// A baseline JPEG header declaring `width` x `height`, with tables and a scan header but
+/// only a few bytes of scan data.
+fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8];
+    bytes.extend_from_slice(&[0xFF, 0xDB, 0x00, 0x43, 0x00]);
+    bytes.extend_from_slice(&[1; 64]);
+    bytes.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08]);
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
+    for class in [0x00, 0x10] {
+        bytes.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x14, class]);
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        bytes.extend_from_slice(&counts);
+        bytes.push(0x00);
+    }
+    bytes.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+    bytes.extend_from_slice(&[0x00; 32]);
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// A GIF of `frames` one-pixel frames.
+fn gif_with_frames(frames: usize) -> Vec<u8> {
+    let mut bytes = b"GIF89a\x01\x00\x01\x00\x00\x00\x00".to_vec();
+    for _ in 0..frames {
+        bytes.extend_from_slice(&[0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0x80]);
+        bytes.extend_from_slice(&[0, 0, 0, 255, 255, 255]);
+        bytes.extend_from_slice(&[0x02, 0x02, 0x44, 0x01, 0x00]);
+    }
+    bytes.push(0x3B);
+    bytes
+}
+
+#[test]
+fn hostile_files_are_recorded_with_reasons_and_cost_only_themselves() {
+    let dir = TempDir::new("media-hostile");
+    let root = samples(dir.path());
+    let hostile = root.join("Hostile");
+    let write = |relative: &str, bytes: &[u8]| {
+        let path = hostile.join(relative);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(&path, bytes).expect("writing a hostile file");
+        path
+    };
+    let video = std::fs::read(root.join("Videos/Harbour at dusk.mp4")).expect("a video");
+    let song =
+        std::fs::read(root.join("Music/Ada Lind - Blue Hour/01 Morning.flac")).expect("a song");
+    let truncated_video = write("truncated.mp4", &video[..video.len() / 3]);
+    let truncated_song = write("truncated.flac", &song[..200]);
+    let empty = write("empty.mp4", b"");
+    let random: Vec<u8> = (0..64 * 1024).map(|_| fastrand::u8(..)).collect();
+    let random_video = write("random.mkv", &random);
+    let random_photo = write("random.jpg", &[&[0xFF, 0xD8, 0xFF][..], &random].concat());
+    let huge_png = write("huge.png", &png_declaring(40_000, 40_000));
+    let huge_jpeg = write("huge.jpg", &jpeg_declaring(30_000, 30_000));
+    let many_frames = write("many frames.gif", &gif_with_frames(200_000));
+    let deep: PathBuf = (0..120).fold(PathBuf::from("deep"), |path, level| {
+        path.join(format!("d{level}"))
+    });
+    let deep_photo = write(
+        deep.join("deep.jpg").to_str().expect("a UTF-8 path"),
+        &std::fs::read(root.join("Pictures/Coast.jpg")).expect("a photo"),
+    );
+    std::os::unix::fs::symlink("..", hostile.join("loop")).expect("a link loop");
+
+    let (index, reader) = read_library(dir.path(), &root, HelperLimits::default());
+    let reason = |path: &Path| {
+        let stored = item(&index, path.to_path_buf());
+        assert_ne!(
+            stored.status,
+            ItemStatus::Ready,
+            "{} should not read",
+            path.display()
+        );
+        assert_ne!(
+            stored.status,
+            ItemStatus::Pending,
+            "{} was not tried",
+            path.display()
+        );
+        stored
+            .reason
+            .unwrap_or_else(|| panic!("{} has no reason", path.display()))
+    };
+    assert!(
+        reason(&truncated_video).contains("read"),
+        "{}",
+        reason(&truncated_video)
+    );
+    assert!(!reason(&truncated_song).is_empty());
+    assert_eq!(reason(&empty), "empty file");
+    assert!(
+        reason(&random_video).contains("not a media format"),
+        "{}",
+        reason(&random_video)
+    );
+    assert!(!reason(&random_photo).is_empty());
+    assert!(
+        reason(&huge_png).contains("declares 40000x40000"),
+        "{}",
+        reason(&huge_png)
+    );
+    assert!(
+        reason(&huge_jpeg).contains("declares 30000x30000"),
+        "{}",
+        reason(&huge_jpeg)
+    );
+    let gif = item(&index, many_frames);
+    assert_eq!(
+        (gif.status, gif.metadata.width),
+        (ItemStatus::Ready, Some(1)),
+        "{gif:?}"
+    );
+    assert_eq!(
+        item(&index, deep_photo).status,
+        ItemStatus::Ready,
+        "deep nesting is walked"
+    );
+    // The good files around them were all read.
+    for relative in [
+        "Videos/Harbour at dusk.mp4",
+        "Pictures/Coast.jpg",
+        "Music/Ada Lind - Blue Hour/02 Noon.mp3",
+    ] {
+        assert_eq!(
+            item(&index, root.join(relative)).status,
+            ItemStatus::Ready,
+            "{relative}"
+        );
+    }
+    assert!(
+        index
+            .walk_problems()
+            .expect("problems")
+            .iter()
+            .any(|(path, _)| path.ends_with("Hostile/loop"))
+    );
+    drop(reader);
+}
+
+#[test]
+fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
+    let dir = TempDir::new("media-memory");
+    let big = dir.path().join("big.png");
+    // 6000x6000 passes the header check (36 megapixels) but needs 108 MB to decode.
+    let mut bytes = Vec::new();
+    image_png(&mut bytes, 6000, 6000);
+    std::fs::write(&big, &bytes).expect("writing a big photo");
+    let small = dir.path().join("small.png");
+    let mut bytes = Vec::new();
+    image_png(&mut bytes, 300, 200);
+    std::fs::write(&small, &bytes).expect("writing a small photo");
+    let limits = HelperLimits {
+        memory_mib: 64,
+        time: Duration::from_secs(20),
+    };
+    let mut helper = Helper::new(helper_binary(), limits);
+    let request = |path: &Path| Request {
+        path: path.as_os_str().to_string_lossy().as_bytes().to_vec(),
+        kind: MediaKind::Photo,
+        mtime: 0,
+        thumbnail: Some(hearth_media::helper::protocol::ThumbnailRequest {
+            size: ThumbnailSize::Large,
+            file: dir
+                .path()
+                .join("thumb.png")
+                .to_string_lossy()
+                .as_bytes()
+                .to_vec(),
+            uri: file_uri(path),
+        }),
+    };
+    match helper.read(&request(&big)) {
+        Reply::Failed { reason } => assert!(reason.contains("64 MiB"), "{reason}"),
+        other => panic!("a 108 MB decode fit in 64 MiB: {other:?}"),
+    }
+    assert_eq!(helper.restarts, 1);
+    assert!(matches!(
+        helper.read(&request(&small)),
+        Reply::Read {
+            thumbnail: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
+    let dir = TempDir::new("media-hang");
+    // Opening a pipe with no writer blocks forever: the helper hangs for real.
+    let pipe = dir.path().join("stuck.jpg");
+    let made = Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success());
+    let photo = dir.path().join("fine.png");
+    let mut bytes = Vec::new();
+    image_png(&mut bytes, 40, 30);
+    std::fs::write(&photo, &bytes).expect("writing a photo");
+    let limits = HelperLimits {
+        memory_mib: 256,
+        time: Duration::from_secs(2),
+    };
+    let mut helper = Helper::new(helper_binary(), limits);
+    let request = |path: &Path| Request {
+        path: path.as_os_str().to_string_lossy().as_bytes().to_vec(),
+        kind: MediaKind::Photo,
+        mtime: 0,
+        thumbnail: None,
+    };
+    match helper.read(&request(&pipe)) {
+        Reply::Failed { reason } => assert!(reason.contains("longer than 2 s"), "{reason}"),
+        other => panic!("a blocked read answered: {other:?}"),
+    }
+    assert_eq!(helper.restarts, 1);
+    assert!(matches!(helper.read(&request(&photo)), Reply::Read { .. }));
+}
