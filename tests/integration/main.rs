@@ -11,6 +11,7 @@ mod libvirtd;
 mod lifecycle;
 mod media_helper;
 mod media_index;
+mod media_watch;
 mod pointer_touch;
 mod qemu;
 mod randomized;

@@ -1,0 +1,157 @@
+//! The library service on its own thread: it scans, reads through the helper, and then
+//! follows the folders live (inotify), picking up an added, a changed and a removed file,
+//! and a drive folder that goes away and comes back.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hearth_media::helper::helper_binary;
+use hearth_media::{Index, ItemStatus, Library, LibraryEvent, LibrarySettings, Section, Sort};
+use hearth_tests::services::TempDir;
+
+fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().expect("a header");
+    writer
+        .write_image_data(&vec![shade; (width * height * 3) as usize])
+        .expect("pixels");
+    writer.finish().expect("a PNG");
+    bytes
+}
+
+struct Running {
+    _library: Library,
+    events: Arc<Mutex<Vec<LibraryEvent>>>,
+    index_file: std::path::PathBuf,
+}
+
+impl Running {
+    fn start(dir: &Path, roots: Vec<std::path::PathBuf>) -> Running {
+        let index_file = dir.join("index.sqlite");
+        let mut settings = LibrarySettings::new(roots, index_file.clone());
+        settings.thumbnails = dir.join("thumbnails");
+        settings.helper = helper_binary();
+        settings.offline_poll = Duration::from_millis(300);
+        settings.debounce = Duration::from_millis(150);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let library = Library::start(
+            settings,
+            Arc::new(move |event| sink.lock().expect("events").push(event)),
+        )
+        .expect("starting the library");
+        Running {
+            _library: library,
+            events,
+            index_file,
+        }
+    }
+
+    /// Waits until the service is idle and `done` holds on the index.
+    fn wait_for(&self, what: &str, done: impl Fn(&Index) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let idle = matches!(
+                self.events.lock().expect("events").last(),
+                Some(LibraryEvent::Changed {
+                    scanning: false,
+                    ..
+                })
+            );
+            if idle
+                && let Some(index) = Index::open_existing(&self.index_file)
+                && done(&index)
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                self.events.lock().expect("events").last()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn status(index: &Index, path: &Path) -> Option<ItemStatus> {
+    index.item(path).expect("reading").map(|item| item.status)
+}
+
+#[test]
+fn live_changes_are_picked_up_without_a_restart() {
+    let dir = TempDir::new("media-watch");
+    let root = dir.path().join("Pictures");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let kept = root.join("kept.png");
+    let changed = root.join("changed.png");
+    let removed = root.join("removed.png");
+    std::fs::write(&kept, png(40, 30, 10)).expect("a photo");
+    std::fs::write(&changed, png(40, 30, 20)).expect("a photo");
+    std::fs::write(&removed, png(40, 30, 30)).expect("a photo");
+
+    let running = Running::start(dir.path(), vec![root.clone()]);
+    running.wait_for("the first scan", |index| {
+        [&kept, &changed, &removed]
+            .iter()
+            .all(|path| status(index, path) == Some(ItemStatus::Ready))
+    });
+
+    let added = root.join("sub/added.png");
+    std::fs::create_dir_all(added.parent().expect("a parent")).expect("a folder");
+    std::fs::write(&added, png(64, 48, 40)).expect("a photo");
+    std::fs::write(&changed, png(80, 60, 50)).expect("a photo");
+    std::fs::remove_file(&removed).expect("removing a photo");
+    running.wait_for("the live changes", |index| {
+        status(index, &added) == Some(ItemStatus::Ready)
+            && index
+                .item(&changed)
+                .ok()
+                .flatten()
+                .is_some_and(|item| item.metadata.width == Some(80))
+            && status(index, &removed).is_none()
+    });
+    let index = Index::open_existing(&running.index_file).expect("the index");
+    assert_eq!(index.counts().expect("counts").photos, 3);
+    assert!(
+        running
+            .events
+            .lock()
+            .expect("events")
+            .iter()
+            .all(|event| matches!(event, LibraryEvent::Changed { .. })),
+        "no problems"
+    );
+}
+
+#[test]
+fn a_drive_that_goes_away_and_comes_back_is_followed() {
+    let dir = TempDir::new("media-drive");
+    let root = dir.path().join("drive");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let photo = root.join("photo.png");
+    std::fs::write(&photo, png(40, 30, 60)).expect("a photo");
+    let running = Running::start(dir.path(), vec![root.clone()]);
+    running.wait_for("the first scan", |index| {
+        status(index, &photo) == Some(ItemStatus::Ready)
+    });
+
+    let away = dir.path().join("drive-away");
+    std::fs::rename(&root, &away).expect("pulling the drive");
+    running.wait_for("the drive to be away", |index| {
+        index.counts().is_ok_and(|counts| counts.photos == 0)
+            && status(index, &photo) == Some(ItemStatus::Ready)
+    });
+    std::fs::rename(&away, &root).expect("plugging the drive back in");
+    running.wait_for("the drive to be back", |index| {
+        index.counts().is_ok_and(|counts| counts.photos == 1)
+    });
+    let index = Index::open_existing(&running.index_file).expect("the index");
+    let entries = index
+        .entries(&Section::Photos, "", Sort::Added, 10)
+        .expect("listing");
+    assert_eq!(entries.len(), 1);
+}
