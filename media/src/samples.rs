@@ -100,7 +100,7 @@ pub fn make_samples(folder: &Path) -> Result<Vec<PathBuf>, String> {
         ),
         (
             format!(
-                "{} ! vp8enc deadline=1 ! webmmux name=mux ! filesink name=out {} ! vorbisenc ! mux.",
+                "{} ! vp8enc deadline=1 ! taginject tags=\"title=\\\"Night train\\\"\" ! webmmux name=mux ! filesink name=out {} ! vorbisenc ! mux.",
                 video("ball", 4),
                 audio(220, 4)
             ),

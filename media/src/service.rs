@@ -217,6 +217,7 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
     }
     service.read_pending();
     service.changed(false);
+    tracing::info!(counts = ?service.index.counts().ok(), "media library up to date");
 
     let (events, changes) = channel();
     let mut watcher = match notify::recommended_watcher(

@@ -36,6 +36,8 @@ struct Incoming {
     displays_changed: BTreeSet<VmId>,
     /// Last screens read from disk on a worker, by VM name.
     last_screens: Vec<(String, slint::SharedPixelBuffer<slint::Rgb8Pixel>)>,
+    /// The media library's news and decoded thumbnails.
+    media: Vec<crate::media::MediaUpdate>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -106,6 +108,8 @@ pub struct App {
     clock_timer: slint::Timer,
     last_screen_timer: slint::Timer,
     fit_timer: slint::Timer,
+    /// The media domain, once [`App::attach_media`] has run.
+    media: RefCell<Option<Rc<crate::media::MediaController>>>,
 }
 
 /// How often home thumbnails refresh at most while their VMs draw.
@@ -155,6 +159,7 @@ impl App {
             clock_timer: slint::Timer::default(),
             last_screen_timer: slint::Timer::default(),
             fit_timer: slint::Timer::default(),
+            media: RefCell::new(None),
             window,
         });
         CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
@@ -300,15 +305,19 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens) = {
+        let (events, displays, last_screens, media) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
                 std::mem::take(&mut queue.events),
                 std::mem::take(&mut queue.displays_changed),
                 std::mem::take(&mut queue.last_screens),
+                std::mem::take(&mut queue.media),
             )
         };
+        if !media.is_empty() {
+            self.media_updates(media);
+        }
         for event in events {
             self.handle_backend_event(event);
         }
@@ -582,6 +591,70 @@ impl App {
     pub fn set_language(&self, code: &str) {
         self.state.borrow_mut().translator = Translator::new(code);
         self.apply_language();
+        if let Some(media) = self.media.borrow().as_ref() {
+            media.set_language(code);
+        }
+    }
+
+    /// Shows the media library's rows from its index. Nothing slow runs: the library service
+    /// starts with [`App::start_media`] after the first frame.
+    pub fn attach_media(&self, settings: hearth_media::LibrarySettings) {
+        let language = self.state.borrow().translator.code();
+        let controller =
+            crate::media::MediaController::new(&self.window, settings, language, self.media_post());
+        *self.media.borrow_mut() = Some(controller);
+    }
+
+    /// Starts scanning, reading and watching the media library.
+    pub fn start_media(&self) {
+        if let Some(media) = self.media.borrow().as_ref() {
+            media.start(self.media_post());
+        }
+    }
+
+    /// Opens the media browser on a shelf: "videos", "music" or "photos".
+    pub fn open_media_shelf(&self, shelf: &str) {
+        if let Some(media) = self.media.borrow().as_ref() {
+            media.open_shelf(shelf);
+        }
+    }
+
+    /// Whether the media library has finished scanning and reading.
+    pub fn media_idle(&self) -> bool {
+        self.media
+            .borrow()
+            .as_ref()
+            .is_some_and(|media| media.idle())
+    }
+
+    /// Stops the media library's service (before the window goes away).
+    pub fn stop_media(&self) {
+        if let Some(media) = self.media.borrow().as_ref() {
+            media.stop();
+        }
+    }
+
+    fn media_post(&self) -> crate::media::Post {
+        let incoming = self.incoming.clone();
+        Arc::new(move |update| {
+            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.media.push(update);
+            schedule(&mut queue);
+        })
+    }
+
+    fn media_updates(&self, updates: Vec<crate::media::MediaUpdate>) {
+        let Some(media) = self.media.borrow().clone() else {
+            return;
+        };
+        for update in updates {
+            if let Some(problem) = media.handle(update) {
+                self.set_notice(Some(Notice {
+                    id: "media-problem",
+                    args: vec![("reason", NoticeArg::Text(problem))],
+                }));
+            }
+        }
     }
 
     fn apply_language(&self) {

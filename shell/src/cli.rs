@@ -121,6 +121,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     // The first frame is the complete home: the configured VMs with their icons and their
     // last screens from the previous run, until the hypervisor answers.
     app.set_icons(load_icons(&config));
+    app.attach_media(config.media.library_settings());
     let backend = match args.backend.as_deref() {
         Some("libvirt") => BackendChoice::Libvirt,
         Some(_) => BackendChoice::Simulated,
@@ -155,6 +156,9 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        if let Some(app) = App::current() {
+            app.start_media();
+        }
         std::thread::Builder::new()
             .name("hypervisor-start".into())
             .spawn(move || {
@@ -174,6 +178,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|error| tracing::error!(%error, "cannot start the hypervisor thread"));
     });
     app.window().run().context("running the window")?;
+    app.stop_media();
     app.keep_last_screens_now();
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod headless;
 pub mod keyboard;
 mod keymap;
 pub mod last_screens;
+pub mod media;
 pub mod presenter;
 pub mod screens;
 mod winit_hook;

@@ -75,6 +75,26 @@ pub fn render_all(dir: &Path, config: &Config) -> anyhow::Result<()> {
     slint::ComponentHandle::show(app.window()).context("showing the window")?;
     let hypervisor = Arc::new(still_hypervisor(config));
     app.attach(hypervisor.clone());
+    // The sample library, made and read in a folder of its own.
+    let library = std::env::temp_dir().join(format!("hearth-screens-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&library);
+    let mut media = hearth_media::LibrarySettings::new(
+        vec![library.join("media")],
+        library.join("index.sqlite"),
+    );
+    media.samples = true;
+    media.thumbnails = library.join("thumbnails");
+    app.attach_media(media);
+    app.start_media();
+    let started = std::time::Instant::now();
+    while !app.media_idle() {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(180),
+            "the sample media library was not ready within 3 minutes"
+        );
+        headless.advance(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(20));
+    }
     headless.advance(Duration::from_millis(50));
     if let Some(first) = app.vms().first() {
         type_text(hypervisor.as_ref(), &first.id, "Hello from Hearth!");
@@ -101,8 +121,16 @@ pub fn render_all(dir: &Path, config: &Config) -> anyhow::Result<()> {
             app.show_settings();
             headless.advance(Duration::from_millis(100));
             shot("settings")?;
+            for shelf in ["videos", "music", "photos"] {
+                app.go_home();
+                app.open_media_shelf(shelf);
+                headless.advance(Duration::from_millis(400));
+                shot(&format!("media-{shelf}"))?;
+            }
         }
     }
     app.go_home();
+    app.stop_media();
+    let _ = std::fs::remove_dir_all(&library);
     Ok(())
 }

@@ -152,6 +152,8 @@ fn the_real_first_frame_shows_the_tiles_and_on_a_second_start_their_last_screens
         Duration::from_secs(30),
         || screens.load("Work").is_some() && screens.load("Personal").is_some(),
     );
+    // The demo's media library is made, read and given thumbnails on the first start.
+    hearth.wait_for_log("media library up to date", Duration::from_secs(180));
     hearth.process.kill();
 
     // Second start: the first frame already is the settled home, last screens included.

@@ -9,6 +9,7 @@ mod keyboard;
 mod libvirt;
 mod libvirtd;
 mod lifecycle;
+mod media_browser;
 mod media_helper;
 mod media_index;
 mod media_watch;

@@ -4,6 +4,7 @@
 
 pub mod guest;
 pub mod services;
+pub mod startup;
 pub mod xvfb;
 
 use std::cell::Cell;
@@ -156,6 +157,12 @@ impl World {
     pub fn advance(&self, millis: u64) {
         self.headless.advance(Duration::from_millis(millis));
         self.now.set(self.now.get() + Duration::from_millis(millis));
+    }
+
+    /// Draws the window, as a display would: lists on screen are built while drawing.
+    pub fn draw(&self) {
+        let mut buffer = Vec::new();
+        self.headless.render_if_needed(&mut buffer);
     }
 
     /// Lets a switch transition finish.

@@ -152,6 +152,17 @@ pub fn hearth_binary() -> PathBuf {
     binary
 }
 
+/// One data folder for every Hearth this test run starts: the demo's sample media library is
+/// made once (by the first) rather than once per test, and none lands in the real home.
+fn shared_data_home() -> &'static std::path::Path {
+    static DATA: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("hearth-test-data-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&path);
+        path
+    })
+}
+
 /// Hearth running on a display, with its log lines readable.
 pub struct Running {
     pub process: Process,
@@ -166,7 +177,8 @@ impl Running {
             .args(args)
             .env("DISPLAY", &xvfb.display)
             .env("HEARTH_LOG", "info")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env("XDG_DATA_HOME", shared_data_home());
         for (key, value) in env {
             command.env(key, value);
         }

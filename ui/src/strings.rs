@@ -36,5 +36,10 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_gestures_hint => "gestures-hint",
         set_no_vms => "no-vms",
         set_choose_console => "choose-console",
+        set_media_title => "media-title",
+        set_media_recent => "media-recent",
+        set_media_empty => "media-empty",
+        set_media_search => "media-search",
+        set_media_sort => "media-sort",
     );
 }

@@ -77,3 +77,59 @@ error-refused = Der Hypervisor hat es abgelehnt, { $name } { $action ->
         [shutdown] herunterzufahren
        *[force-off] zwangsweise auszuschalten
     }: { $reason }
+
+media-title = Medien
+media-recent = Neu hinzugefügt
+media-empty = Noch keine Medien. Legen Sie Videos, Musik und Fotos in Ihre Ordner Videos, Musik und Bilder, oder nennen Sie andere Ordner unter [media] in der Konfigurationsdatei: Sie erscheinen hier von selbst.
+media-search = Suchen
+media-sort = Sortieren
+media-videos = Videos
+media-music = Musik
+media-photos = Fotos
+media-albums = Alben
+media-artists = Interpreten
+media-songs = Titel
+media-sort-name = Name
+media-sort-added = Neu hinzugefügt
+media-sort-date = Datum
+media-count-videos = { $count ->
+        [0] Noch keine Videos
+        [one] { $count } Video
+       *[other] { $count } Videos
+    }
+media-count-songs = { $count ->
+        [0] Noch keine Musik
+        [one] { $count } Titel
+       *[other] { $count } Titel
+    }
+media-count-photos = { $count ->
+        [0] Noch keine Fotos
+        [one] { $count } Foto
+       *[other] { $count } Fotos
+    }
+media-count-tracks = { $count ->
+        [one] { $count } Titel
+       *[other] { $count } Titel
+    }
+media-scanning = Suche nach neuen Medien…
+media-reading = { $left ->
+        [one] { $left } Datei wird gelesen…
+       *[other] { $left } Dateien werden gelesen…
+    }
+media-failed = { $count ->
+        [one] { $count } Datei konnte nicht gelesen werden
+       *[other] { $count } Dateien konnten nicht gelesen werden
+    }
+media-no-match = Nichts passt zu „{ $search }“
+media-section-empty = Hier ist noch nichts. Medien, die Sie in Ihre Ordner legen, erscheinen hier von selbst.
+media-unknown-artist = Unbekannter Interpret
+media-details-length = Dauer: { $length }
+media-details-picture = Bild: { $width } × { $height }
+media-details-format = Format: { $format }
+media-details-taken = Aufgenommen: { $date }
+media-details-camera = Kamera: { $camera }
+media-details-album = Album: { $album }
+media-details-artist = Interpret: { $artist }
+media-details-file = Datei: { $path }
+
+media-problem = Die Medienbibliothek hat ein Problem: { $reason }

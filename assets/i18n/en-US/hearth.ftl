@@ -77,3 +77,59 @@ error-refused = The hypervisor refused to { $action ->
         [shutdown] shut down
        *[force-off] force off
     } { $name }: { $reason }
+
+media-title = Media
+media-recent = Recently added
+media-empty = No media yet. Put videos, music and photos in your Videos, Music and Pictures folders, or name other folders under [media] in the configuration file: they appear here by themselves.
+media-search = Search
+media-sort = Sort
+media-videos = Videos
+media-music = Music
+media-photos = Photos
+media-albums = Albums
+media-artists = Artists
+media-songs = Songs
+media-sort-name = Name
+media-sort-added = Recently added
+media-sort-date = Date
+media-count-videos = { $count ->
+        [0] No videos yet
+        [one] { $count } video
+       *[other] { $count } videos
+    }
+media-count-songs = { $count ->
+        [0] No music yet
+        [one] { $count } song
+       *[other] { $count } songs
+    }
+media-count-photos = { $count ->
+        [0] No photos yet
+        [one] { $count } photo
+       *[other] { $count } photos
+    }
+media-count-tracks = { $count ->
+        [one] { $count } track
+       *[other] { $count } tracks
+    }
+media-scanning = Looking for new media…
+media-reading = Reading { $left ->
+        [one] { $left } file
+       *[other] { $left } files
+    }…
+media-failed = { $count ->
+        [one] { $count } file could not be read
+       *[other] { $count } files could not be read
+    }
+media-no-match = Nothing matches “{ $search }”
+media-section-empty = Nothing here yet. Media you add to your folders appear here by themselves.
+media-unknown-artist = Unknown artist
+media-details-length = Length: { $length }
+media-details-picture = Picture: { $width } × { $height }
+media-details-format = Format: { $format }
+media-details-taken = Taken: { $date }
+media-details-camera = Camera: { $camera }
+media-details-album = Album: { $album }
+media-details-artist = Artist: { $artist }
+media-details-file = File: { $path }
+
+media-problem = The media library has a problem: { $reason }

@@ -78,3 +78,63 @@ error-refused = Hypervisor odmówił { $action ->
         [shutdown] wyłączenia
        *[force-off] wymuszonego wyłączenia
     } komputera { $name }: { $reason }
+
+media-title = Multimedia
+media-recent = Ostatnio dodane
+media-empty = Nie ma jeszcze multimediów. Wystarczy umieścić filmy, muzykę i zdjęcia w folderach Wideo, Muzyka i Obrazy albo podać inne foldery w sekcji [media] pliku konfiguracji – pojawią się tu same.
+media-search = Szukaj
+media-sort = Sortuj
+media-videos = Filmy
+media-music = Muzyka
+media-photos = Zdjęcia
+media-albums = Albumy
+media-artists = Wykonawcy
+media-songs = Utwory
+media-sort-name = Nazwa
+media-sort-added = Ostatnio dodane
+media-sort-date = Data
+media-count-videos = { $count ->
+        [0] Nie ma jeszcze filmów
+        [one] { $count } film
+        [few] { $count } filmy
+       *[other] { $count } filmów
+    }
+media-count-songs = { $count ->
+        [0] Nie ma jeszcze muzyki
+        [one] { $count } utwór
+        [few] { $count } utwory
+       *[other] { $count } utworów
+    }
+media-count-photos = { $count ->
+        [0] Nie ma jeszcze zdjęć
+        [one] { $count } zdjęcie
+        [few] { $count } zdjęcia
+       *[other] { $count } zdjęć
+    }
+media-count-tracks = { $count ->
+        [one] { $count } utwór
+        [few] { $count } utwory
+       *[other] { $count } utworów
+    }
+media-scanning = Szukanie nowych multimediów…
+media-reading = { $left ->
+        [one] Odczyt { $left } pliku…
+       *[other] Odczyt { $left } plików…
+    }
+media-failed = { $count ->
+        [one] Nie udało się odczytać { $count } pliku
+       *[other] Nie udało się odczytać { $count } plików
+    }
+media-no-match = Nic nie pasuje do „{ $search }”
+media-section-empty = Nic tu jeszcze nie ma. Multimedia dodane do folderów pojawią się tu same.
+media-unknown-artist = Nieznany wykonawca
+media-details-length = Czas trwania: { $length }
+media-details-picture = Obraz: { $width } × { $height }
+media-details-format = Format: { $format }
+media-details-taken = Zrobione: { $date }
+media-details-camera = Aparat: { $camera }
+media-details-album = Album: { $album }
+media-details-artist = Wykonawca: { $artist }
+media-details-file = Plik: { $path }
+
+media-problem = Biblioteka multimediów ma problem: { $reason }

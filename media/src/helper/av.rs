@@ -86,7 +86,23 @@ impl AvReader {
                 gst_pbutils::functions::pb_utils_get_codec_description(&caps).to_string()
             })
         });
-        let tags = info.tags();
+        // The container's tags, then the main stream's: a video's title is on the container or
+        // its picture stream. The other tracks' tags are left out, since Matroska names an
+        // audio track "Audio", and that is no title for the film.
+        let container_tags = info
+            .stream_info()
+            .and_then(|root| root.downcast::<gst_pbutils::DiscovererContainerInfo>().ok())
+            .map(|container| container.tags());
+        let stream_tags = match video {
+            Some(video) => video.tags(),
+            None => audios.first().and_then(|audio| audio.tags()),
+        };
+        let tags = match (container_tags.flatten(), stream_tags) {
+            (Some(container), Some(stream)) => {
+                Some(container.merge(&stream, gst::TagMergeMode::Keep))
+            }
+            (container, stream) => container.or(stream),
+        };
         if let Some(tags) = &tags {
             read_tags(tags, &mut metadata);
         }

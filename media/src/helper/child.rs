@@ -52,13 +52,16 @@ fn handle(request: &Request, av: &mut Option<Result<AvReader, String>>) -> Reply
     };
     match result {
         Ok((metadata, picture)) => {
+            // A cache that cannot be written costs the thumbnail, not the file's metadata.
             let thumbnail = match (picture, &request.thumbnail) {
-                (Some(picture), Some(wanted)) => {
-                    match save(&path, request.mtime, &picture, wanted) {
-                        Ok(()) => true,
-                        Err(reason) => return Reply::Failed { reason },
+                (Some(picture), Some(wanted)) => match save(&path, request.mtime, &picture, wanted)
+                {
+                    Ok(()) => true,
+                    Err(reason) => {
+                        eprintln!("hearth-media-helper: {reason}");
+                        false
                     }
-                }
+                },
                 _ => false,
             };
             Reply::Read {

@@ -81,7 +81,12 @@ pub struct Counts {
     pub failed: usize,
 }
 
-const VISIBLE: &str = "items.status IN (0, 1) AND roots.online = 1";
+/// Shown items: readable, on a root that is here, and not an album's cover picture (those
+/// are the albums' art, not photos of their own).
+const VISIBLE: &str = "items.status IN (0, 1) AND roots.online = 1
+    AND NOT (items.kind = 3 AND lower(items.name) IN ('cover.jpg', 'cover.jpeg', 'cover.png',
+        'folder.jpg', 'folder.jpeg', 'folder.png', 'front.jpg', 'front.png', 'albumart.jpg',
+        'albumartsmall.jpg'))";
 
 fn title_from_name(name: &str) -> String {
     match name.rsplit_once('.') {

@@ -104,6 +104,14 @@ impl MediaSettings {
         };
         data_folder().join(name)
     }
+
+    /// How the library service runs for these settings.
+    pub fn library_settings(&self) -> hearth_media::LibrarySettings {
+        let mut settings =
+            hearth_media::LibrarySettings::new(self.resolved_roots(), self.index_file());
+        settings.samples = self.samples;
+        settings
+    }
 }
 
 /// `$XDG_DATA_HOME/hearth`, else `~/.local/share/hearth`.

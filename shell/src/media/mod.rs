@@ -1,0 +1,683 @@
+//! The media domain in the shell: the library's rows on home, the browser, and the library
+//! service that keeps the index current.
+//!
+//! Before the first frame the controller only reads the index (SQLite, read-only) and the
+//! thumbnails the home rows show; scanning, reading media and watching folders start after
+//! it, on the library service's thread and in its helper processes.
+
+mod cards;
+mod thumbnails;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hearth_media::{
+    Counts, Entry, EntryKind, Index, Library, LibraryEvent, LibrarySettings, Section, Sort,
+};
+use hearth_ui::i18n::{Arg, Translator};
+use hearth_ui::{
+    AppAdapter, AppWindow, MediaAdapter, MediaCard, MediaChoice, MediaShelf, Screen, VmAction,
+};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+pub use thumbnails::Pixels;
+use thumbnails::ThumbnailCache;
+
+/// What reaches the UI thread from the media domain's threads.
+pub enum MediaUpdate {
+    Library(LibraryEvent),
+    Thumbnails(Vec<(PathBuf, Option<Pixels>)>),
+}
+
+/// Hands an update to the UI thread; called from any thread.
+pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
+
+/// How many recent items home shows, and how many of them the first frame decodes.
+const RECENT_COUNT: usize = 24;
+const RECENT_DECODED_FIRST: usize = 8;
+/// The most items one browser list shows; search narrows a longer list.
+const BROWSER_LIMIT: usize = 2_000;
+/// A scan that ends sooner than this is not announced, so a start over an unchanged library
+/// shows no flicker of a scanning line.
+const SCANNING_SHOWN_AFTER: Duration = Duration::from_millis(800);
+
+const SHELVES: [(&str, &str); 3] = [
+    ("videos", "media-videos"),
+    ("music", "media-music"),
+    ("photos", "media-photos"),
+];
+
+/// Where the browser is.
+struct Browser {
+    shelf: &'static str,
+    tab: &'static str,
+    sort: Sort,
+    search: String,
+    /// Albums and artists opened from the list, innermost last, with their titles.
+    stack: Vec<(Section, String)>,
+}
+
+pub struct MediaController {
+    window: slint::Weak<AppWindow>,
+    settings: LibrarySettings,
+    translator: RefCell<Translator>,
+    index: RefCell<Option<Index>>,
+    library: RefCell<Option<Library>>,
+    thumbnails: RefCell<ThumbnailCache>,
+    recent: RefCell<Vec<Entry>>,
+    recent_model: Rc<VecModel<MediaCard>>,
+    shelf_covers: RefCell<Vec<Option<PathBuf>>>,
+    shelves_model: Rc<VecModel<MediaShelf>>,
+    items: RefCell<Vec<Entry>>,
+    items_model: Rc<VecModel<MediaCard>>,
+    browser: RefCell<Option<Browser>>,
+    counts: Cell<Counts>,
+    scanning: Cell<bool>,
+    scanning_shown: Cell<bool>,
+    scanning_timer: slint::Timer,
+    visible: Cell<(usize, usize)>,
+}
+
+impl MediaController {
+    /// Reads the index and shows home's media rows; nothing slow happens here.
+    pub fn new(
+        window: &AppWindow,
+        settings: LibrarySettings,
+        language: &str,
+        post: Post,
+    ) -> Rc<MediaController> {
+        let thumbnail_post = post.clone();
+        let controller = Rc::new(MediaController {
+            window: window.as_weak(),
+            index: RefCell::new(Index::open_existing(&settings.index_file)),
+            settings,
+            translator: RefCell::new(Translator::new(language)),
+            library: RefCell::new(None),
+            thumbnails: RefCell::new(ThumbnailCache::new(move |decoded| {
+                thumbnail_post(MediaUpdate::Thumbnails(decoded))
+            })),
+            recent: RefCell::new(Vec::new()),
+            recent_model: Rc::new(VecModel::default()),
+            shelf_covers: RefCell::new(vec![None; SHELVES.len()]),
+            shelves_model: Rc::new(VecModel::default()),
+            items: RefCell::new(Vec::new()),
+            items_model: Rc::new(VecModel::default()),
+            browser: RefCell::new(None),
+            counts: Cell::new(Counts::default()),
+            scanning: Cell::new(false),
+            scanning_shown: Cell::new(false),
+            scanning_timer: slint::Timer::default(),
+            visible: Cell::new((0, 0)),
+        });
+        // Without an index nothing has been found yet: say so from the first frame instead of
+        // claiming the library is empty.
+        let first_run = controller.index.borrow().is_none();
+        controller.scanning.set(first_run);
+        controller.scanning_shown.set(first_run);
+        let adapter = window.global::<MediaAdapter>();
+        adapter.set_recent(ModelRc::from(controller.recent_model.clone()));
+        adapter.set_shelves(ModelRc::from(controller.shelves_model.clone()));
+        adapter.set_items(ModelRc::from(controller.items_model.clone()));
+        controller.connect(&adapter);
+        controller.refresh_home(true);
+        controller
+    }
+
+    /// Starts the library service: scan, read, watch. Called after the first frame.
+    pub fn start(&self, post: Post) {
+        let settings = self.settings.clone();
+        let sink = Arc::new(move |event| post(MediaUpdate::Library(event)));
+        match Library::start(settings, sink) {
+            Ok(library) => *self.library.borrow_mut() = Some(library),
+            Err(error) => tracing::error!(%error, "cannot start the media library"),
+        }
+    }
+
+    /// Whether the library has been scanned and read, and is only watching now.
+    pub fn idle(&self) -> bool {
+        self.index.borrow().is_some() && !self.scanning.get()
+    }
+
+    /// Stops the library service (after the file it is reading).
+    pub fn stop(&self) {
+        self.library.borrow_mut().take();
+    }
+
+    pub fn set_language(&self, code: &str) {
+        *self.translator.borrow_mut() = Translator::new(code);
+        self.render_home();
+        if self.browser.borrow().is_some() {
+            self.render_browser();
+        }
+    }
+
+    /// Handles an update from the library or the thumbnail loader. Returns a problem to show
+    /// the user, if the library reported one.
+    pub fn handle(self: &Rc<Self>, update: MediaUpdate) -> Option<String> {
+        match update {
+            MediaUpdate::Thumbnails(decoded) => {
+                self.thumbnails.borrow_mut().arrived(decoded);
+                self.render_cards();
+                None
+            }
+            MediaUpdate::Library(LibraryEvent::Problem(problem)) => {
+                tracing::warn!(%problem, "media library");
+                Some(problem)
+            }
+            MediaUpdate::Library(LibraryEvent::Changed { counts, scanning }) => {
+                self.counts.set(counts);
+                self.scanning_changed(scanning);
+                if self.index.borrow().is_none() {
+                    *self.index.borrow_mut() = Index::open_existing(&self.settings.index_file);
+                }
+                if !scanning {
+                    self.thumbnails.borrow_mut().revalidate();
+                }
+                self.refresh_home(false);
+                if self.browser.borrow().is_some() {
+                    self.refresh_browser();
+                }
+                None
+            }
+        }
+    }
+
+    fn scanning_changed(self: &Rc<Self>, scanning: bool) {
+        self.scanning.set(scanning);
+        if !scanning {
+            self.scanning_timer.stop();
+            self.scanning_shown.set(false);
+        } else if !self.scanning_shown.get() && !self.scanning_timer.running() {
+            let weak = Rc::downgrade(self);
+            self.scanning_timer.start(
+                slint::TimerMode::SingleShot,
+                SCANNING_SHOWN_AFTER,
+                move || {
+                    if let Some(controller) = weak.upgrade()
+                        && controller.scanning.get()
+                    {
+                        controller.scanning_shown.set(true);
+                        controller.render_status();
+                    }
+                },
+            );
+        }
+    }
+
+    fn connect(self: &Rc<Self>, adapter: &MediaAdapter<'_>) {
+        let weak = Rc::downgrade(self);
+        adapter.on_open_shelf(move |id| {
+            if let Some(controller) = weak.upgrade() {
+                controller.open_shelf(&id);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_open_recent(move |index| {
+            if let Some(controller) = weak.upgrade() {
+                let entry = controller.recent.borrow().get(index as usize).cloned();
+                if let Some(entry) = entry {
+                    controller.open_entry(entry);
+                }
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_open_item(move |index| {
+            if let Some(controller) = weak.upgrade() {
+                let entry = controller.items.borrow().get(index as usize).cloned();
+                if let Some(entry) = entry {
+                    controller.open_entry(entry);
+                }
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_choose_tab(move |id| {
+            if let Some(controller) = weak.upgrade() {
+                controller.change_browser(|browser| {
+                    browser.tab = match id.as_str() {
+                        "artists" => "artists",
+                        "songs" => "songs",
+                        _ => "albums",
+                    };
+                    browser.stack.clear();
+                });
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_choose_sort(move |id| {
+            if let Some(controller) = weak.upgrade() {
+                controller.change_browser(|browser| browser.sort = sort_from_id(&id));
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_search_edited(move |text| {
+            if let Some(controller) = weak.upgrade() {
+                controller.change_browser(|browser| browser.search = text.to_string());
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_browser_back(move || {
+            if let Some(controller) = weak.upgrade() {
+                controller.back();
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_visible(move |first, last| {
+            if let Some(controller) = weak.upgrade() {
+                controller
+                    .visible
+                    .set((first.max(0) as usize, last.max(0) as usize));
+                controller.request_visible_thumbnails();
+            }
+        });
+        let weak = self.window.clone();
+        adapter.on_close_details(move || {
+            if let Some(window) = weak.upgrade() {
+                window.global::<MediaAdapter>().set_details_open(false);
+            }
+        });
+    }
+
+    fn with_adapter(&self, f: impl FnOnce(&MediaAdapter<'_>)) {
+        if let Some(window) = self.window.upgrade() {
+            f(&window.global::<MediaAdapter>());
+        }
+    }
+
+    /// Reads home's rows from the index; `first_frame` decodes the visible thumbnails at once.
+    fn refresh_home(&self, first_frame: bool) {
+        let guard = self.index.borrow();
+        let Some(index) = guard.as_ref() else {
+            drop(guard);
+            self.render_home();
+            return;
+        };
+        let recent = index
+            .entries(&Section::RecentlyAdded, "", Sort::Added, RECENT_COUNT)
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read the media library");
+                Vec::new()
+            });
+        let covers: Vec<Option<PathBuf>> = [Section::Videos, Section::Albums, Section::Photos]
+            .iter()
+            .map(|section| {
+                index
+                    .entries(section, "", Sort::Added, 12)
+                    .ok()?
+                    .into_iter()
+                    .find_map(|entry| entry.thumbnail)
+            })
+            .collect();
+        if first_frame {
+            self.counts.set(index.counts().unwrap_or_default());
+            let mut files: Vec<PathBuf> = covers.iter().flatten().cloned().collect();
+            files.extend(
+                recent
+                    .iter()
+                    .take(RECENT_DECODED_FIRST)
+                    .filter_map(|entry| entry.thumbnail.clone()),
+            );
+            self.thumbnails.borrow_mut().load_now(&files);
+        }
+        self.thumbnails.borrow_mut().request(
+            recent
+                .iter()
+                .filter_map(|entry| entry.thumbnail.clone())
+                .chain(covers.iter().flatten().cloned()),
+        );
+        *self.recent.borrow_mut() = recent;
+        *self.shelf_covers.borrow_mut() = covers;
+        drop(guard);
+        self.render_home();
+    }
+
+    fn card(&self, translator: &Translator, entry: &Entry) -> MediaCard {
+        let thumbnail = entry
+            .thumbnail
+            .as_deref()
+            .and_then(|file| self.thumbnails.borrow().get(file));
+        MediaCard {
+            title: entry.title.as_str().into(),
+            subtitle: cards::subtitle(translator, entry).into(),
+            kind: cards::kind_name(entry.kind).into(),
+            has_thumbnail: thumbnail.is_some(),
+            thumbnail: thumbnail.unwrap_or_default(),
+        }
+    }
+
+    fn render_home(&self) {
+        let translator = self.translator.borrow();
+        let cards: Vec<MediaCard> = self
+            .recent
+            .borrow()
+            .iter()
+            .map(|entry| self.card(&translator, entry))
+            .collect();
+        self.recent_model.set_vec(cards);
+        let counts = self.counts.get();
+        let shelves: Vec<MediaShelf> = SHELVES
+            .iter()
+            .zip(self.shelf_covers.borrow().iter())
+            .map(|((id, title), cover)| {
+                let cover = cover
+                    .as_deref()
+                    .and_then(|file| self.thumbnails.borrow().get(file));
+                MediaShelf {
+                    id: (*id).into(),
+                    title: translator.tr(title).into(),
+                    count_label: cards::shelf_count(&translator, id, &counts).into(),
+                    has_cover: cover.is_some(),
+                    cover: cover.unwrap_or_default(),
+                }
+            })
+            .collect();
+        self.shelves_model.set_vec(shelves);
+        drop(translator);
+        self.render_status();
+    }
+
+    fn render_status(&self) {
+        let translator = self.translator.borrow();
+        let counts = self.counts.get();
+        let shown_scanning = self.scanning.get() && self.scanning_shown.get();
+        let status = if shown_scanning && counts.pending > 0 {
+            translator.tr_args(
+                "media-reading",
+                &[("left", Arg::Number(counts.pending as i64))],
+            )
+        } else if shown_scanning {
+            translator.tr("media-scanning")
+        } else if counts.failed > 0 {
+            translator.tr_args(
+                "media-failed",
+                &[("count", Arg::Number(counts.failed as i64))],
+            )
+        } else {
+            String::new()
+        };
+        let has_media = counts.videos + counts.songs + counts.photos > 0;
+        self.with_adapter(|adapter| {
+            adapter.set_status(status.into());
+            adapter.set_scanning(shown_scanning);
+            adapter.set_has_media(has_media);
+        });
+    }
+
+    /// Re-makes the cards from the stored entries, with whatever thumbnails are decoded now.
+    fn render_cards(&self) {
+        self.render_home();
+        if self.browser.borrow().is_some() {
+            let translator = self.translator.borrow();
+            let cards: Vec<MediaCard> = self
+                .items
+                .borrow()
+                .iter()
+                .map(|entry| self.card(&translator, entry))
+                .collect();
+            // Only rows whose picture changed are replaced, so the grid does not rebuild.
+            for (row, card) in cards.into_iter().enumerate() {
+                if slint::Model::row_data(&*self.items_model, row)
+                    .is_some_and(|old| old.has_thumbnail != card.has_thumbnail)
+                {
+                    slint::Model::set_row_data(&*self.items_model, row, card);
+                }
+            }
+        }
+        self.trim_thumbnails();
+    }
+
+    fn trim_thumbnails(&self) {
+        let (first, last) = self.visible.get();
+        let mut shown: HashSet<PathBuf> = self
+            .recent
+            .borrow()
+            .iter()
+            .filter_map(|entry| entry.thumbnail.clone())
+            .collect();
+        shown.extend(self.shelf_covers.borrow().iter().flatten().cloned());
+        if self.browser.borrow().is_some() {
+            shown.extend(
+                self.items
+                    .borrow()
+                    .iter()
+                    .skip(first)
+                    .take(last.saturating_sub(first) + 1)
+                    .filter_map(|entry| entry.thumbnail.clone()),
+            );
+        }
+        self.thumbnails.borrow_mut().trim(&shown);
+    }
+
+    /// Opens the browser on a shelf: "videos", "music" or "photos".
+    pub fn open_shelf(&self, id: &str) {
+        let (shelf, tab, sort) = match id {
+            "videos" => ("videos", "", Sort::Added),
+            "photos" => ("photos", "", Sort::Date),
+            _ => ("music", "albums", Sort::Name),
+        };
+        *self.browser.borrow_mut() = Some(Browser {
+            shelf,
+            tab,
+            sort,
+            search: String::new(),
+            stack: Vec::new(),
+        });
+        self.visible.set((0, 24));
+        self.with_adapter(|adapter| adapter.set_search(SharedString::new()));
+        self.refresh_browser();
+        if let Some(window) = self.window.upgrade() {
+            window.global::<AppAdapter>().set_screen(Screen::Media);
+        }
+    }
+
+    fn change_browser(&self, change: impl FnOnce(&mut Browser)) {
+        if let Some(browser) = self.browser.borrow_mut().as_mut() {
+            change(browser);
+        }
+        self.refresh_browser();
+    }
+
+    fn back(&self) {
+        let nested = self
+            .browser
+            .borrow_mut()
+            .as_mut()
+            .is_some_and(|browser| browser.stack.pop().is_some());
+        if nested {
+            self.refresh_browser();
+            return;
+        }
+        *self.browser.borrow_mut() = None;
+        self.items.borrow_mut().clear();
+        self.items_model.set_vec(Vec::new());
+        if let Some(window) = self.window.upgrade() {
+            window.global::<AppAdapter>().invoke_go_home();
+        }
+    }
+
+    fn open_entry(&self, entry: Entry) {
+        let nested = match entry.kind {
+            EntryKind::Album => Some(Section::Album(entry.title.clone())),
+            EntryKind::Artist => Some(Section::Artist(entry.title.clone())),
+            EntryKind::Item(_) => None,
+        };
+        if let Some(section) = nested {
+            if let Some(browser) = self.browser.borrow_mut().as_mut() {
+                browser.stack.push((section, entry.title.clone()));
+                browser.search.clear();
+            }
+            self.with_adapter(|adapter| adapter.set_search(SharedString::new()));
+            self.refresh_browser();
+            return;
+        }
+        self.show_details(&entry);
+    }
+
+    fn show_details(&self, entry: &Entry) {
+        let Some(path) = &entry.path else { return };
+        let item = self
+            .index
+            .borrow()
+            .as_ref()
+            .and_then(|index| index.item(path).ok().flatten());
+        let Some(item) = item else { return };
+        let lines = cards::details(&self.translator.borrow(), &item);
+        if let Some(file) = &entry.thumbnail {
+            self.thumbnails
+                .borrow_mut()
+                .load_now(std::slice::from_ref(file));
+        }
+        let picture = entry
+            .thumbnail
+            .as_deref()
+            .and_then(|file| self.thumbnails.borrow().get(file));
+        self.with_adapter(|adapter| {
+            adapter.set_details_title(entry.title.as_str().into());
+            let lines: Vec<SharedString> = lines.into_iter().map(SharedString::from).collect();
+            adapter.set_details_lines(ModelRc::from(Rc::new(VecModel::from(lines))));
+            adapter.set_details_has_picture(picture.is_some());
+            adapter.set_details_picture(picture.unwrap_or_default());
+            adapter.set_details_open(true);
+        });
+    }
+
+    fn browser_section(browser: &Browser) -> Section {
+        if let Some((section, _)) = browser.stack.last() {
+            return section.clone();
+        }
+        match (browser.shelf, browser.tab) {
+            ("videos", _) => Section::Videos,
+            ("photos", _) => Section::Photos,
+            (_, "artists") => Section::Artists,
+            (_, "songs") => Section::Songs,
+            _ => Section::Albums,
+        }
+    }
+
+    fn refresh_browser(&self) {
+        let entries = {
+            let browser = self.browser.borrow();
+            let Some(browser) = browser.as_ref() else {
+                return;
+            };
+            let section = Self::browser_section(browser);
+            self.index
+                .borrow()
+                .as_ref()
+                .and_then(|index| {
+                    index
+                        .entries(&section, &browser.search, browser.sort, BROWSER_LIMIT)
+                        .ok()
+                })
+                .unwrap_or_default()
+        };
+        *self.items.borrow_mut() = entries;
+        self.render_browser();
+        self.request_visible_thumbnails();
+    }
+
+    fn render_browser(&self) {
+        let translator = self.translator.borrow();
+        let browser = self.browser.borrow();
+        let Some(browser) = browser.as_ref() else {
+            return;
+        };
+        let cards: Vec<MediaCard> = self
+            .items
+            .borrow()
+            .iter()
+            .map(|entry| self.card(&translator, entry))
+            .collect();
+        self.items_model.set_vec(cards);
+        let shelf_title = SHELVES
+            .iter()
+            .find(|(id, _)| *id == browser.shelf)
+            .map(|(_, title)| translator.tr(title))
+            .unwrap_or_default();
+        let title = browser
+            .stack
+            .last()
+            .map(|(_, title)| title.clone())
+            .unwrap_or(shelf_title);
+        let tabs: Vec<MediaChoice> = if browser.shelf == "music" {
+            [
+                ("albums", "media-albums"),
+                ("artists", "media-artists"),
+                ("songs", "media-songs"),
+            ]
+            .iter()
+            .map(|(id, label)| MediaChoice {
+                id: (*id).into(),
+                label: translator.tr(label).into(),
+            })
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let sorts: Vec<VmAction> = [
+            (Sort::Name, "name"),
+            (Sort::Added, "added"),
+            (Sort::Date, "date"),
+        ]
+        .iter()
+        .map(|(_, id)| VmAction {
+            id: (*id).into(),
+            label: translator.tr(&format!("media-sort-{id}")).into(),
+            destructive: false,
+            confirm_title: SharedString::new(),
+            confirm_body: SharedString::new(),
+        })
+        .collect();
+        let sort_id = sort_id(browser.sort);
+        let empty = if browser.search.trim().is_empty() {
+            translator.tr("media-section-empty")
+        } else {
+            translator.tr_args(
+                "media-no-match",
+                &[("search", Arg::Text(browser.search.trim()))],
+            )
+        };
+        self.with_adapter(|adapter| {
+            adapter.set_browser_title(title.into());
+            adapter.set_tabs(ModelRc::from(Rc::new(VecModel::from(tabs))));
+            adapter.set_tab(browser.tab.into());
+            adapter.set_sorts(ModelRc::from(Rc::new(VecModel::from(sorts))));
+            adapter.set_sort(sort_id.into());
+            adapter.set_sort_label(translator.tr(&format!("media-sort-{sort_id}")).into());
+            adapter.set_nested(!browser.stack.is_empty());
+            adapter.set_empty_text(empty.into());
+        });
+    }
+
+    fn request_visible_thumbnails(&self) {
+        let (first, last) = self.visible.get();
+        let files: Vec<PathBuf> = self
+            .items
+            .borrow()
+            .iter()
+            .skip(first)
+            .take(last.saturating_sub(first) + 1)
+            .filter_map(|entry| entry.thumbnail.clone())
+            .collect();
+        self.thumbnails.borrow_mut().request(files);
+    }
+}
+
+fn sort_id(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Name => "name",
+        Sort::Added => "added",
+        Sort::Date => "date",
+    }
+}
+
+fn sort_from_id(id: &str) -> Sort {
+    match id {
+        "name" => Sort::Name,
+        "date" => Sort::Date,
+        _ => Sort::Added,
+    }
+}
