@@ -139,26 +139,35 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     if args.renderer == "wgpu" {
         use_gpu_for_frames(&app)?;
     }
-    let report: Option<Box<dyn FnOnce()>> = args.report_first_frame.then(|| {
-        Box::new(move || {
+    let report_first_frame = args.report_first_frame;
+    // The media library's scan starts once the first frame is on screen, so its threads never
+    // compete with that frame for the CPU.
+    let after_first_frame: Box<dyn FnOnce()> = Box::new(move || {
+        if report_first_frame {
             println!(
                 "first-frame {:.1}",
                 started.elapsed().as_secs_f64() * 1000.0
-            )
-        }) as Box<dyn FnOnce()>
+            );
+        }
+        if let Some(app) = App::current() {
+            app.start_media();
+        }
+    });
+    // Backends without the winit hook never report a first frame: start it a little later.
+    slint::Timer::single_shot(std::time::Duration::from_millis(500), || {
+        if let Some(app) = App::current() {
+            app.start_media();
+        }
     });
     crate::winit_hook::install(
         Rc::downgrade(&app),
-        report,
+        Some(after_first_frame),
         args.snapshot_first_frame.clone(),
     );
 
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
     slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-        if let Some(app) = App::current() {
-            app.start_media();
-        }
         std::thread::Builder::new()
             .name("hypervisor-start".into())
             .spawn(move || {

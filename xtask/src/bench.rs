@@ -6,11 +6,13 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         None => {
             switch()?;
-            display()
+            display()?;
+            media()
         }
         Some("switch") => switch(),
         Some("display") => display(),
-        Some(other) => bail!("unknown benchmark {other:?} (expected: switch or display)"),
+        Some("media") => media(),
+        Some(other) => bail!("unknown benchmark {other:?} (expected: switch, display or media)"),
     }
 }
 
@@ -23,6 +25,8 @@ fn build() -> anyhow::Result<()> {
         "--release",
         "-p",
         "hearth",
+        "-p",
+        "hearth-media",
         "-p",
         "hearth-tests",
         "--bins",
@@ -41,6 +45,14 @@ fn run_benchmark(name: &str, what: &str) -> anyhow::Result<()> {
 
 fn switch() -> anyhow::Result<()> {
     run_benchmark("bench-switch", "switch latency and start-up benchmarks")
+}
+
+fn media() -> anyhow::Result<()> {
+    crate::packages::ensure_with_gstreamer(crate::packages::BENCH_MEDIA)?;
+    run_benchmark(
+        "bench-media",
+        "media library benchmarks (scan, metadata, thumbnails, start-up)",
+    )
 }
 
 fn display() -> anyhow::Result<()> {

@@ -4,6 +4,14 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+/// The baselines `cargo xtask bench media` compares with.
+pub const BENCH_MEDIA: &[&str] = &[
+    "gstreamer1.0-plugins-base-apps",
+    "libvips-tools",
+    "imagemagick",
+    "findutils",
+];
+
 /// GStreamer, to build the media crate and to read and play media.
 pub const GSTREAMER: &[&str] = &[
     "libgstreamer1.0-dev",

@@ -126,6 +126,8 @@ impl Index {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .ok()?;
+        // The UI's reader needs few pages: its lists are short and walk indexes.
+        connection.pragma_update(None, "cache_size", -256).ok()?;
         (version == schema::VERSION).then_some(Index { connection })
     }
 
@@ -135,6 +137,7 @@ impl Index {
             .pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|()| connection.pragma_update(None, "foreign_keys", "ON"))
+            .and_then(|()| connection.pragma_update(None, "cache_size", -1024))
             .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
             .map_err(|source| Error::Index {
                 what: what("configuring"),

@@ -81,12 +81,10 @@ pub struct Counts {
     pub failed: usize,
 }
 
-/// Shown items: readable, on a root that is here, and not an album's cover picture (those
-/// are the albums' art, not photos of their own).
-const VISIBLE: &str = "items.status IN (0, 1) AND roots.online = 1
-    AND NOT (items.kind = 3 AND lower(items.name) IN ('cover.jpg', 'cover.jpeg', 'cover.png',
-        'folder.jpg', 'folder.jpeg', 'folder.png', 'front.jpg', 'front.png', 'albumart.jpg',
-        'albumartsmall.jpg'))";
+/// Shown items: readable, on a root that is here, and not an album's cover picture. The
+/// unary `+` keeps SQLite from reading them through the status index, so ordered lists walk
+/// the `added` index and stop at their limit.
+const VISIBLE: &str = "+items.status IN (0, 1) AND items.album_art = 0 AND roots.online = 1";
 
 fn title_from_name(name: &str) -> String {
     match name.rsplit_once('.') {

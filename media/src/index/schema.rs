@@ -8,7 +8,8 @@ use rusqlite::Connection;
 use crate::{Error, Result};
 
 /// Steps from version N to N + 1, in order: `MIGRATIONS[0]` creates version 1.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE roots (
         id INTEGER PRIMARY KEY,
         path BLOB NOT NULL UNIQUE,
@@ -51,7 +52,15 @@ const MIGRATIONS: &[&str] = &["
         root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
         reason TEXT NOT NULL
     );
-"];
+",
+    "
+    -- Album art (cover.jpg and its kin) is kept apart from photos, decided once by name.
+    ALTER TABLE items ADD COLUMN album_art INTEGER NOT NULL DEFAULT 0;
+    UPDATE items SET album_art = 1 WHERE kind = 3 AND lower(name) IN (
+        'cover.jpg', 'cover.jpeg', 'cover.png', 'folder.jpg', 'folder.jpeg', 'folder.png',
+        'front.jpg', 'front.png', 'albumart.jpg', 'albumartsmall.jpg');
+",
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -86,4 +95,43 @@ pub fn migrate(connection: &mut Connection) -> Result<()> {
             )))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_index_is_brought_forward_with_its_items() {
+        let mut connection = Connection::open_in_memory().expect("an in-memory database");
+        connection.execute_batch(MIGRATIONS[0]).expect("version 1");
+        connection
+            .pragma_update(None, "user_version", 1)
+            .expect("marking version 1");
+        connection
+            .execute_batch(
+                "INSERT INTO roots (id, path) VALUES (1, x'2f6d');
+                 INSERT INTO items (root_id, path, name, kind, size, mtime_ns, inode, added_at, status)
+                 VALUES (1, x'2f6d2f61', 'Cover.JPG', 3, 1, 1, 1, 1, 1),
+                        (1, x'2f6d2f62', 'beach.jpg', 3, 1, 1, 1, 1, 1);",
+            )
+            .expect("version 1 rows");
+        migrate(&mut connection).expect("migrating");
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("the version");
+        assert_eq!(version, VERSION);
+        let art: Vec<(String, i64)> = connection
+            .prepare("SELECT name, album_art FROM items ORDER BY name")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            })
+            .expect("the rows");
+        assert_eq!(
+            art,
+            [("Cover.JPG".to_string(), 1), ("beach.jpg".to_string(), 0)]
+        );
+    }
 }

@@ -221,9 +221,11 @@ impl Index {
                 }
                 None => {
                     changes.added += 1;
+                    let album_art = kind_code == MediaKind::Photo.code() && is_album_art(&name);
                     transaction.execute(
                         "INSERT INTO items (root_id, path, name, kind, size, mtime_ns, inode,
-                         added_at, status, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                         added_at, status, reason, album_art)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                         params![
                             root_id,
                             path_bytes(&file.path),
@@ -234,7 +236,8 @@ impl Index {
                             file.inode as i64,
                             added_at,
                             status,
-                            reason
+                            reason,
+                            album_art
                         ],
                     )
                 }
@@ -266,6 +269,23 @@ impl Index {
             .map_err(index_error("committing a sync"))?;
         Ok(changes)
     }
+}
+
+/// Whether a picture's name marks it as an album's cover rather than a photo.
+fn is_album_art(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "cover.jpg",
+        "cover.jpeg",
+        "cover.png",
+        "folder.jpg",
+        "folder.jpeg",
+        "folder.png",
+        "front.jpg",
+        "front.png",
+        "albumart.jpg",
+        "albumartsmall.jpg",
+    ];
+    NAMES.contains(&name.to_lowercase().as_str())
 }
 
 /// Sniffs files on a few threads: a few hundred new files are read in parallel.

@@ -127,8 +127,12 @@ impl MediaController {
         controller
     }
 
-    /// Starts the library service: scan, read, watch. Called after the first frame.
+    /// Starts the library service: scan, read, watch. Called after the first frame; a second
+    /// call does nothing.
     pub fn start(&self, post: Post) {
+        if self.library.borrow().is_some() {
+            return;
+        }
         let settings = self.settings.clone();
         let sink = Arc::new(move |event| post(MediaUpdate::Library(event)));
         match Library::start(settings, sink) {
