@@ -6,10 +6,10 @@ use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::index::{Changes, Index};
+use crate::Result;
+use crate::index::{Changes, Index, Sniffed};
 use crate::kind::{SNIFF_LEN, sniff};
 use crate::scan::{FoundFile, walk};
-use crate::{MediaKind, Result};
 
 /// What scanning a root did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,16 +22,20 @@ pub enum RootScan {
 }
 
 /// Reads a new or changed file's first bytes to decide what it is.
-pub fn sniff_file(file: &FoundFile) -> std::result::Result<MediaKind, String> {
+pub fn sniff_file(file: &FoundFile) -> Sniffed {
     if file.size == 0 {
-        return Err("empty file".to_string());
+        return Sniffed::NotMedia("empty file".to_string());
     }
     let mut head = Vec::with_capacity(SNIFF_LEN);
-    File::open(&file.path)
-        .and_then(|opened| opened.take(SNIFF_LEN as u64).read_to_end(&mut head))
-        .map_err(|error| format!("cannot be read: {error}"))?;
-    sniff(&head, file.hint)
-        .ok_or_else(|| "its content is not a media format Hearth knows".to_string())
+    let read = File::open(&file.path)
+        .and_then(|opened| opened.take(SNIFF_LEN as u64).read_to_end(&mut head));
+    if let Err(error) = read {
+        return Sniffed::Unreadable(format!("cannot be read: {error}"));
+    }
+    match sniff(&head, file.hint) {
+        Some(kind) => Sniffed::Media(kind),
+        None => Sniffed::NotMedia("its content is not a media format Hearth knows".to_string()),
+    }
 }
 
 /// Scans `root` into `index`; `now` is the time in seconds recorded for new items.

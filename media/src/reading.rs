@@ -9,7 +9,7 @@ use std::sync::mpsc::channel;
 
 use crate::Result;
 use crate::helper::protocol::{Reply, Request, ThumbnailRequest};
-use crate::helper::{Helper, HelperLimits};
+use crate::helper::{Helper, HelperLimits, Unavailable};
 use crate::index::{Index, PendingItem};
 use crate::thumbnail::{
     ThumbnailSize, file_uri, known_failure, thumbnail_path, valid_thumbnail, write_failure,
@@ -25,6 +25,9 @@ pub struct ReadProgress {
 /// Helpers and the thumbnail cache they write to.
 #[derive(Debug)]
 pub struct Reader {
+    binary: PathBuf,
+    /// Set to stop reading after the files in hand.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     helpers: Vec<Helper>,
     thumbnails: PathBuf,
     size: ThumbnailSize,
@@ -42,12 +45,24 @@ impl Reader {
         size: ThumbnailSize,
     ) -> Reader {
         Reader {
+            binary: binary.clone(),
+            stop: Default::default(),
             helpers: (0..count.max(1))
                 .map(|_| Helper::new(binary.clone(), limits))
                 .collect(),
             thumbnails,
             size,
         }
+    }
+
+    /// Makes [`Reader::read_pending`] return after the files in hand once `flag` is set.
+    pub fn with_stop(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Reader {
+        self.stop = flag;
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many times helpers were stopped or died so far.
@@ -64,6 +79,9 @@ impl Reader {
         let mut totals = ReadProgress::default();
         let mut attempted = HashSet::new();
         loop {
+            if self.stopping() {
+                return Ok(totals);
+            }
             let batch: VecDeque<PendingItem> = index
                 .pending(BATCH)?
                 .into_iter()
@@ -74,21 +92,27 @@ impl Reader {
             }
             let queue = Mutex::new(batch);
             let (sender, answers) = channel();
+            let mut unavailable = None;
             let thumbnails = self.thumbnails.as_path();
             let size = self.size;
+            let stop = self.stop.as_ref();
             std::thread::scope(|scope| -> Result<()> {
                 for helper in &mut self.helpers {
                     let queue = &queue;
                     let sender = sender.clone();
                     scope.spawn(move || {
                         loop {
+                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                break;
+                            }
                             let next = queue
                                 .lock()
                                 .unwrap_or_else(|poison| poison.into_inner())
                                 .pop_front();
                             let Some(item) = next else { break };
                             let answer = read_one(helper, &item, thumbnails, size);
-                            if sender.send((item, answer)).is_err() {
+                            let unavailable = matches!(answer, Answer::Unavailable(_));
+                            if sender.send((item, answer)).is_err() || unavailable {
                                 break;
                             }
                         }
@@ -106,11 +130,19 @@ impl Reader {
                             index.record_failed(&item, &reason)?;
                             totals.failed += 1;
                         }
+                        // The file stays pending: it is read once a helper can start.
+                        Answer::Unavailable(reason) => unavailable = Some(reason),
                     }
                     progress(totals);
                 }
                 Ok(())
             })?;
+            if let Some(reason) = unavailable {
+                return Err(crate::Error::Helper {
+                    helper: self.binary.clone(),
+                    reason,
+                });
+            }
         }
     }
 }
@@ -118,6 +150,7 @@ impl Reader {
 enum Answer {
     Read(crate::Metadata, Option<PathBuf>),
     Failed(String),
+    Unavailable(String),
 }
 
 fn read_one(helper: &mut Helper, item: &PendingItem, root: &Path, size: ThumbnailSize) -> Answer {
@@ -137,14 +170,15 @@ fn read_one(helper: &mut Helper, item: &PendingItem, root: &Path, size: Thumbnai
         }),
     };
     match helper.read(&request) {
-        Reply::Read {
+        Err(Unavailable(reason)) => Answer::Unavailable(reason),
+        Ok(Reply::Read {
             metadata,
             thumbnail,
-        } => {
+        }) => {
             let thumbnail = if thumbnail { Some(file) } else { existing };
             Answer::Read(metadata, thumbnail)
         }
-        Reply::Failed { reason } => {
+        Ok(Reply::Failed { reason }) => {
             if let Err(error) = write_failure(root, &item.path, mtime) {
                 tracing::warn!(%error, "cannot record a thumbnail failure");
             }

@@ -129,7 +129,16 @@ fn visit(entry: ignore::DirEntry, local: &mut Walk) {
             local.files.push(FoundFile {
                 path: entry.into_path(),
                 size: metadata.len(),
-                mtime_ns: metadata.mtime() * 1_000_000_000 + metadata.mtime_nsec(),
+                // Times far outside 1677 to 2262 (a foreign drive's) are clamped, not wrapped.
+                mtime_ns: metadata
+                    .mtime()
+                    .checked_mul(1_000_000_000)
+                    .and_then(|ns| ns.checked_add(metadata.mtime_nsec()))
+                    .unwrap_or(if metadata.mtime() < 0 {
+                        i64::MIN
+                    } else {
+                        i64::MAX
+                    }),
                 inode: metadata.ino(),
                 device: metadata.dev(),
                 hint,

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -69,32 +70,45 @@ pub enum LibraryEvent {
 /// Receives the service's events, on the service's thread.
 pub type LibrarySink = Arc<dyn Fn(LibraryEvent) + Send + Sync>;
 
-/// The running service; dropping it stops the thread (after the file it is reading).
+/// The running service; dropping it tells the thread to stop after the files in hand, and
+/// does not wait for it (a helper may take up to its time limit over one file).
 #[derive(Debug)]
 pub struct Library {
     stop: Option<Sender<()>>,
+    stopping: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Library {
     pub fn start(settings: LibrarySettings, sink: LibrarySink) -> std::io::Result<Library> {
         let (stop, stopped) = channel();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let flag = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("media-library".into())
-            .spawn(move || run(settings, sink, stopped))?;
+            .spawn(move || run(settings, sink, stopped, flag))?;
         Ok(Library {
             stop: Some(stop),
+            stopping,
             thread: Some(thread),
         })
+    }
+
+    /// Stops the service and waits for its thread; for tests that reuse its folders.
+    pub fn stop_and_wait(mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 impl Drop for Library {
     fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
         drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        drop(self.thread.take());
     }
 }
 
@@ -175,7 +189,29 @@ impl Service {
     }
 }
 
-fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
+/// Leaves out roots inside other roots: their files are the outer root's already.
+fn outermost(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        let inside_another = roots
+            .iter()
+            .any(|other| other != root && root.starts_with(other));
+        if inside_another {
+            tracing::info!(root = %root.display(), "a library folder inside another is scanned with it");
+        } else if !kept.contains(root) {
+            kept.push(root.clone());
+        }
+    }
+    kept
+}
+
+fn run(
+    mut settings: LibrarySettings,
+    sink: LibrarySink,
+    stopped: Receiver<()>,
+    stopping: Arc<AtomicBool>,
+) {
+    settings.roots = outermost(&settings.roots);
     let index = match Index::open(&settings.index_file) {
         Ok(index) => index,
         Err(error) => {
@@ -196,7 +232,9 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
         settings.helpers,
         settings.thumbnails.clone(),
         ThumbnailSize::Large,
-    );
+    )
+    // Dropping the service sets `stopping`; the reader stops on the same flag.
+    .with_stop(stopping.clone());
     let mut service = Service {
         settings,
         sink,
@@ -212,6 +250,9 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
     }
     service.changed(true);
     for root in &roots {
+        if stopping.load(Ordering::Relaxed) {
+            return;
+        }
         service.scan(root);
         service.changed(true);
     }
@@ -245,6 +286,9 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             _ => return,
         }
+        if stopping.load(Ordering::Relaxed) {
+            return;
+        }
         let wait = service
             .settings
             .offline_poll
@@ -259,7 +303,11 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {}
+            // No watcher: nothing will come, so wait here instead of spinning.
+            Err(RecvTimeoutError::Disconnected) => match stopped.recv_timeout(wait) {
+                Err(RecvTimeoutError::Timeout) => {}
+                _ => return,
+            },
         }
         if last_poll.elapsed() >= service.settings.offline_poll {
             last_poll = Instant::now();
@@ -293,6 +341,9 @@ fn run(settings: LibrarySettings, sink: LibrarySink, stopped: Receiver<()>) {
 }
 
 fn mark_dirty(roots: &[PathBuf], paths: &[PathBuf], dirty: &mut BTreeSet<PathBuf>) {
+    if paths.is_empty() {
+        dirty.extend(roots.iter().cloned());
+    }
     for path in paths {
         if let Some(root) = roots.iter().find(|root| path.starts_with(root)) {
             dirty.insert(root.clone());

@@ -29,6 +29,11 @@ pub struct Args {
     pub check_config: bool,
 
     /// Log filter, such as "info" or "hearth=debug" (also HEARTH_LOG).
+    /// Scans the media library now, reads new files, and reports what it holds and which
+    /// files and folders it left out, with the reasons.
+    #[arg(long)]
+    pub check_media: bool,
+
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
 
@@ -100,6 +105,9 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             None => println!("no configuration file; the built-in demo is used"),
         }
         return Ok(());
+    }
+    if args.check_media {
+        return crate::media::check::report(&config.media.library_settings());
     }
     let language = args
         .language

@@ -10,6 +10,7 @@ mod libvirt;
 mod libvirtd;
 mod lifecycle;
 mod media_browser;
+mod media_check;
 mod media_helper;
 mod media_index;
 mod media_watch;

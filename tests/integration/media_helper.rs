@@ -461,13 +461,13 @@ fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
             uri: file_uri(path),
         }),
     };
-    match helper.read(&request(&big)) {
+    match helper.read(&request(&big)).expect("the helper starts") {
         Reply::Failed { reason } => assert!(reason.contains("64 MiB"), "{reason}"),
         other => panic!("a 108 MB decode fit in 64 MiB: {other:?}"),
     }
     assert_eq!(helper.restarts, 1);
     assert!(matches!(
-        helper.read(&request(&small)),
+        helper.read(&request(&small)).expect("the helper starts"),
         Reply::Read {
             thumbnail: true,
             ..
@@ -500,10 +500,52 @@ fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
         mtime: 0,
         thumbnail: None,
     };
-    match helper.read(&request(&pipe)) {
+    match helper.read(&request(&pipe)).expect("the helper starts") {
         Reply::Failed { reason } => assert!(reason.contains("longer than 2 s"), "{reason}"),
         other => panic!("a blocked read answered: {other:?}"),
     }
     assert_eq!(helper.restarts, 1);
-    assert!(matches!(helper.read(&request(&photo)), Reply::Read { .. }));
+    assert!(matches!(
+        helper.read(&request(&photo)).expect("the helper starts"),
+        Reply::Read { .. }
+    ));
+}
+
+#[test]
+fn a_helper_that_cannot_start_blames_no_file_and_leaves_it_to_be_read_later() {
+    let dir = TempDir::new("media-no-helper");
+    let root = dir.path().join("library");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let photo = root.join("photo.png");
+    let mut bytes = Vec::new();
+    image_png(&mut bytes, 40, 30);
+    std::fs::write(&photo, &bytes).expect("a photo");
+    let mut index = Index::open(&dir.path().join("index.sqlite")).expect("an index");
+    scan_root(&mut index, &root, 1_000).expect("scanning");
+    let missing = dir.path().join("no-such-helper");
+    let mut reader = Reader::new(
+        missing.clone(),
+        HelperLimits::default(),
+        2,
+        dir.path().join("thumbnails"),
+        ThumbnailSize::Large,
+    );
+    match reader.read_pending(&index, |_| {}) {
+        Err(hearth_media::Error::Helper { helper, reason }) => {
+            assert_eq!(helper, missing);
+            assert!(reason.contains("cannot start"), "{reason}");
+        }
+        other => panic!("expected the helper to be reported missing, got {other:?}"),
+    }
+    assert_eq!(item(&index, photo.clone()).status, ItemStatus::Pending);
+    // With the helper back, the same file is read.
+    let mut reader = Reader::new(
+        helper_binary(),
+        HelperLimits::default(),
+        2,
+        dir.path().join("thumbnails"),
+        ThumbnailSize::Large,
+    );
+    reader.read_pending(&index, |_| {}).expect("reading");
+    assert_eq!(item(&index, photo).status, ItemStatus::Ready);
 }

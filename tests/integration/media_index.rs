@@ -354,7 +354,14 @@ fn lists_search_and_sort() {
         ["Red", "Blue"]
     );
     assert_eq!(
-        titles(&list(Section::Album("Blue".into()), "", Sort::Name)),
+        titles(&list(
+            Section::Album {
+                album: "Blue".into(),
+                artist: Some("Ada".into())
+            },
+            "",
+            Sort::Name
+        )),
         ["Morning", "Noon"]
     );
     assert_eq!(

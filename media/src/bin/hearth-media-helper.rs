@@ -5,17 +5,17 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut memory_mib = 768;
-    let mut arguments = std::env::args().skip(1);
+    // Arguments as the OS gives them: a folder's name need not be UTF-8.
+    let mut arguments = std::env::args_os().skip(1);
     while let Some(argument) = arguments.next() {
-        match (
-            argument.as_str(),
-            arguments.next().map(|value| value.parse()),
-        ) {
-            ("--memory-mib", Some(Ok(value))) => memory_mib = value,
-            ("--make-samples", _) => {
-                // The folder is the argument right after the flag.
-                return make_samples(std::env::args_os().nth(2));
-            }
+        let value = arguments.next();
+        let number = value
+            .as_ref()
+            .and_then(|value| value.to_str())
+            .map(str::parse::<u64>);
+        match (argument.to_str().unwrap_or(""), number) {
+            ("--memory-mib", Some(Ok(number))) => memory_mib = number,
+            ("--make-samples", _) => return make_samples(value),
             _ => {
                 eprintln!(
                     "usage: hearth-media-helper [--memory-mib N] | --make-samples FOLDER (started by Hearth)"

@@ -18,8 +18,10 @@ use crate::index::Metadata;
 /// How long the Discoverer may take over one file before it gives up by itself; the parent's
 /// own limit stops the helper if GStreamer does not return at all.
 const DISCOVER_TIMEOUT: Duration = Duration::from_secs(8);
-/// How long one state change or seek may take while grabbing a frame.
-const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long grabbing a video's frame may take in all, so that with the Discoverer's own
+/// limit a file stays under the parent's 20 s; past it the video keeps its metadata and has
+/// no picture.
+const FRAME_BUDGET: Duration = Duration::from_secs(9);
 /// Where in a video to look for a frame, as fractions of its length, in order.
 const FRAME_POSITIONS: &[f64] = &[0.10, 0.25, 0.40, 0.60];
 /// Below this mean brightness (0 to 255) a frame counts as black.
@@ -112,7 +114,13 @@ impl AvReader {
                 let par = video.par();
                 let aspect = f64::from(video.width()) * f64::from(par.numer().max(1))
                     / (f64::from(video.height().max(1)) * f64::from(par.denom().max(1)));
-                Some(video_frame(uri, metadata.duration_ms, aspect, side)?)
+                match video_frame(uri, metadata.duration_ms, aspect, side) {
+                    Ok(picture) => Some(picture),
+                    Err(reason) => {
+                        eprintln!("hearth-media-helper: no picture for {uri}: {reason}");
+                        None
+                    }
+                }
             }
             (Some(side), None) => cover_art(tags.as_ref(), path, side),
         };
@@ -185,15 +193,14 @@ fn cover_art(tags: Option<&gst::TagList>, path: &Path, side: u32) -> Option<Pict
     .find_map(|candidate| picture_from_bytes(&read_bounded(&candidate).ok()?, side).ok())
 }
 
-fn wait_for_preroll(pipeline: &gst::Element) -> Result<(), String> {
+fn wait_for_preroll(pipeline: &gst::Element, deadline: std::time::Instant) -> Result<(), String> {
     let bus = pipeline.bus().ok_or("a pipeline without a bus")?;
-    let deadline = std::time::Instant::now() + STEP_TIMEOUT;
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
             return Err(format!(
                 "showed no picture within {} s",
-                STEP_TIMEOUT.as_secs()
+                FRAME_BUDGET.as_secs()
             ));
         }
         let message = bus.timed_pop_filtered(
@@ -244,11 +251,12 @@ fn video_frame(
         .build()
         .map_err(|error| format!("GStreamer has no playbin: {error}"))?;
     pipeline.set_property_from_str("flags", "video");
+    let deadline = std::time::Instant::now() + FRAME_BUDGET;
     let result = (|| {
         pipeline
             .set_state(gst::State::Paused)
             .map_err(|_| "cannot be opened for decoding".to_string())?;
-        wait_for_preroll(&pipeline)?;
+        wait_for_preroll(&pipeline, deadline)?;
         let mut best: Option<(f64, Picture)> = None;
         for &fraction in FRAME_POSITIONS {
             if let Some(duration) = duration_ms.filter(|&ms| ms > 0) {
@@ -257,11 +265,12 @@ fn video_frame(
                     .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, position)
                     .is_ok()
                 {
-                    wait_for_preroll(&pipeline)?;
+                    wait_for_preroll(&pipeline, deadline)?;
                 }
             }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
             let sample = sink
-                .try_pull_preroll(gst::ClockTime::from_seconds(STEP_TIMEOUT.as_secs()))
+                .try_pull_preroll(gst::ClockTime::from_nseconds(left.as_nanos() as u64))
                 .ok_or("showed no picture")?;
             let (picture, brightness) = picture_from_sample(&sample)?;
             if brightness >= BLACK_FRAME_BRIGHTNESS || duration_ms.is_none() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::av::AvReader;
 use super::photo::{Picture, read_photo};
-use super::protocol::{Reply, Request, ThumbnailRequest};
+use super::protocol::{Envelope, Reply, Request, ThumbnailRequest};
 use crate::MediaKind;
 use crate::thumbnail::{ThumbnailFields, file_uri, write_png};
 
@@ -23,11 +23,13 @@ pub fn run(memory_mib: u64) -> std::io::Result<()> {
     let mut av: Option<Result<AvReader, String>> = None;
     for line in stdin.lines() {
         let line = line?;
-        let reply = match serde_json::from_str::<Request>(&line) {
-            Ok(request) => handle(&request, &mut av),
-            Err(error) => Reply::Failed {
-                reason: format!("the helper got a request it cannot read: {error}"),
-            },
+        let Ok(request) = serde_json::from_str::<Envelope<Request>>(&line) else {
+            eprintln!("hearth-media-helper: a request that cannot be read was ignored");
+            continue;
+        };
+        let reply = Envelope {
+            id: request.id,
+            body: handle(&request.body, &mut av),
         };
         let mut encoded = serde_json::to_string(&reply).map_err(std::io::Error::other)?;
         encoded.push('\n');

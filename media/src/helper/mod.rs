@@ -13,4 +13,4 @@ mod pool;
 pub mod protocol;
 
 pub use photo::MAX_PIXELS;
-pub use pool::{Helper, HelperLimits, helper_binary};
+pub use pool::{Helper, HelperLimits, Unavailable, helper_binary};

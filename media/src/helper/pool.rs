@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::protocol::{Reply, Request};
+use super::protocol::{Envelope, Reply, Request};
 
 /// The bounds one file may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,12 +50,18 @@ pub fn helper_binary() -> PathBuf {
         .unwrap_or(beside)
 }
 
+/// The helper cannot be started at all (its binary is missing, say): no file is to blame,
+/// so none is recorded as failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
 /// One helper process, started when first needed.
 #[derive(Debug)]
 pub struct Helper {
     binary: PathBuf,
     limits: HelperLimits,
     running: Option<Running>,
+    next_id: u64,
     /// How many times the helper was stopped or died; for the scanning line and tests.
     pub restarts: usize,
 }
@@ -66,9 +72,31 @@ struct Running {
     stdin: ChildStdin,
     replies: Receiver<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    stderr_reader: std::thread::JoinHandle<()>,
 }
 
 const STDERR_LINES_KEPT: usize = 20;
+/// The longest line read from the helper: a reply (tags included) is far shorter, and a
+/// helper gone wrong cannot make Hearth buffer more than this.
+const MAX_REPLY_BYTES: u64 = 1024 * 1024;
+const MAX_STDERR_LINE_BYTES: u64 = 1024;
+
+/// Reads lines of at most `limit` bytes; stops at the end, an error, or an over-long line.
+fn bounded_lines(source: impl std::io::Read, limit: u64, mut each: impl FnMut(String) -> bool) {
+    let mut reader = BufReader::new(source);
+    loop {
+        let mut line = Vec::new();
+        match std::io::Read::take(&mut reader, limit).read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line.last() != Some(&b'\n') && line.len() as u64 >= limit => return,
+            Ok(_) => {
+                if !each(String::from_utf8_lossy(&line).trim_end().to_string()) {
+                    return;
+                }
+            }
+        }
+    }
+}
 
 impl Helper {
     pub fn new(binary: PathBuf, limits: HelperLimits) -> Helper {
@@ -76,54 +104,64 @@ impl Helper {
             binary,
             limits,
             running: None,
+            next_id: 0,
             restarts: 0,
         }
     }
 
-    /// Asks the helper to read one file. Never fails: a helper that cannot start, stalls or
-    /// dies gives a [`Reply::Failed`] with the reason, and the next call starts a new one.
-    pub fn read(&mut self, request: &Request) -> Reply {
+    /// Asks the helper to read one file. A helper that stalls or dies gives a
+    /// [`Reply::Failed`] with the reason (the file is to blame), and the next call starts a new
+    /// one; a helper that cannot start at all gives [`Unavailable`].
+    pub fn read(&mut self, request: &Request) -> Result<Reply, Unavailable> {
         let running = match self.running.as_mut() {
             Some(running) => running,
-            None => match self.start() {
-                Ok(running) => self.running.insert(running),
-                Err(reason) => return Reply::Failed { reason },
-            },
+            None => self.running.insert(self.start().map_err(Unavailable)?),
         };
-        let mut line = match serde_json::to_string(request) {
-            Ok(line) => line,
-            Err(error) => {
-                return Reply::Failed {
-                    reason: format!("the request cannot be written: {error}"),
-                };
-            }
+        self.next_id += 1;
+        let id = self.next_id;
+        let envelope = Envelope {
+            id,
+            body: request.clone(),
         };
+        let mut line = serde_json::to_string(&envelope)
+            .map_err(|error| Unavailable(format!("a request cannot be written: {error}")))?;
         line.push('\n');
         let sent = running
             .stdin
             .write_all(line.as_bytes())
             .and_then(|()| running.stdin.flush());
         if sent.is_err() {
-            return Reply::Failed {
+            return Ok(Reply::Failed {
                 reason: self.reap(),
-            };
+            });
         }
-        match running.replies.recv_timeout(self.limits.time) {
-            Ok(answer) => serde_json::from_str(&answer).unwrap_or_else(|error| Reply::Failed {
-                reason: format!("the helper's answer cannot be read: {error}"),
-            }),
-            Err(RecvTimeoutError::Timeout) => {
-                self.stop();
-                Reply::Failed {
-                    reason: format!(
-                        "took longer than {} s to read; the reader was stopped",
-                        self.limits.time.as_secs()
-                    ),
+        let deadline = std::time::Instant::now() + self.limits.time;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match running.replies.recv_timeout(left) {
+                Ok(answer) => {
+                    // Anything else on the helper's stdout is not the answer: skip it.
+                    if let Ok(reply) = serde_json::from_str::<Envelope<Reply>>(&answer)
+                        && reply.id == id
+                    {
+                        return Ok(reply.body);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.stop();
+                    return Ok(Reply::Failed {
+                        reason: format!(
+                            "took longer than {} s to read; the reader was stopped",
+                            self.limits.time.as_secs()
+                        ),
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Ok(Reply::Failed {
+                        reason: self.reap(),
+                    });
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => Reply::Failed {
-                reason: self.reap(),
-            },
         }
     }
 
@@ -148,35 +186,46 @@ impl Helper {
         let stdout = child.stdout.take().ok_or("the helper has no stdout")?;
         let stderr = child.stderr.take().ok_or("the helper has no stderr")?;
         let (sender, replies) = channel();
-        std::thread::Builder::new()
+        let watch_error = |error: std::io::Error| format!("cannot watch the helper: {error}");
+        let spawned = std::thread::Builder::new()
             .name("media-helper-out".into())
             .spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if sender.send(line).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|error| format!("cannot watch the helper: {error}"))?;
+                bounded_lines(stdout, MAX_REPLY_BYTES, |line| sender.send(line).is_ok());
+            });
+        if let Err(error) = spawned {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(watch_error(error));
+        }
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail = stderr_tail.clone();
-        std::thread::Builder::new()
+        let stderr_reader = std::thread::Builder::new()
             .name("media-helper-err".into())
             .spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                // Lines past the limit end the reading; the helper's own end is what matters.
+                bounded_lines(stderr, MAX_STDERR_LINE_BYTES, |line| {
                     let mut tail = tail.lock().unwrap_or_else(|poison| poison.into_inner());
                     if tail.len() == STDERR_LINES_KEPT {
                         tail.pop_front();
                     }
                     tail.push_back(line);
-                }
-            })
-            .map_err(|error| format!("cannot watch the helper: {error}"))?;
+                    true
+                });
+            });
+        let stderr_reader = match stderr_reader {
+            Ok(reader) => reader,
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(watch_error(error));
+            }
+        };
         Ok(Running {
             child,
             stdin,
             replies,
             stderr_tail,
+            stderr_reader,
         })
     }
 
@@ -196,8 +245,13 @@ impl Helper {
         self.restarts += 1;
         drop(running.stdin);
         let status = running.child.wait();
-        // Give the stderr reader a moment to collect the last words.
-        std::thread::sleep(Duration::from_millis(20));
+        // The stderr reader collects the last words; it ends when the pipe closes, which a
+        // process the helper started could delay, so it is waited for briefly.
+        let waited = std::time::Instant::now();
+        while !running.stderr_reader.is_finished() && waited.elapsed() < Duration::from_millis(300)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let tail = running
             .stderr_tail
             .lock()

@@ -38,3 +38,11 @@ pub enum Reply {
     /// The file cannot be read; the reason is for people.
     Failed { reason: String },
 }
+
+/// A request or reply with the number that pairs them, so a line that is not the answer to
+/// the request in flight (a plugin printing to stdout, say) is never taken for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub id: u64,
+    pub body: T,
+}

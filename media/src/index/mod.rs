@@ -16,7 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use crate::{Error, MediaKind, Result};
 
 pub use queries::{Counts, Entry, EntryKind, Section, Sort};
-pub use sync::{Changes, RootState};
+pub use sync::{Changes, RootState, Sniffed};
 
 /// Where an item stands in the pipeline from found to shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,6 +282,28 @@ impl Index {
             .optional()
             .map_err(|source| Error::Index {
                 what: format!("reading {}", path.display()),
+                source,
+            })
+    }
+
+    /// Files that were found but are not shown, with the reasons: the helper could not read
+    /// them, or their content is not media.
+    pub fn not_shown(&self) -> Result<Vec<(PathBuf, ItemStatus, String)>> {
+        let mut statement = self.statement(
+            "SELECT path, status, COALESCE(reason, '') FROM items WHERE status IN (2, 3)
+             ORDER BY path",
+        )?;
+        statement
+            .query_map([], |row| {
+                Ok((
+                    path_from(row.get::<_, Vec<u8>>(0)?),
+                    ItemStatus::from_code(row.get(1)?),
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|source| Error::Index {
+                what: "listing files not shown".into(),
                 source,
             })
     }

@@ -19,8 +19,11 @@ pub enum Section {
     Albums,
     Artists,
     Photos,
-    /// The tracks of one album, in track order.
-    Album(String),
+    /// The tracks of one album (by its title and artist), in track order.
+    Album {
+        album: String,
+        artist: Option<String>,
+    },
     /// The albums of one artist.
     Artist(String),
 }
@@ -182,11 +185,15 @@ impl Index {
                      {search_clause} ORDER BY {item_order} LIMIT {limit}"
                 )
             }
-            Section::Album(album) => {
+            Section::Album { album, artist } => {
                 let album = bind(album.clone());
+                let artist_clause = match artist {
+                    Some(artist) => format!("AND items.artist = {}", bind(artist.clone())),
+                    None => "AND items.artist IS NULL".to_string(),
+                };
                 format!(
                     "SELECT {item_columns} {from} WHERE {VISIBLE} AND items.kind = 2
-                     AND items.album = {album} {search_clause}
+                     AND items.album = {album} {artist_clause} {search_clause}
                      ORDER BY COALESCE(items.track, 1000000), items.name LIMIT {limit}"
                 )
             }
@@ -198,12 +205,12 @@ impl Index {
                     _ => String::new(),
                 };
                 format!(
-                    "SELECT -1, 0, NULL, items.album, items.album, MIN(items.artist), items.album,
+                    "SELECT -1, 0, NULL, items.album, items.album, items.artist, items.album,
                      MAX(items.year), NULL, SUM(items.duration_ms), MAX(items.mtime_ns / 1000000000),
                      COUNT(*), MIN(items.thumbnail)
                      {from} WHERE {VISIBLE} AND items.kind = 2 AND items.album IS NOT NULL
                      {artist_clause} {search_clause}
-                     GROUP BY items.album ORDER BY {} LIMIT {limit}",
+                     GROUP BY items.album, items.artist ORDER BY {} LIMIT {limit}",
                     group_order("items.album")
                 )
             }

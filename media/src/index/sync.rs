@@ -41,8 +41,19 @@ pub struct RootState {
     pub scanned_before: bool,
 }
 
-/// Decides what a new or changed file is, reading it: a kind, or why it is not media.
-pub type Sniffer<'a> = dyn Fn(&FoundFile) -> std::result::Result<MediaKind, String> + Sync + 'a;
+/// What reading a file's first bytes showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sniffed {
+    Media(MediaKind),
+    /// Its content is not media (or it is empty); the reason is kept with it.
+    NotMedia(String),
+    /// It could not be read now (permissions, an I/O error): it is not indexed this time
+    /// and is looked at again on the next scan.
+    Unreadable(String),
+}
+
+/// Decides what a new or changed file is, reading it.
+pub type Sniffer<'a> = dyn Fn(&FoundFile) -> Sniffed + Sync + 'a;
 
 fn index_error(what: &str) -> impl FnOnce(rusqlite::Error) -> Error + '_ {
     move |source| Error::Index {
@@ -175,11 +186,19 @@ impl Index {
             }
         }
         let kinds = sniff_all(&fresh, sniff);
+        let mut unreadable = Vec::new();
 
         for ((id, file), kind) in fresh.iter().zip(kinds) {
             let (kind_code, status, reason) = match kind {
-                Ok(kind) => (kind.code(), 0, None),
-                Err(reason) => {
+                Sniffed::Media(kind) => (kind.code(), 0, None),
+                Sniffed::Unreadable(reason) => {
+                    if id.is_some() {
+                        changes.unchanged += 1;
+                    }
+                    unreadable.push((file.path.clone(), reason));
+                    continue;
+                }
+                Sniffed::NotMedia(reason) => {
                     changes.not_media += 1;
                     let named = match file.hint {
                         crate::kind::NameHint::Media(kind) => kind.code(),
@@ -244,7 +263,20 @@ impl Index {
             };
             result.map_err(index_error("storing an item"))?;
         }
-        for (_, (id, ..)) in stored {
+        // Files under a folder the walk could not enter are not gone: they wait for the next
+        // walk that can see them.
+        let unseen_folders: Vec<&Path> = walk
+            .problems
+            .iter()
+            .map(|problem| problem.path.as_path())
+            .filter(|path| !path.as_os_str().is_empty())
+            .collect();
+        for (path, (id, ..)) in stored {
+            let path = super::path_from(path);
+            if unseen_folders.iter().any(|folder| path.starts_with(folder)) {
+                changes.unchanged += 1;
+                continue;
+            }
             changes.removed += 1;
             transaction
                 .execute("DELETE FROM items WHERE id = ?1", params![id])
@@ -256,11 +288,16 @@ impl Index {
                 params![root_id],
             )
             .map_err(index_error("clearing walk problems"))?;
-        for problem in &walk.problems {
+        let problems = walk
+            .problems
+            .iter()
+            .map(|problem| (&problem.path, &problem.reason))
+            .chain(unreadable.iter().map(|(path, reason)| (path, reason)));
+        for (path, reason) in problems {
             transaction
                 .execute(
                     "INSERT OR REPLACE INTO walk_problems (path, root_id, reason) VALUES (?1, ?2, ?3)",
-                    params![path_bytes(&problem.path), root_id, problem.reason],
+                    params![path_bytes(path), root_id, reason],
                 )
                 .map_err(index_error("storing a walk problem"))?;
         }
@@ -289,10 +326,7 @@ fn is_album_art(name: &str) -> bool {
 }
 
 /// Sniffs files on a few threads: a few hundred new files are read in parallel.
-fn sniff_all(
-    files: &[(Option<i64>, &FoundFile)],
-    sniff: &Sniffer<'_>,
-) -> Vec<std::result::Result<MediaKind, String>> {
+fn sniff_all(files: &[(Option<i64>, &FoundFile)], sniff: &Sniffer<'_>) -> Vec<Sniffed> {
     if files.len() < 16 {
         return files.iter().map(|(_, file)| sniff(file)).collect();
     }
@@ -312,9 +346,9 @@ fn sniff_all(
         workers
             .into_iter()
             .flat_map(|(count, worker)| {
-                worker
-                    .join()
-                    .unwrap_or_else(|_| vec![Err("reading the file failed".to_string()); count])
+                worker.join().unwrap_or_else(|_| {
+                    vec![Sniffed::Unreadable("reading the file failed".to_string()); count]
+                })
             })
             .collect()
     })

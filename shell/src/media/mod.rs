@@ -6,6 +6,7 @@
 //! it, on the library service's thread and in its helper processes.
 
 mod cards;
+pub mod check;
 mod thumbnails;
 
 use std::cell::{Cell, RefCell};
@@ -504,7 +505,10 @@ impl MediaController {
 
     fn open_entry(&self, entry: Entry) {
         let nested = match entry.kind {
-            EntryKind::Album => Some(Section::Album(entry.title.clone())),
+            EntryKind::Album => Some(Section::Album {
+                album: entry.title.clone(),
+                artist: entry.artist.clone(),
+            }),
             EntryKind::Artist => Some(Section::Artist(entry.title.clone())),
             EntryKind::Item(_) => None,
         };

@@ -153,7 +153,10 @@ fn metadata(trees: &tree::Trees) {
     let with_start = time(|| {
         for file in &files {
             assert!(
-                matches!(helper.read(&request(file)), Reply::Read { .. }),
+                matches!(
+                    helper.read(&request(file)).expect("the helper starts"),
+                    Reply::Read { .. }
+                ),
                 "{}",
                 file.display()
             );
@@ -161,7 +164,10 @@ fn metadata(trees: &tree::Trees) {
     }) / files.len() as u32;
     let warm = time(|| {
         for file in &files {
-            assert!(matches!(helper.read(&request(file)), Reply::Read { .. }));
+            assert!(matches!(
+                helper.read(&request(file)).expect("the helper starts"),
+                Reply::Read { .. }
+            ));
         }
     }) / files.len() as u32;
     println!();
