@@ -150,6 +150,20 @@ fn the_browser_opens_sections_searches_sorts_scrolls_and_shows_details() {
     world.advance(20);
     world.draw();
 
+    // Videos: newest first, then by name on request.
+    activate(&world, "Videos");
+    assert_eq!(media(&world).get_browser_title(), "Videos");
+    let mut videos = titles(media(&world).get_items());
+    videos.sort();
+    assert_eq!(videos, ["Fade in", "Harbour at dusk", "Night train"]);
+    activate(&world, "Sort: Recently added");
+    activate(&world, "Name");
+    assert_eq!(
+        titles(media(&world).get_items()),
+        ["Fade in", "Harbour at dusk", "Night train"]
+    );
+    activate(&world, "Back");
+
     // Music opens on its albums; an album lists its songs in track order.
     activate(&world, "Music");
     assert_eq!(world.screen(), Screen::Media);
