@@ -101,7 +101,7 @@ pub fn make_samples(folder: &Path) -> Result<Vec<PathBuf>, String> {
         (
             format!(
                 "{} ! vp8enc deadline=1 ! taginject tags=\"title=\\\"Night train\\\"\" ! webmmux name=mux ! filesink name=out {} ! vorbisenc ! mux.",
-                video("ball", 4),
+                video("circular", 4),
                 audio(220, 4)
             ),
             SAMPLE_FILES[1],

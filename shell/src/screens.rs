@@ -8,6 +8,8 @@ use anyhow::Context;
 use hearth_vm_bridge::sim::{SimClock, SimHypervisor};
 use hearth_vm_bridge::{Hypervisor, InputEvent, keys};
 
+use slint::ComponentHandle;
+
 use crate::App;
 use crate::config::Config;
 use crate::headless::{Headless, write_png};
@@ -114,6 +116,15 @@ pub fn render_all(dir: &Path, config: &Config) -> anyhow::Result<()> {
                 Ok(())
             };
             shot("home")?;
+            // Home scrolled down to its media rows.
+            app.window()
+                .global::<hearth_ui::AppAdapter>()
+                .set_home_scroll(-(height as f32) * if height < 600 { 0.55 } else { 0.3 });
+            headless.advance(Duration::from_millis(100));
+            shot("home-media")?;
+            app.window()
+                .global::<hearth_ui::AppAdapter>()
+                .set_home_scroll(0.0);
             app.request_switch(crate::app::Target::Index(0), 0);
             headless.advance(Duration::from_millis(400));
             shot("vm")?;

@@ -185,8 +185,8 @@ fn check_boundaries() -> anyhow::Result<()> {
 fn screenshots() -> anyhow::Result<()> {
     packages::ensure_with_gstreamer(packages::RUN)?;
     let mut build = cargo();
-    build.args(["build", "--release", "-p", "hearth"]);
-    status(build, "cargo build --release -p hearth")?;
+    build.args(["build", "--release", "-p", "hearth", "-p", "hearth-media"]);
+    status(build, "cargo build --release -p hearth -p hearth-media")?;
     let dir = root().join("docs/screenshots");
     let mut render = Command::new(run::binary("release"));
     render.arg("--render-screens").arg(&dir);

@@ -19,8 +19,9 @@ pub fn binary(profile: &str) -> PathBuf {
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     packages::ensure_with_gstreamer(packages::RUN)?;
     let mut build = cargo();
-    build.args(["build", "-p", "hearth"]);
-    status(build, "cargo build -p hearth")?;
+    // The media helper is a program of its own that Hearth starts from beside itself.
+    build.args(["build", "-p", "hearth", "-p", "hearth-media"]);
+    status(build, "cargo build -p hearth -p hearth-media")?;
     let hearth = binary("debug");
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
