@@ -93,15 +93,6 @@ impl Library {
             thread: Some(thread),
         })
     }
-
-    /// Stops the service and waits for its thread; for tests that reuse its folders.
-    pub fn stop_and_wait(mut self) {
-        self.stopping.store(true, Ordering::Relaxed);
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 impl Drop for Library {
@@ -289,10 +280,12 @@ fn run(
         if stopping.load(Ordering::Relaxed) {
             return;
         }
+        // Sleep until something changes or absent roots are due a look: no idle wake-ups.
         let wait = service
             .settings
             .offline_poll
-            .min(Duration::from_millis(500));
+            .saturating_sub(last_poll.elapsed())
+            .max(Duration::from_millis(50));
         let mut dirty = BTreeSet::new();
         match changes.recv_timeout(wait) {
             Ok(paths) => {

@@ -40,8 +40,9 @@ pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
 /// How many recent items home shows, and how many of them the first frame decodes.
 const RECENT_COUNT: usize = 24;
 const RECENT_DECODED_FIRST: usize = 8;
-/// The most items one browser list shows; search narrows a longer list.
-const BROWSER_LIMIT: usize = 2_000;
+/// The most items one browser list shows (the grid builds only the cards in view, so this
+/// bounds the query and the model, not what is drawn); search narrows a longer list.
+const BROWSER_LIMIT: usize = 20_000;
 /// A scan that ends sooner than this is not announced, so a start over an unchanged library
 /// shows no flicker of a scanning line.
 const SCANNING_SHOWN_AFTER: Duration = Duration::from_millis(800);
