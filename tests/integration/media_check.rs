@@ -6,18 +6,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+use hearth_tests::media::png_bytes;
 use hearth_tests::services::TempDir;
 use hearth_tests::xvfb::hearth_binary;
 
 fn png(path: &Path) {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, 32, 24);
-    encoder.set_color(png::ColorType::Rgb);
-    let mut writer = encoder.write_header().expect("a header");
-    writer.write_image_data(&[90; 32 * 24 * 3]).expect("pixels");
-    writer.finish().expect("a PNG");
     std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
-    std::fs::write(path, bytes).expect("a photo");
+    std::fs::write(path, png_bytes(32, 24, 90)).expect("a photo");
 }
 
 fn chmod(path: &Path, mode: u32) {

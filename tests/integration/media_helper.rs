@@ -14,6 +14,7 @@ use hearth_media::thumbnail::{
     ThumbnailFields, ThumbnailSize, file_uri, read_fields, thumbnail_path, write_png,
 };
 use hearth_media::{Index, Item, ItemStatus, MediaKind, RootScan, scan_root};
+use hearth_tests::media::png_bytes;
 use hearth_tests::services::TempDir;
 
 /// The sample library, made once per test run by the helper binary.
@@ -206,9 +207,7 @@ fn a_thumbnail_another_program_made_is_used_as_it_is() {
     let root = dir.path().join("library");
     std::fs::create_dir_all(&root).expect("a folder");
     let photo = root.join("made elsewhere.png");
-    let mut bytes = Vec::new();
-    image_png(&mut bytes, 64, 48);
-    std::fs::write(&photo, &bytes).expect("writing a photo");
+    std::fs::write(&photo, png_bytes(64, 48, 120)).expect("writing a photo");
     let mtime = std::fs::metadata(&photo)
         .expect("a photo")
         .modified()
@@ -238,16 +237,6 @@ fn a_thumbnail_another_program_made_is_used_as_it_is() {
         before,
         "left as it was"
     );
-}
-
-/// A PNG of the given size, made with the png crate.
-fn image_png(out: &mut Vec<u8>, width: u32, height: u32) {
-    let mut encoder = png::Encoder::new(out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    let mut writer = encoder.write_header().expect("a header");
-    writer
-        .write_image_data(&vec![120; (width * height * 3) as usize])
-        .expect("pixels");
 }
 
 fn crc32(bytes: &[u8]) -> u32 {
@@ -434,13 +423,9 @@ fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
     let dir = TempDir::new("media-memory");
     let big = dir.path().join("big.png");
     // 6000x6000 passes the header check (36 megapixels) but needs 108 MB to decode.
-    let mut bytes = Vec::new();
-    image_png(&mut bytes, 6000, 6000);
-    std::fs::write(&big, &bytes).expect("writing a big photo");
+    std::fs::write(&big, png_bytes(6000, 6000, 120)).expect("writing a big photo");
     let small = dir.path().join("small.png");
-    let mut bytes = Vec::new();
-    image_png(&mut bytes, 300, 200);
-    std::fs::write(&small, &bytes).expect("writing a small photo");
+    std::fs::write(&small, png_bytes(300, 200, 120)).expect("writing a small photo");
     let limits = HelperLimits {
         memory_mib: 64,
         time: Duration::from_secs(20),
@@ -486,9 +471,7 @@ fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
         .expect("running mkfifo");
     assert!(made.success());
     let photo = dir.path().join("fine.png");
-    let mut bytes = Vec::new();
-    image_png(&mut bytes, 40, 30);
-    std::fs::write(&photo, &bytes).expect("writing a photo");
+    std::fs::write(&photo, png_bytes(40, 30, 120)).expect("writing a photo");
     let limits = HelperLimits {
         memory_mib: 256,
         time: Duration::from_secs(2),
@@ -517,9 +500,7 @@ fn a_helper_that_cannot_start_blames_no_file_and_leaves_it_to_be_read_later() {
     let root = dir.path().join("library");
     std::fs::create_dir_all(&root).expect("a folder");
     let photo = root.join("photo.png");
-    let mut bytes = Vec::new();
-    image_png(&mut bytes, 40, 30);
-    std::fs::write(&photo, &bytes).expect("a photo");
+    std::fs::write(&photo, png_bytes(40, 30, 120)).expect("a photo");
     let mut index = Index::open(&dir.path().join("index.sqlite")).expect("an index");
     scan_root(&mut index, &root, 1_000).expect("scanning");
     let missing = dir.path().join("no-such-helper");

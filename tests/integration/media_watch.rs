@@ -8,19 +8,8 @@ use std::time::{Duration, Instant};
 
 use hearth_media::helper::helper_binary;
 use hearth_media::{Index, ItemStatus, Library, LibraryEvent, LibrarySettings, Section, Sort};
+use hearth_tests::media::png_bytes as png;
 use hearth_tests::services::TempDir;
-
-fn png(width: u32, height: u32, shade: u8) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    let mut writer = encoder.write_header().expect("a header");
-    writer
-        .write_image_data(&vec![shade; (width * height * 3) as usize])
-        .expect("pixels");
-    writer.finish().expect("a PNG");
-    bytes
-}
 
 struct Running {
     _library: Library,

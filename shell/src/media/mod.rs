@@ -362,7 +362,7 @@ impl MediaController {
             .iter()
             .map(|entry| self.card(&translator, entry))
             .collect();
-        self.recent_model.set_vec(cards);
+        update_model(&self.recent_model, cards);
         let counts = self.counts.get();
         let shelves: Vec<MediaShelf> = SHELVES
             .iter()
@@ -380,7 +380,7 @@ impl MediaController {
                 }
             })
             .collect();
-        self.shelves_model.set_vec(shelves);
+        update_model(&self.shelves_model, shelves);
         drop(translator);
         self.render_status();
     }
@@ -423,14 +423,7 @@ impl MediaController {
                 .iter()
                 .map(|entry| self.card(&translator, entry))
                 .collect();
-            // Only rows whose picture changed are replaced, so the grid does not rebuild.
-            for (row, card) in cards.into_iter().enumerate() {
-                if slint::Model::row_data(&*self.items_model, row)
-                    .is_some_and(|old| old.has_thumbnail != card.has_thumbnail)
-                {
-                    slint::Model::set_row_data(&*self.items_model, row, card);
-                }
-            }
+            update_model(&self.items_model, cards);
         }
         self.trim_thumbnails();
     }
@@ -600,7 +593,7 @@ impl MediaController {
             .iter()
             .map(|entry| self.card(&translator, entry))
             .collect();
-        self.items_model.set_vec(cards);
+        update_model(&self.items_model, cards);
         let shelf_title = SHELVES
             .iter()
             .find(|(id, _)| *id == browser.shelf)
@@ -672,6 +665,22 @@ impl MediaController {
             .filter_map(|entry| entry.thumbnail.clone())
             .collect();
         self.thumbnails.borrow_mut().request(files);
+    }
+}
+
+/// Puts `rows` into `model`, changing only the rows that differ when the length is the same:
+/// a card or shelf under a finger is updated in place, never rebuilt, so a thumbnail that
+/// arrives mid-tap does not swallow the tap.
+fn update_model<T: Clone + PartialEq + 'static>(model: &VecModel<T>, rows: Vec<T>) {
+    use slint::Model;
+    if model.row_count() != rows.len() {
+        model.set_vec(rows);
+        return;
+    }
+    for (index, row) in rows.into_iter().enumerate() {
+        if model.row_data(index).as_ref() != Some(&row) {
+            model.set_row_data(index, row);
+        }
     }
 }
 
