@@ -111,21 +111,25 @@ fn now() -> i64 {
 }
 
 /// The helper makes the sample library, so GStreamer never loads in the owner's process.
+/// The library is made in a folder beside the real one and renamed into place when complete,
+/// so a Hearth stopped half-way leaves no half library behind.
 fn make_samples(helper: &Path, folder: &Path) -> Result<(), String> {
+    let partial = folder.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
     let output = std::process::Command::new(helper)
         .arg("--make-samples")
-        .arg(folder)
+        .arg(&partial)
         .output()
         .map_err(|error| format!("cannot start {}: {error}", helper.display()))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        let _ = std::fs::remove_dir_all(folder);
-        Err(format!(
+    if !output.status.success() {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(format!(
             "the sample media could not be made: {}",
             String::from_utf8_lossy(&output.stderr).trim()
-        ))
+        ));
     }
+    std::fs::rename(&partial, folder)
+        .map_err(|error| format!("the sample media could not be put in place: {error}"))
 }
 
 struct Service {
