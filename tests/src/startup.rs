@@ -206,6 +206,19 @@ pub struct Program<'a> {
     pub env: Vec<(&'a str, &'a str)>,
 }
 
+impl Program<'_> {
+    /// The baseline every start-up is compared with: an empty Slint window of the same size,
+    /// backend and renderer.
+    pub fn empty_window() -> Program<'static> {
+        Program {
+            name: "empty Slint window (baseline)",
+            path: sibling("empty-window"),
+            args: vec![],
+            env: vec![],
+        }
+    }
+}
+
 pub fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]

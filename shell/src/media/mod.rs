@@ -224,19 +224,13 @@ impl MediaController {
         let weak = Rc::downgrade(self);
         adapter.on_open_recent(move |index| {
             if let Some(controller) = weak.upgrade() {
-                let entry = controller.recent.borrow().get(index as usize).cloned();
-                if let Some(entry) = entry {
-                    controller.open_entry(entry);
-                }
+                controller.open_row(&controller.recent, index);
             }
         });
         let weak = Rc::downgrade(self);
         adapter.on_open_item(move |index| {
             if let Some(controller) = weak.upgrade() {
-                let entry = controller.items.borrow().get(index as usize).cloned();
-                if let Some(entry) = entry {
-                    controller.open_entry(entry);
-                }
+                controller.open_row(&controller.items, index);
             }
         });
         let weak = Rc::downgrade(self);
@@ -494,6 +488,16 @@ impl MediaController {
         self.items_model.set_vec(Vec::new());
         if let Some(window) = self.window.upgrade() {
             window.global::<AppAdapter>().invoke_go_home();
+        }
+    }
+
+    /// Opens the entry shown at `index` of a list of cards, if there is one.
+    fn open_row(&self, rows: &RefCell<Vec<Entry>>, index: i32) {
+        let entry = usize::try_from(index)
+            .ok()
+            .and_then(|index| rows.borrow().get(index).cloned());
+        if let Some(entry) = entry {
+            self.open_entry(entry);
         }
     }
 

@@ -331,12 +331,7 @@ fn startup(trees: &tree::Trees) {
     let counts = index.counts().expect("counts");
     assert_eq!(counts.photos, tree::LIBRARY_ITEMS, "{counts:?}");
     let programs = [
-        Program {
-            name: "empty Slint window (baseline)",
-            path: sibling("empty-window"),
-            args: vec![],
-            env: vec![],
-        },
+        Program::empty_window(),
         Program {
             name: "hearth, 10,000-item library",
             path: hearth.clone(),

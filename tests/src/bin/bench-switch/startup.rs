@@ -61,12 +61,7 @@ pub fn report() {
     let libvirt_config = libvirt_config.to_string_lossy().into_owned();
 
     let programs = [
-        Program {
-            name: "empty Slint window (baseline)",
-            path: sibling("empty-window"),
-            args: vec![],
-            env: vec![],
-        },
+        Program::empty_window(),
         Program {
             name: "hearth demo, last screens kept",
             path: hearth.clone(),
