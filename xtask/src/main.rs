@@ -102,10 +102,22 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "cargo clippy --workspace --all-targets -- -D warnings",
     )?;
     check_boundaries()?;
-    // The renderer tests start the real binary, and the media tests the media helper.
+    // The renderer tests start the real binary, the media tests the media helper, and the
+    // image tests `hearth-image`.
     let mut build = cargo();
-    build.args(["build", "-p", "hearth", "-p", "hearth-media"]);
-    status(build, "cargo build -p hearth -p hearth-media")?;
+    build.args([
+        "build",
+        "-p",
+        "hearth",
+        "-p",
+        "hearth-media",
+        "-p",
+        "hearth-images",
+    ]);
+    status(
+        build,
+        "cargo build -p hearth -p hearth-media -p hearth-images",
+    )?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).args(extra);
     status(tests, "cargo test --workspace")
@@ -121,8 +133,10 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "gstreamer",
                 "hearth-vm-bridge",
                 "hearth-media",
+                "hearth-images",
                 "tokio",
                 "rusqlite",
+                "reqwest",
             ],
         ),
         (
@@ -132,7 +146,9 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "gstreamer",
                 "hearth-ui",
                 "hearth-media",
+                "hearth-images",
                 "rusqlite",
+                "reqwest",
             ],
         ),
         (
@@ -142,8 +158,20 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "zbus",
                 "hearth-ui",
                 "hearth-vm-bridge",
+                "hearth-images",
                 "reqwest",
                 "tokio",
+            ],
+        ),
+        (
+            "hearth-images",
+            &[
+                "slint",
+                "gstreamer",
+                "rusqlite",
+                "hearth-ui",
+                "hearth-vm-bridge",
+                "hearth-media",
             ],
         ),
         ("hearth", &["gstreamer", "rusqlite", "reqwest"]),

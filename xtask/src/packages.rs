@@ -47,6 +47,8 @@ pub const TEST: &[&str] = &[
     "xdotool",
     "x11-xkb-utils",
     "imagemagick",
+    "nginx-light",
+    "minisign",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
 /// lavapipe, which renders wgpu correctly only from backports. GStreamer's development

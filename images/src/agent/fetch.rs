@@ -1,0 +1,360 @@
+//! What to download and downloading it: ranges of a delta pack's frames (a few large
+//! requests, resumable at any frame) or single chunks several at a time, whichever costs the
+//! fewest bytes for what the device still lacks.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures_util::StreamExt;
+use tokio::task::JoinHandle;
+
+use super::control::Control;
+use super::http::{Failure, Mirrors};
+use super::staging::Staging;
+use crate::codec::{decode_chunk, decode_frame};
+use crate::{ChunkId, Error, Manifest, Result, store};
+
+/// One request never asks for more than this (unless a single frame is larger), so a run cut
+/// off mid-request loses at most this much.
+pub const RANGE_LIMIT: u64 = 2 << 20;
+/// Frames decoded and written while the next ones arrive.
+const FRAMES_IN_FLIGHT: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Frames `first..end` of pack `pack` (an index into the manifest's packs), one request.
+    Frames {
+        pack: usize,
+        first: usize,
+        end: usize,
+    },
+    /// A single chunk: the index of its first entry.
+    Chunk(u32),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub pieces: Vec<Piece>,
+    pub bytes: u64,
+}
+
+/// The cheapest way to fetch `missing` for a device holding the `installed` versions.
+pub fn plan(
+    manifest: &Manifest,
+    missing: &HashSet<ChunkId>,
+    installed: &[u64],
+    use_packs: bool,
+) -> Plan {
+    let singles = |ids: &mut dyn Iterator<Item = ChunkId>| -> (Vec<Piece>, u64) {
+        let mut pieces = Vec::new();
+        let mut bytes = 0;
+        let mut wanted: HashSet<ChunkId> = ids.collect();
+        for (index, chunk) in manifest.chunks.iter().enumerate() {
+            if let Some(id) = chunk.id
+                && wanted.remove(&id)
+            {
+                pieces.push(Piece::Chunk(index as u32));
+                bytes += chunk.stored;
+            }
+        }
+        (pieces, bytes)
+    };
+    let (pieces, bytes) = singles(&mut missing.iter().copied());
+    let mut best = Plan { pieces, bytes };
+    if !use_packs || missing.is_empty() {
+        return best;
+    }
+    for (pack_index, pack) in manifest.packs.iter().enumerate() {
+        if pack.from.is_some_and(|from| !installed.contains(&from)) {
+            continue;
+        }
+        let mut covered = HashSet::new();
+        let mut pieces = Vec::new();
+        let mut bytes = 0;
+        let mut open: Option<(usize, usize, u64)> = None;
+        for (frame_index, frame) in pack.frames.iter().enumerate() {
+            let ids: Vec<ChunkId> = frame
+                .chunks
+                .iter()
+                .filter_map(|&chunk| manifest.chunks[chunk as usize].id)
+                .collect();
+            if !ids.iter().any(|id| missing.contains(id)) {
+                if let Some((first, end, _)) = open.take() {
+                    pieces.push(Piece::Frames {
+                        pack: pack_index,
+                        first,
+                        end,
+                    });
+                }
+                continue;
+            }
+            covered.extend(ids);
+            bytes += frame.stored;
+            open = match open {
+                Some((first, end, size))
+                    if end == frame_index && size + frame.stored <= RANGE_LIMIT =>
+                {
+                    Some((first, frame_index + 1, size + frame.stored))
+                }
+                Some((first, end, _)) => {
+                    pieces.push(Piece::Frames {
+                        pack: pack_index,
+                        first,
+                        end,
+                    });
+                    Some((frame_index, frame_index + 1, frame.stored))
+                }
+                None => Some((frame_index, frame_index + 1, frame.stored)),
+            };
+        }
+        if let Some((first, end, _)) = open {
+            pieces.push(Piece::Frames {
+                pack: pack_index,
+                first,
+                end,
+            });
+        }
+        let (extra, extra_bytes) = singles(&mut missing.difference(&covered).copied());
+        pieces.extend(extra);
+        bytes += extra_bytes;
+        if bytes < best.bytes || (bytes == best.bytes && pieces.len() < best.pieces.len()) {
+            best = Plan { pieces, bytes };
+        }
+    }
+    best
+}
+
+/// What the download steps share.
+pub struct Download<'a> {
+    pub mirrors: &'a Mirrors,
+    pub staging: Arc<Staging>,
+    pub manifest: Arc<Manifest>,
+    pub control: &'a Control,
+    pub chunks_in_flight: usize,
+}
+
+impl Download<'_> {
+    pub async fn run(&self, plan: &Plan) -> Result<()> {
+        let mut singles = Vec::new();
+        for piece in &plan.pieces {
+            match *piece {
+                Piece::Frames { pack, first, end } => self.frames(pack, first, end).await?,
+                Piece::Chunk(index) => singles.push(index),
+            }
+        }
+        let mut results = futures_util::stream::iter(singles)
+            .map(|index| self.chunk(index))
+            .buffer_unordered(self.chunks_in_flight.max(1));
+        while let Some(result) = results.next().await {
+            result?;
+        }
+        Ok(())
+    }
+
+    fn applied(&self, stored: u64) {
+        let requests = self.mirrors.requests.load(Ordering::Relaxed);
+        self.control.update(|progress| {
+            progress.fetched += stored;
+            progress.requests = requests;
+        });
+    }
+
+    /// Reads from `stream` while watching for cancellation and pausing.
+    async fn next_piece(
+        &self,
+        stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    ) -> std::result::Result<Option<bytes::Bytes>, Failure> {
+        self.control.checkpoint().await.map_err(Failure::Fatal)?;
+        let piece = tokio::select! {
+            piece = stream.next() => piece,
+            () = self.control.cancelled() => return Err(Failure::Fatal(Error::Cancelled)),
+        };
+        match piece {
+            None => Ok(None),
+            Some(Err(error)) => Err(Failure::from_reqwest(&error)),
+            Some(Ok(bytes)) => {
+                self.mirrors
+                    .received
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.mirrors.limit.take(bytes.len() as u64).await;
+                Ok(Some(bytes))
+            }
+        }
+    }
+
+    async fn frames(&self, pack_index: usize, first: usize, end: usize) -> Result<()> {
+        let pack = &self.manifest.packs[pack_index];
+        let mut next = first;
+        let mut applying: VecDeque<(usize, JoinHandle<Result<()>>)> = VecDeque::new();
+        self.mirrors
+            .run(&pack.path, async |url| {
+                settle(&mut applying, &mut next, 0).await?;
+                if next == end {
+                    return Ok(());
+                }
+                self.control.checkpoint().await.map_err(Failure::Fatal)?;
+                let start = pack.frames[next].offset;
+                let last = &pack.frames[end - 1];
+                let stop = last.offset + last.stored;
+                let response = self
+                    .mirrors
+                    .client()
+                    .get(url)
+                    .header(
+                        reqwest::header::RANGE,
+                        format!("bytes={start}-{}", stop - 1),
+                    )
+                    .send()
+                    .await
+                    .map_err(|error| Failure::from_reqwest(&error))?;
+                // A server that ignores ranges sends the whole pack: skip to the start.
+                let mut skip = match response.status() {
+                    reqwest::StatusCode::PARTIAL_CONTENT => 0,
+                    reqwest::StatusCode::OK => start,
+                    status => return Err(Failure::from_status(status)),
+                };
+                let mut stream = response.bytes_stream();
+                let mut buffer: Vec<u8> = Vec::with_capacity(pack.frames[next].stored as usize);
+                while next < end {
+                    let Some(mut bytes) = self.next_piece(&mut stream).await? else {
+                        return Err(Failure::Retry(format!(
+                            "the connection closed after {} of {} bytes",
+                            pack.frames[next].offset - start + buffer.len() as u64,
+                            stop - start
+                        )));
+                    };
+                    if skip > 0 {
+                        let dropped = skip.min(bytes.len() as u64);
+                        skip -= dropped;
+                        bytes = bytes.slice(dropped as usize..);
+                    }
+                    buffer.extend_from_slice(&bytes);
+                    while next < end && buffer.len() as u64 >= pack.frames[next].stored {
+                        let stored = pack.frames[next].stored as usize;
+                        let rest = buffer.split_off(stored);
+                        let frame_bytes = std::mem::replace(&mut buffer, rest);
+                        let job = self.apply_frame(pack_index, next, frame_bytes, url.to_string());
+                        applying.push_back((next, tokio::task::spawn_blocking(job)));
+                        next += 1;
+                        settle(&mut applying, &mut next, FRAMES_IN_FLIGHT).await?;
+                    }
+                }
+                settle(&mut applying, &mut next, 0).await
+            })
+            .await
+    }
+
+    fn apply_frame(
+        &self,
+        pack_index: usize,
+        frame_index: usize,
+        bytes: Vec<u8>,
+        url: String,
+    ) -> impl FnOnce() -> Result<()> + Send + 'static {
+        let manifest = self.manifest.clone();
+        let staging = self.staging.clone();
+        let control = self.control.clone();
+        let requests = self.mirrors.requests.load(Ordering::Relaxed);
+        move || {
+            let frame = &manifest.packs[pack_index].frames[frame_index];
+            let what = format!("frame {frame_index} of {url}");
+            for (index, data) in decode_frame(&manifest, frame, &bytes, &what)? {
+                let id = manifest.chunks[index as usize]
+                    .id
+                    .expect("frames hold data chunks");
+                staging.write(id, &data)?;
+            }
+            control.update(|progress| {
+                progress.fetched += frame.stored;
+                progress.requests = progress.requests.max(requests);
+            });
+            Ok(())
+        }
+    }
+
+    async fn chunk(&self, index: u32) -> Result<()> {
+        let entry = self.manifest.chunks[index as usize];
+        let id = entry.id.expect("plans name data chunks");
+        let path = store::chunk_path(id);
+        self.mirrors
+            .run(&path, async |url| {
+                self.control.checkpoint().await.map_err(Failure::Fatal)?;
+                let response = self
+                    .mirrors
+                    .client()
+                    .get(url)
+                    .send()
+                    .await
+                    .map_err(|error| Failure::from_reqwest(&error))?;
+                if !response.status().is_success() {
+                    return Err(Failure::from_status(response.status()));
+                }
+                let mut stream = response.bytes_stream();
+                let mut body = Vec::with_capacity(entry.stored as usize);
+                while let Some(bytes) = self.next_piece(&mut stream).await? {
+                    if (body.len() + bytes.len()) as u64 > entry.stored {
+                        return Err(Failure::NextMirror(format!(
+                            "it is longer than the {} bytes the manifest says",
+                            entry.stored
+                        )));
+                    }
+                    body.extend_from_slice(&bytes);
+                }
+                if (body.len() as u64) < entry.stored {
+                    return Err(Failure::Retry(format!(
+                        "the connection closed after {} of {} bytes",
+                        body.len(),
+                        entry.stored
+                    )));
+                }
+                let staging = self.staging.clone();
+                let what = url.to_string();
+                let applied = tokio::task::spawn_blocking(move || {
+                    let data = decode_chunk(&body, id, entry.length, &what)?;
+                    staging.write(id, &data)
+                })
+                .await
+                .expect("chunk writers never panic");
+                match applied {
+                    Ok(_) => Ok(()),
+                    Err(error @ Error::Corrupt { .. }) => {
+                        Err(Failure::NextMirror(error.to_string()))
+                    }
+                    Err(error) => Err(Failure::Fatal(error)),
+                }
+            })
+            .await?;
+        self.applied(entry.stored);
+        Ok(())
+    }
+}
+
+/// Waits until at most `keep` frames are still being applied. A frame that failed
+/// verification is fetched again from the next mirror, starting at that frame.
+async fn settle(
+    applying: &mut VecDeque<(usize, JoinHandle<Result<()>>)>,
+    next: &mut usize,
+    keep: usize,
+) -> std::result::Result<(), Failure> {
+    while applying.len() > keep {
+        let (frame, handle) = applying.pop_front().expect("checked non-empty");
+        match handle.await.expect("frame writers never panic") {
+            Ok(()) => {}
+            Err(error @ Error::Corrupt { .. }) => {
+                for (_, later) in applying.drain(..) {
+                    let _ = later.await;
+                }
+                *next = frame;
+                return Err(Failure::NextMirror(error.to_string()));
+            }
+            Err(error) => {
+                for (_, later) in applying.drain(..) {
+                    let _ = later.await;
+                }
+                return Err(Failure::Fatal(error));
+            }
+        }
+    }
+    Ok(())
+}

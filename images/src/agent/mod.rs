@@ -1,0 +1,345 @@
+//! The download agent: brings a device from the versions it holds to the newest one the
+//! channel offers, verified and resumable, without touching the version in use.
+
+mod control;
+mod fetch;
+mod http;
+mod progress;
+mod staging;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use minisign::PublicKey;
+
+pub use control::Control;
+pub use fetch::{Piece, Plan, RANGE_LIMIT, plan};
+pub use http::RetryPolicy;
+pub use progress::{Phase, Progress};
+pub use state::{DeviceState, ImageFolder};
+
+use crate::error::IoContext;
+use crate::store::{self, Channel};
+use crate::{Error, Manifest, Result};
+use http::Mirrors;
+use staging::Staging;
+
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub image: String,
+    /// Base URLs of the store, tried in order.
+    pub mirrors: Vec<String>,
+    pub public_key: PublicKey,
+    /// Where each image's folder lives (`<state_dir>/<image>/`).
+    pub state_dir: PathBuf,
+    /// Use delta packs when they are cheaper (off: single chunks only).
+    pub use_packs: bool,
+    /// Single chunks requested at once.
+    pub chunks_in_flight: usize,
+    /// Older versions kept for rollback when a new one is activated (at least one).
+    pub keep_previous: usize,
+    pub retry: RetryPolicy,
+}
+
+impl AgentConfig {
+    pub fn new(
+        image: &str,
+        mirrors: Vec<String>,
+        public_key: PublicKey,
+        state_dir: PathBuf,
+    ) -> AgentConfig {
+        AgentConfig {
+            image: image.to_string(),
+            mirrors,
+            public_key,
+            state_dir,
+            use_packs: true,
+            chunks_in_flight: 8,
+            keep_previous: 1,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    UpToDate {
+        version: u64,
+    },
+    Ready {
+        version: u64,
+        /// Bytes downloaded that went into the image (the plan's bytes).
+        fetched: u64,
+        /// Bytes received in all, counting what retries and cut-off runs received twice.
+        received: u64,
+        requests: u64,
+        /// Bytes of the image found on the device.
+        reused: u64,
+    },
+}
+
+#[derive(Debug)]
+pub struct Agent {
+    config: AgentConfig,
+    folder: ImageFolder,
+}
+
+impl Agent {
+    pub fn new(config: AgentConfig) -> Result<Agent> {
+        if !crate::manifest::valid_image_name(&config.image) {
+            return Err(Error::Usage(format!(
+                "{:?} is not a valid image name",
+                config.image
+            )));
+        }
+        let folder = ImageFolder::open(&config.state_dir, &config.image)?;
+        Ok(Agent { config, folder })
+    }
+
+    pub fn state(&self) -> Result<DeviceState> {
+        self.folder.load()
+    }
+
+    pub fn folder(&self) -> &ImageFolder {
+        &self.folder
+    }
+
+    /// Fetches the newest version if the channel offers one newer than what the device
+    /// holds, up to the point where it is ready to be activated.
+    pub async fn update(&self, control: &Control) -> Result<Outcome> {
+        let image = self.config.image.clone();
+        control.update(|progress| {
+            *progress = Progress {
+                image,
+                phase: Phase::Checking,
+                ..Progress::default()
+            };
+        });
+        let mirrors = Mirrors::new(
+            &self.config.mirrors,
+            self.config.retry.clone(),
+            control.limit(),
+        )?;
+        let mut state = self.folder.load()?;
+        let Some((manifest, bytes, signature)) = self.offered(&mirrors, &state).await? else {
+            let version = state.newest_installed().unwrap_or(0);
+            control.update(|progress| {
+                progress.phase = Phase::Ready;
+                progress.version = version;
+            });
+            return Ok(Outcome::UpToDate { version });
+        };
+        let version = manifest.version;
+        if let Some(pending) = state.pending
+            && pending != version
+        {
+            self.remove_staging(pending);
+        }
+        state.pending = Some(version);
+        let staging_manifest = self.folder.staging_manifest(version);
+        state::write_durably(&staging_manifest, &bytes)?;
+        state::write_durably(
+            &staging_manifest.with_extension("json.minisig"),
+            signature.as_bytes(),
+        )?;
+        self.folder.save(&state)?;
+
+        let result = self
+            .fetch(&mirrors, control, manifest.clone(), &state)
+            .await;
+        let (reused, fetched) = match result {
+            Ok(figures) => figures,
+            Err(Error::Cancelled) => {
+                self.remove_staging(version);
+                state.pending = None;
+                self.folder.save(&state)?;
+                return Err(Error::Cancelled);
+            }
+            Err(error) => return Err(error),
+        };
+
+        self.install(&mut state, version)?;
+        control.update(|progress| progress.phase = Phase::Ready);
+        Ok(Outcome::Ready {
+            version,
+            fetched,
+            received: mirrors.received.load(Ordering::Relaxed),
+            requests: mirrors.requests.load(Ordering::Relaxed),
+            reused,
+        })
+    }
+
+    /// The channel's version with its verified manifest, or `None` when the device has it.
+    async fn offered(
+        &self,
+        mirrors: &Mirrors,
+        state: &DeviceState,
+    ) -> Result<Option<(Arc<Manifest>, Vec<u8>, String)>> {
+        let image = &self.config.image;
+        let channel = Channel::parse(
+            &mirrors
+                .get_small(&store::channel_path(image), store::MAX_SMALL_FILE)
+                .await?,
+        )?;
+        if channel.image != *image {
+            return Err(Error::BadManifest(format!(
+                "the channel for {image} names the image {}",
+                channel.image
+            )));
+        }
+        let installed = state.newest_installed();
+        self.check_not_older(channel.version, installed)?;
+        if Some(channel.version) == installed {
+            return Ok(None);
+        }
+        let bytes = mirrors
+            .get_small(&channel.manifest, crate::manifest::MAX_MANIFEST_BYTES)
+            .await?;
+        let signature = mirrors
+            .get_small(
+                &store::signature_path(&channel.manifest),
+                store::MAX_SMALL_FILE,
+            )
+            .await?;
+        let signature = String::from_utf8(signature)
+            .map_err(|_| Error::BadSignature("the signature file is not text".to_string()))?;
+        crate::signing::verify(&bytes, &signature, &self.config.public_key)?;
+        let manifest = Manifest::parse(&bytes)?;
+        if manifest.image != *image || manifest.version != channel.version {
+            return Err(Error::BadManifest(format!(
+                "the channel offers {image} version {}, its manifest is {} version {}",
+                channel.version, manifest.image, manifest.version
+            )));
+        }
+        self.check_not_older(manifest.version, installed)?;
+        Ok(Some((Arc::new(manifest), bytes, signature)))
+    }
+
+    fn check_not_older(&self, offered: u64, installed: Option<u64>) -> Result<()> {
+        match installed {
+            Some(installed) if offered < installed => Err(Error::Replay {
+                image: self.config.image.clone(),
+                offered,
+                installed,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fills the staging file: from an earlier run, from installed versions, then from the
+    /// network. Returns the bytes reused and fetched.
+    async fn fetch(
+        &self,
+        mirrors: &Mirrors,
+        control: &Control,
+        manifest: Arc<Manifest>,
+        state: &DeviceState,
+    ) -> Result<(u64, u64)> {
+        let version = manifest.version;
+        let staging_path = self.folder.staging_file(version);
+        let installed = state.installed();
+        let folder = self.folder.clone();
+        let seed_manifest = manifest.clone();
+        let (staging, reused) = tokio::task::spawn_blocking(move || -> Result<(Staging, u64)> {
+            let (staging, existed) = Staging::open(&staging_path, seed_manifest)?;
+            let mut reused = if existed { staging.scan()? } else { 0 };
+            for &version in &installed {
+                if let Ok(seed) = folder.installed_manifest(version) {
+                    reused += staging.seed(&folder.image_file(version), &seed)?;
+                }
+            }
+            Ok((staging, reused))
+        })
+        .await
+        .expect("the staging scan never panics")?;
+        let staging = Arc::new(staging);
+        let plan = plan(
+            &manifest,
+            &staging.missing(),
+            &state.installed(),
+            self.config.use_packs,
+        );
+        let full = manifest
+            .pack_from(None)
+            .map(|pack| pack.size)
+            .unwrap_or_else(|| {
+                manifest
+                    .unique_chunks()
+                    .iter()
+                    .map(|(_, index)| manifest.chunks[*index as usize].stored)
+                    .sum()
+            });
+        control.update(|progress| {
+            progress.version = version;
+            progress.phase = Phase::Fetching;
+            progress.image_bytes = manifest.size;
+            progress.reused = reused;
+            progress.to_fetch = plan.bytes;
+            progress.fetched = 0;
+            progress.saved = full.saturating_sub(plan.bytes);
+        });
+        tracing::info!(
+            "{} version {version}: {} bytes to fetch in {} pieces, {reused} bytes of the image already here",
+            self.config.image,
+            plan.bytes,
+            plan.pieces.len()
+        );
+        fetch::Download {
+            mirrors,
+            staging: staging.clone(),
+            manifest: manifest.clone(),
+            control,
+            chunks_in_flight: self.config.chunks_in_flight,
+        }
+        .run(&plan)
+        .await?;
+        control.update(|progress| progress.phase = Phase::Verifying);
+        let finishing = staging.clone();
+        tokio::task::spawn_blocking(move || finishing.finish())
+            .await
+            .expect("the final check never panics")?;
+        Ok((reused, plan.bytes))
+    }
+
+    /// Moves a verified staging file into place as the ready version.
+    fn install(&self, state: &mut DeviceState, version: u64) -> Result<()> {
+        let image = self.folder.image_file(version);
+        let staging = self.folder.staging_file(version);
+        std::fs::rename(&staging, &image).at(&image)?;
+        let manifest = self.folder.manifest_file(version);
+        std::fs::rename(self.folder.staging_manifest(version), &manifest).at(&manifest)?;
+        let _ = std::fs::rename(
+            self.folder
+                .staging_manifest(version)
+                .with_extension("json.minisig"),
+            manifest.with_extension("json.minisig"),
+        );
+        state::sync_folder(&image)?;
+        if let Some(superseded) = state.ready.filter(|&ready| ready != version) {
+            self.folder.remove_version(superseded);
+        }
+        state.ready = Some(version);
+        state.pending = None;
+        self.folder.save(state)
+    }
+
+    fn remove_staging(&self, version: u64) {
+        for path in [
+            self.folder.staging_file(version),
+            self.folder.staging_manifest(version),
+            self.folder
+                .staging_manifest(version)
+                .with_extension("json.minisig"),
+        ] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Makes the ready version current (see [`ImageFolder::activate`]).
+    pub fn activate(&self) -> Result<u64> {
+        self.folder.activate(self.config.keep_previous)
+    }
+}

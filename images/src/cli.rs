@@ -1,0 +1,280 @@
+//! The `hearth-image` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::agent::{Agent, AgentConfig, Control, ImageFolder};
+use crate::publish::{self, DEFAULT_CHUNKING, PublishOptions};
+use crate::signing;
+
+#[derive(Parser)]
+#[command(
+    name = "hearth-image",
+    version,
+    about = "Hearth's signed image store: publish, verify, fetch"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Makes a new signing key pair (minisign format).
+    Keygen {
+        #[arg(long)]
+        secret_key: PathBuf,
+        #[arg(long)]
+        public_key: PathBuf,
+        /// Encrypt the secret key with the password in this environment variable.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Publishes a raw or qcow2 image as the next version of IMAGE in a store.
+    Publish {
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long)]
+        image: String,
+        #[arg(long)]
+        secret_key: PathBuf,
+        #[arg(long)]
+        password_env: Option<String>,
+        /// The version number (default: one more than the newest published).
+        #[arg(long)]
+        version: Option<u64>,
+        /// Delta packs for this many of the newest earlier versions (and one for a first install).
+        #[arg(long, default_value_t = 3)]
+        deltas: usize,
+        /// zstd level for single chunks.
+        #[arg(long, default_value_t = 19)]
+        chunk_level: i32,
+        /// zstd level for delta packs.
+        #[arg(long, default_value_t = 19)]
+        pack_level: i32,
+        #[arg(long)]
+        threads: Option<usize>,
+        input: PathBuf,
+    },
+    /// Checks a store's newest version of IMAGE: signature, chunks, packs, whole-image hash.
+    Verify {
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long)]
+        image: String,
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Fetches the newest version of IMAGE into a device's state folder.
+    Fetch {
+        #[command(flatten)]
+        device: Device,
+        #[arg(long)]
+        public_key: PathBuf,
+        /// A store's base URL; give several to fail over in order.
+        #[arg(long = "mirror", required = true)]
+        mirrors: Vec<String>,
+        /// Single chunks only, never delta packs.
+        #[arg(long)]
+        no_packs: bool,
+        /// A bandwidth cap in bytes per second.
+        #[arg(long)]
+        limit_rate: Option<u64>,
+        /// Make the fetched version current at once.
+        #[arg(long)]
+        activate: bool,
+        /// Print progress as JSON lines, at most four a second.
+        #[arg(long)]
+        progress: bool,
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
+        #[arg(long, default_value_t = 500)]
+        backoff_ms: u64,
+        #[arg(long, default_value_t = 30_000)]
+        read_timeout_ms: u64,
+    },
+    /// Prints a device's versions of IMAGE as JSON.
+    Status {
+        #[command(flatten)]
+        device: Device,
+    },
+    /// Makes the ready version of IMAGE current.
+    Activate {
+        #[command(flatten)]
+        device: Device,
+    },
+}
+
+#[derive(clap::Args)]
+struct Device {
+    /// The device's image state folder.
+    #[arg(long)]
+    state: PathBuf,
+    #[arg(long)]
+    image: String,
+    /// Previous versions kept for rollback.
+    #[arg(long, default_value_t = 1)]
+    keep: usize,
+}
+
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hearth-image: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn password(variable: Option<String>) -> anyhow::Result<Option<String>> {
+    variable
+        .map(|name| std::env::var(&name).with_context(|| format!("the environment has no {name}")))
+        .transpose()
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Keygen {
+            secret_key,
+            public_key,
+            password_env,
+        } => {
+            signing::keygen(&secret_key, &public_key, password(password_env)?)?;
+            println!("{}", std::fs::read_to_string(&public_key)?.trim());
+        }
+        Command::Publish {
+            store,
+            image,
+            secret_key,
+            password_env,
+            version,
+            deltas,
+            chunk_level,
+            pack_level,
+            threads,
+            input,
+        } => {
+            let key = signing::load_secret_key(&secret_key, password(password_env)?)?;
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |count| count.get())
+            });
+            let published = publish::publish(
+                &PublishOptions {
+                    store,
+                    image,
+                    input,
+                    version,
+                    deltas,
+                    chunk_level,
+                    pack_level,
+                    chunking: DEFAULT_CHUNKING,
+                    threads,
+                },
+                &key,
+            )?;
+            println!(
+                "published version {} ({} bytes, {} of data, {} chunks, {} new chunks of {} bytes) as {}",
+                published.version,
+                published.size,
+                published.data_bytes,
+                published.chunks,
+                published.new_chunks,
+                published.new_chunk_bytes,
+                published.manifest_path
+            );
+            for (from, size) in published.packs {
+                match from {
+                    Some(from) => println!("  pack from version {from}: {size} bytes"),
+                    None => println!("  pack for a first install: {size} bytes"),
+                }
+            }
+        }
+        Command::Verify {
+            store,
+            image,
+            public_key,
+        } => {
+            let key = signing::load_public_key(&public_key)?;
+            let verified = publish::verify::verify_store(&store, &image, &key)?;
+            println!(
+                "{image} version {}: signature, {} chunks, {} packs and the whole image verified ({} bytes)",
+                verified.version, verified.chunks, verified.packs, verified.size
+            );
+        }
+        Command::Fetch {
+            device,
+            public_key,
+            mirrors,
+            no_packs,
+            limit_rate,
+            activate,
+            progress,
+            attempts,
+            backoff_ms,
+            read_timeout_ms,
+        } => {
+            let mut config = AgentConfig::new(
+                &device.image,
+                mirrors,
+                signing::load_public_key(&public_key)?,
+                device.state,
+            );
+            config.use_packs = !no_packs;
+            config.keep_previous = device.keep;
+            config.retry.attempts = attempts.max(1);
+            config.retry.backoff = Duration::from_millis(backoff_ms);
+            config.retry.read_timeout = Duration::from_millis(read_timeout_ms);
+            let agent = Agent::new(config)?;
+            let control = Control::new();
+            control.set_bandwidth_cap(limit_rate);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let outcome = runtime.block_on(async {
+                let reporter = progress.then(|| {
+                    let mut receiver = control.progress();
+                    tokio::spawn(async move {
+                        while receiver.changed().await.is_ok() {
+                            let line = serde_json::to_string(&*receiver.borrow_and_update())
+                                .expect("progress serialises");
+                            println!("{line}");
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                    })
+                });
+                let outcome = agent.update(&control).await;
+                if let Some(reporter) = reporter {
+                    reporter.abort();
+                }
+                outcome
+            })?;
+            println!("{}", serde_json::to_string(&outcome)?);
+            if activate && matches!(outcome, crate::agent::Outcome::Ready { .. }) {
+                agent.activate()?;
+            }
+        }
+        Command::Status { device } => {
+            let folder = ImageFolder::open(&device.state, &device.image)?;
+            println!("{}", serde_json::to_string_pretty(&folder.load()?)?);
+        }
+        Command::Activate { device } => {
+            let folder = ImageFolder::open(&device.state, &device.image)?;
+            let version = folder.activate(device.keep)?;
+            println!("{} version {version} is current", device.image);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Publishing versions into a store served by nginx, and devices fetching them: a first
+//! install, a delta by pack and by single chunks, a qcow2 input; the manifest checks out with
+//! Debian's minisign.
+
+use std::process::Command;
+
+use hearth_tests::images::{
+    Nginx, Publisher, b3, change_image, device_state, fetch, hearth_image, outcome, run_ok,
+    write_image,
+};
+
+const SIZE: usize = 24 << 20;
+
+fn ready(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "fetch failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    outcome(output)
+}
+
+#[test]
+fn devices_install_and_update_by_pack_or_by_chunk_with_verified_bytes() {
+    let publisher = Publisher::new();
+    let (v1, v2) = (publisher.path("v1.img"), publisher.path("v2.img"));
+    write_image(&v1, 1, SIZE);
+    change_image(&v1, &v2, 2);
+    publisher.publish("work", &v1, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let mirrors = [origin.url()];
+
+    // Two devices install version 1 from nothing.
+    let (by_pack, by_chunk) = (
+        publisher.path("device-pack"),
+        publisher.path("device-chunk"),
+    );
+    for device in [&by_pack, &by_chunk] {
+        let first = ready(&fetch(
+            device,
+            &publisher.public_key,
+            &mirrors,
+            &["--activate"],
+        ));
+        assert_eq!(first["version"], 1);
+        assert_eq!(first["reused"], 0);
+        assert_eq!(b3(&device.join("work/versions/1.img")), b3(&v1));
+        assert_eq!(device_state(device)["current"], 1);
+    }
+
+    publisher.publish("work", &v2, &[]);
+    let log_before = origin.settled_log().len();
+    let pack = ready(&fetch(&by_pack, &publisher.public_key, &mirrors, &[]));
+    let pack_requests = origin.settled_log()[log_before..].to_vec();
+    let chunk = ready(&fetch(
+        &by_chunk,
+        &publisher.public_key,
+        &mirrors,
+        &["--no-packs"],
+    ));
+    let chunk_requests = origin.settled_log()[log_before + pack_requests.len()..].to_vec();
+
+    for device in [&by_pack, &by_chunk] {
+        assert_eq!(b3(&device.join("work/versions/2.img")), b3(&v2));
+        let state = device_state(device);
+        assert_eq!(
+            (state["current"].as_u64(), state["ready"].as_u64()),
+            (Some(1), Some(2))
+        );
+        assert_eq!(
+            b3(&device.join("work/versions/1.img")),
+            b3(&v1),
+            "the version in use is untouched"
+        );
+    }
+    let data = |requests: &[hearth_tests::images::Request]| -> u64 {
+        requests
+            .iter()
+            .filter(|r| !r.is_metadata())
+            .map(|r| r.bytes)
+            .sum()
+    };
+    // What nginx sent is what the agent planned, and most of the image came from version 1.
+    assert_eq!(data(&pack_requests), pack["fetched"].as_u64().unwrap());
+    assert_eq!(data(&chunk_requests), chunk["fetched"].as_u64().unwrap());
+    assert!(
+        pack["reused"].as_u64().unwrap() > (SIZE as u64) / 2,
+        "{pack}"
+    );
+    assert!(
+        pack_requests
+            .iter()
+            .all(|r| r.status == 200 || r.status == 206)
+    );
+    assert!(
+        pack_requests
+            .iter()
+            .any(|r| r.uri.starts_with("/packs/") && r.status == 206)
+    );
+    assert!(chunk_requests.iter().all(|r| !r.uri.starts_with("/packs/")));
+    // The pack costs fewer bytes and far fewer requests than single chunks.
+    assert!(
+        data(&pack_requests) < data(&chunk_requests),
+        "pack {pack} chunks {chunk}"
+    );
+    assert!(
+        pack_requests.len() * 4 < chunk_requests.len(),
+        "{} vs {}",
+        pack_requests.len(),
+        chunk_requests.len()
+    );
+
+    // A third fetch finds nothing newer.
+    let again = ready(&fetch(&by_pack, &publisher.public_key, &mirrors, &[]));
+    assert_eq!(again["outcome"], "up_to_date");
+
+    // The publisher's own check, and Debian's minisign, accept the store.
+    run_ok(
+        Command::new(hearth_image())
+            .args(["verify", "--image", "work", "--store"])
+            .arg(&publisher.store)
+            .arg("--public-key")
+            .arg(&publisher.public_key),
+    );
+    let channel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
+            .unwrap();
+    let manifest = publisher.store.join(channel["manifest"].as_str().unwrap());
+    let minisign = run_ok(
+        Command::new("minisign")
+            .arg("-Vm")
+            .arg(&manifest)
+            .arg("-p")
+            .arg(&publisher.public_key),
+    );
+    let said = String::from_utf8_lossy(&minisign.stdout);
+    assert!(said.contains("image=work version=2"), "{said}");
+}
+
+#[test]
+fn a_qcow2_image_is_published_as_the_guest_sees_it() {
+    let publisher = Publisher::new();
+    let raw = publisher.path("v1.img");
+    write_image(&raw, 5, 8 << 20);
+    let qcow2 = publisher.path("v1.qcow2");
+    run_ok(
+        Command::new("qemu-img")
+            .args(["convert", "-q", "-f", "raw", "-O", "qcow2"])
+            .arg(&raw)
+            .arg(&qcow2),
+    );
+    publisher.publish("work", &qcow2, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let device = publisher.path("device");
+    ready(&fetch(&device, &publisher.public_key, &[origin.url()], &[]));
+    assert_eq!(b3(&device.join("work/versions/1.img")), b3(&raw));
+}
+
+#[test]
+fn versions_only_go_up_and_keys_are_never_overwritten() {
+    let publisher = Publisher::new();
+    let raw = publisher.path("v1.img");
+    write_image(&raw, 6, 2 << 20);
+    publisher.publish("work", &raw, &["--version", "5"]);
+    let refused = Command::new(hearth_image())
+        .args(["publish", "--image", "work", "--version", "5", "--store"])
+        .arg(&publisher.store)
+        .arg("--secret-key")
+        .arg(&publisher.secret_key)
+        .arg(&raw)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("not newer than the published version 5")
+    );
+    let keygen = Command::new(hearth_image())
+        .arg("keygen")
+        .arg("--secret-key")
+        .arg(&publisher.secret_key)
+        .arg("--public-key")
+        .arg(publisher.path("other.pub"))
+        .output()
+        .unwrap();
+    assert!(!keygen.status.success());
+    assert!(String::from_utf8_lossy(&keygen.stderr).contains("never overwritten"));
+}
