@@ -185,8 +185,7 @@ impl StalledServer {
                 let Ok(mut stream) = stream else { continue };
                 let mut request = [0u8; 4096];
                 let _ = stream.read(&mut request);
-                let _ =
-                    stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n{\"ima");
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"ima");
                 held.push(stream);
             }
         });

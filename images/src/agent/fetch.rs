@@ -3,6 +3,7 @@
 //! fewest bytes for what the device still lacks.
 
 use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -13,6 +14,7 @@ use super::control::Control;
 use super::http::{Failure, Mirrors};
 use super::staging::Staging;
 use crate::codec::{decode_chunk, decode_frame};
+use crate::error::IoContext;
 use crate::{ChunkId, Error, Manifest, Result, store};
 
 /// One request never asks for more than this (unless a single frame is larger), so a run cut
@@ -132,6 +134,7 @@ pub struct Download<'a> {
     pub manifest: Arc<Manifest>,
     pub control: &'a Control,
     pub chunks_in_flight: usize,
+    pub spool: Spool,
 }
 
 impl Download<'_> {
@@ -143,9 +146,16 @@ impl Download<'_> {
                 Piece::Chunk(index) => singles.push(index),
             }
         }
+        // Under a bandwidth cap, parallel requests only share it, and each chunk arrives later:
+        // a run cut off then has less to show for what it received. So a cap of C bytes per
+        // second gets one request per 256 KiB/s of it.
+        let in_flight = match self.mirrors.limit.get() {
+            Some(cap) => (cap / (256 << 10)).clamp(1, self.chunks_in_flight.max(1) as u64) as usize,
+            None => self.chunks_in_flight.max(1),
+        };
         let mut results = futures_util::stream::iter(singles)
             .map(|index| self.chunk(index))
-            .buffer_unordered(self.chunks_in_flight.max(1));
+            .buffer_unordered(in_flight);
         while let Some(result) = results.next().await {
             result?;
         }
@@ -187,14 +197,25 @@ impl Download<'_> {
         let pack = &self.manifest.packs[pack_index];
         let mut next = first;
         let mut applying: VecDeque<(usize, JoinHandle<Result<()>>)> = VecDeque::new();
+        // The frame whose first bytes came from the spool, if any.
+        let mut spooled: Option<usize> = None;
         self.mirrors
             .run(&pack.path, async |url| {
-                settle(&mut applying, &mut next, 0).await?;
+                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await?;
                 if next == end {
                     return Ok(());
                 }
                 self.control.checkpoint().await.map_err(Failure::Fatal)?;
-                let start = pack.frames[next].offset;
+                let frame = &pack.frames[next];
+                let mut buffer = self.spool.load(&pack.path, frame.offset, frame.stored);
+                if buffer.is_empty() {
+                    self.spool
+                        .reset(&pack.path, frame.offset, &[])
+                        .map_err(Failure::Fatal)?;
+                } else {
+                    spooled = Some(next);
+                }
+                let start = frame.offset + buffer.len() as u64;
                 let last = &pack.frames[end - 1];
                 let stop = last.offset + last.stored;
                 let response = self
@@ -215,12 +236,11 @@ impl Download<'_> {
                     status => return Err(Failure::from_status(status)),
                 };
                 let mut stream = response.bytes_stream();
-                let mut buffer: Vec<u8> = Vec::with_capacity(pack.frames[next].stored as usize);
                 while next < end {
                     let Some(mut bytes) = self.next_piece(&mut stream).await? else {
                         return Err(Failure::Retry(format!(
                             "the connection closed after {} of {} bytes",
-                            pack.frames[next].offset - start + buffer.len() as u64,
+                            pack.frames[next].offset + buffer.len() as u64 - start,
                             stop - start
                         )));
                     };
@@ -230,6 +250,8 @@ impl Download<'_> {
                         bytes = bytes.slice(dropped as usize..);
                     }
                     buffer.extend_from_slice(&bytes);
+                    self.spool.append(&bytes).map_err(Failure::Fatal)?;
+                    let mut completed = false;
                     while next < end && buffer.len() as u64 >= pack.frames[next].stored {
                         let stored = pack.frames[next].stored as usize;
                         let rest = buffer.split_off(stored);
@@ -237,10 +259,28 @@ impl Download<'_> {
                         let job = self.apply_frame(pack_index, next, frame_bytes, url.to_string());
                         applying.push_back((next, tokio::task::spawn_blocking(job)));
                         next += 1;
-                        settle(&mut applying, &mut next, FRAMES_IN_FLIGHT).await?;
+                        completed = true;
+                    }
+                    if completed {
+                        // The spool keeps only the bytes of the frame now arriving.
+                        match pack.frames.get(next).filter(|_| next < end) {
+                            Some(frame) => self
+                                .spool
+                                .reset(&pack.path, frame.offset, &buffer)
+                                .map_err(Failure::Fatal)?,
+                            None => self.spool.clear(),
+                        }
+                        settle(
+                            &mut applying,
+                            &mut next,
+                            FRAMES_IN_FLIGHT,
+                            &mut spooled,
+                            &self.spool,
+                        )
+                        .await?;
                     }
                 }
-                settle(&mut applying, &mut next, 0).await
+                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await
             })
             .await
     }
@@ -330,31 +370,88 @@ impl Download<'_> {
     }
 }
 
-/// Waits until at most `keep` frames are still being applied. A frame that failed
-/// verification is fetched again from the next mirror, starting at that frame.
+/// Waits until at most `keep` frames are still being applied. A frame that fails
+/// verification is fetched again from its start: from the same mirror when its first bytes
+/// came from the spool (a power cut may have left them half-written), else from the next.
 async fn settle(
     applying: &mut VecDeque<(usize, JoinHandle<Result<()>>)>,
     next: &mut usize,
     keep: usize,
+    spooled: &mut Option<usize>,
+    spool: &Spool,
 ) -> std::result::Result<(), Failure> {
     while applying.len() > keep {
         let (frame, handle) = applying.pop_front().expect("checked non-empty");
-        match handle.await.expect("frame writers never panic") {
+        let outcome = handle.await.expect("frame writers never panic");
+        if outcome.is_err() {
+            for (_, later) in applying.drain(..) {
+                let _ = later.await;
+            }
+        }
+        match outcome {
             Ok(()) => {}
             Err(error @ Error::Corrupt { .. }) => {
-                for (_, later) in applying.drain(..) {
-                    let _ = later.await;
-                }
                 *next = frame;
+                spool.clear();
+                if spooled.take() == Some(frame) {
+                    return Err(Failure::Retry(format!(
+                        "{error}; fetching it again from its start"
+                    )));
+                }
                 return Err(Failure::NextMirror(error.to_string()));
             }
-            Err(error) => {
-                for (_, later) in applying.drain(..) {
-                    let _ = later.await;
-                }
-                return Err(Failure::Fatal(error));
-            }
+            Err(error) => return Err(Failure::Fatal(error)),
         }
     }
     Ok(())
+}
+
+/// The bytes of the pack frame being received, on disk beside the staging file, so that a
+/// run cut off inside a frame goes on from the last byte that arrived rather than from the
+/// frame's start (on a slow link a frame can take longer than the run lasts). What is spooled
+/// is checked like any frame once the frame is complete.
+#[derive(Debug)]
+pub struct Spool {
+    data: PathBuf,
+    header: PathBuf,
+}
+
+impl Spool {
+    pub fn new(data: PathBuf) -> Spool {
+        let header = data.with_extension("spool-frame");
+        Spool { data, header }
+    }
+
+    /// The spooled bytes if they are the start of the frame at `offset` of `pack`.
+    fn load(&self, pack: &str, offset: u64, stored: u64) -> Vec<u8> {
+        let expected = format!("{pack} {offset}");
+        match (
+            std::fs::read_to_string(&self.header),
+            std::fs::read(&self.data),
+        ) {
+            (Ok(header), Ok(bytes)) if header == expected && (bytes.len() as u64) < stored => bytes,
+            _ => Vec::new(),
+        }
+    }
+
+    fn reset(&self, pack: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        std::fs::write(&self.header, "").at(&self.header)?;
+        std::fs::write(&self.data, bytes).at(&self.data)?;
+        std::fs::write(&self.header, format!("{pack} {offset}")).at(&self.header)
+    }
+
+    fn append(&self, bytes: &[u8]) -> Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.data)
+            .at(&self.data)?;
+        file.write_all(bytes).at(&self.data)
+    }
+
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.header);
+        let _ = std::fs::remove_file(&self.data);
+    }
 }

@@ -215,7 +215,7 @@ impl Mirrors {
                 .content_length()
                 .is_some_and(|length| length > limit)
             {
-                return Err(Failure::Fatal(too_large(url, limit)));
+                return Err(Failure::NextMirror(too_large(limit)));
             }
             let mut body = Vec::new();
             let mut stream = response.bytes_stream();
@@ -224,7 +224,7 @@ impl Mirrors {
                 self.received
                     .fetch_add(piece.len() as u64, Ordering::Relaxed);
                 if (body.len() + piece.len()) as u64 > limit {
-                    return Err(Failure::Fatal(too_large(url, limit)));
+                    return Err(Failure::NextMirror(too_large(limit)));
                 }
                 body.extend_from_slice(&piece);
             }
@@ -234,6 +234,6 @@ impl Mirrors {
     }
 }
 
-fn too_large(url: &str, limit: u64) -> Error {
-    Error::BadManifest(format!("{url} is larger than the {limit} bytes allowed"))
+fn too_large(limit: u64) -> String {
+    format!("it is larger than the {limit} bytes allowed")
 }

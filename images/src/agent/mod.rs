@@ -293,6 +293,7 @@ impl Agent {
             manifest: manifest.clone(),
             control,
             chunks_in_flight: self.config.chunks_in_flight,
+            spool: fetch::Spool::new(self.folder.spool_file(version)),
         }
         .run(&plan)
         .await?;
@@ -309,6 +310,7 @@ impl Agent {
         let image = self.folder.image_file(version);
         let staging = self.folder.staging_file(version);
         std::fs::rename(&staging, &image).at(&image)?;
+        fetch::Spool::new(self.folder.spool_file(version)).clear();
         let manifest = self.folder.manifest_file(version);
         std::fs::rename(self.folder.staging_manifest(version), &manifest).at(&manifest)?;
         let _ = std::fs::rename(
@@ -327,6 +329,7 @@ impl Agent {
     }
 
     fn remove_staging(&self, version: u64) {
+        fetch::Spool::new(self.folder.spool_file(version)).clear();
         for path in [
             self.folder.staging_file(version),
             self.folder.staging_manifest(version),

@@ -7,6 +7,7 @@
 //! <state>/<image>/versions/<version>.json       its manifest (the chunk index seeds deltas)
 //! <state>/<image>/staging/<version>.partial     the version being fetched, sparse
 //! <state>/<image>/staging/<version>.json        its verified manifest
+//! <state>/<image>/staging/<version>.spool       the pack frame being received
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -79,6 +80,11 @@ impl ImageFolder {
 
     pub fn staging_file(&self, version: u64) -> PathBuf {
         self.root.join("staging").join(format!("{version}.partial"))
+    }
+
+    /// The bytes of the pack frame being received.
+    pub fn spool_file(&self, version: u64) -> PathBuf {
+        self.root.join("staging").join(format!("{version}.spool"))
     }
 
     pub fn staging_manifest(&self, version: u64) -> PathBuf {
