@@ -39,10 +39,13 @@ fn flip_byte(path: &Path, at_fraction: f64) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// Changes a copy of the good store.
+type Spoil = Box<dyn Fn(&World, &Path)>;
+
 struct Case {
     name: &'static str,
     /// Changes a copy of the good store (which offers version 2).
-    spoil: Box<dyn Fn(&World, &Path)>,
+    spoil: Spoil,
     extra: &'static [&'static str],
     expected: &'static str,
 }

@@ -154,7 +154,7 @@ struct Run {
 }
 
 #[test]
-fn a_killed_download_by_pack_resumes_at_a_frame_and_ends_verified() {
+fn a_killed_download_by_pack_resumes_where_it_stopped_and_ends_verified() {
     kill_and_resume(&[], 41);
 }
 

@@ -7,12 +7,16 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         None => {
             switch()?;
             display()?;
-            media()
+            media()?;
+            images()
         }
         Some("switch") => switch(),
         Some("display") => display(),
         Some("media") => media(),
-        Some(other) => bail!("unknown benchmark {other:?} (expected: switch, display or media)"),
+        Some("images") => images(),
+        Some(other) => {
+            bail!("unknown benchmark {other:?} (expected: switch, display, media or images)")
+        }
     }
 }
 
@@ -27,6 +31,8 @@ fn build() -> anyhow::Result<()> {
         "hearth",
         "-p",
         "hearth-media",
+        "-p",
+        "hearth-images",
         "-p",
         "hearth-tests",
         "--bins",
@@ -52,6 +58,14 @@ fn media() -> anyhow::Result<()> {
     run_benchmark(
         "bench-media",
         "media library benchmarks (scan, metadata, thumbnails, start-up)",
+    )
+}
+
+fn images() -> anyhow::Result<()> {
+    crate::packages::ensure_with_gstreamer(crate::packages::BENCH_IMAGES)?;
+    run_benchmark(
+        "bench-images",
+        "image delivery benchmarks (delta bytes and requests, full install, memory)",
     )
 }
 

@@ -12,6 +12,17 @@ pub const BENCH_MEDIA: &[&str] = &[
     "findutils",
 ];
 
+/// The baselines and tools `cargo xtask bench images` uses (nginx and minisign come with
+/// [`TEST`]).
+pub const BENCH_IMAGES: &[&str] = &[
+    "casync",
+    "zstd",
+    "curl",
+    "debootstrap",
+    "e2fsprogs",
+    "coreutils",
+];
+
 /// GStreamer, to build the media crate and to read and play media.
 pub const GSTREAMER: &[&str] = &[
     "libgstreamer1.0-dev",
