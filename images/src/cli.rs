@@ -73,8 +73,9 @@ enum Command {
     Fetch {
         #[command(flatten)]
         device: Device,
-        #[arg(long)]
-        public_key: PathBuf,
+        /// A trusted public key; give two while a signing key is being rotated.
+        #[arg(long = "public-key", required = true)]
+        public_keys: Vec<PathBuf>,
         /// A store's base URL; give several to fail over in order.
         #[arg(long = "mirror", required = true)]
         mirrors: Vec<String>,
@@ -215,7 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Fetch {
             device,
-            public_key,
+            public_keys,
             mirrors,
             no_packs,
             limit_rate,
@@ -225,12 +226,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             backoff_ms,
             read_timeout_ms,
         } => {
-            let mut config = AgentConfig::new(
-                &device.image,
-                mirrors,
-                signing::load_public_key(&public_key)?,
-                device.state,
-            );
+            let keys = public_keys
+                .iter()
+                .map(|path| signing::load_public_key(path))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut config = AgentConfig::new(&device.image, mirrors, keys, device.state);
             config.use_packs = !no_packs;
             config.keep_previous = device.keep;
             config.retry.attempts = attempts.max(1);

@@ -94,13 +94,31 @@ pub fn sign(data: &[u8], secret_key: &SecretKey, trusted_comment: &str) -> Resul
     .map_err(|error| Error::BadSignature(format!("signing failed: {error}")))
 }
 
+/// Checks `signature` (a `.minisig` file's text) over `data` with whichever of the trusted
+/// keys made it (several are trusted while a key is being rotated); returns the trusted
+/// comment.
+pub fn verify_with_any(data: &[u8], signature: &str, trusted: &[PublicKey]) -> Result<String> {
+    let signature_box = SignatureBox::from_string(signature)
+        .map_err(|error| Error::BadSignature(format!("the signature is unreadable: {error}")))?;
+    let key = trusted
+        .iter()
+        .find(|key| key.keynum() == signature_box.keynum())
+        .or_else(|| trusted.first())
+        .ok_or_else(|| Error::Usage("no public key is configured".to_string()))?;
+    verify_box(data, &signature_box, key)
+}
+
 /// Checks `signature` (a `.minisig` file's text) over `data`; returns the trusted comment.
 pub fn verify(data: &[u8], signature: &str, public_key: &PublicKey) -> Result<String> {
     let signature_box = SignatureBox::from_string(signature)
         .map_err(|error| Error::BadSignature(format!("the signature is unreadable: {error}")))?;
+    verify_box(data, &signature_box, public_key)
+}
+
+fn verify_box(data: &[u8], signature_box: &SignatureBox, public_key: &PublicKey) -> Result<String> {
     minisign::verify(
         public_key,
-        &signature_box,
+        signature_box,
         Cursor::new(data),
         true,
         false,
@@ -154,6 +172,12 @@ mod tests {
             keygen(&dir.join("a.key"), &dir.join("c.pub"), None),
             Err(Error::Usage(_))
         ));
+        // While a key is rotated devices trust both; the signature names the one it needs.
+        let both = [other_public.clone(), public.clone()];
+        assert!(verify_with_any(b"manifest", &signature, &both).is_ok());
+        assert!(
+            verify_with_any(b"manifest", &signature, std::slice::from_ref(&other_public)).is_err()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

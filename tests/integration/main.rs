@@ -5,6 +5,7 @@ mod first_frame;
 mod gestures;
 mod guest_size;
 mod hotkeys;
+mod images_control;
 mod images_delivery;
 mod images_network;
 mod images_refusals;

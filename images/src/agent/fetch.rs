@@ -199,8 +199,11 @@ impl Download<'_> {
         let mut applying: VecDeque<(usize, JoinHandle<Result<()>>)> = VecDeque::new();
         // The frame whose first bytes came from the spool, if any.
         let mut spooled: Option<usize> = None;
-        self.mirrors
-            .run(&pack.path, async |url| {
+        let mut attempts = self.mirrors.attempts(&pack.path);
+        loop {
+            let url_owned = attempts.url();
+            let url = url_owned.as_str();
+            let result: std::result::Result<(), Failure> = async {
                 settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await?;
                 if next == end {
                     return Ok(());
@@ -281,8 +284,16 @@ impl Download<'_> {
                     }
                 }
                 settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await
-            })
-            .await
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    attempts.succeeded();
+                    return Ok(());
+                }
+                Err(failure) => attempts.failed(failure).await?,
+            }
+        }
     }
 
     fn apply_frame(
@@ -317,8 +328,11 @@ impl Download<'_> {
         let entry = self.manifest.chunks[index as usize];
         let id = entry.id.expect("plans name data chunks");
         let path = store::chunk_path(id);
-        self.mirrors
-            .run(&path, async |url| {
+        let mut attempts = self.mirrors.attempts(&path);
+        loop {
+            let url_owned = attempts.url();
+            let url = url_owned.as_str();
+            let result: std::result::Result<(), Failure> = async {
                 self.control.checkpoint().await.map_err(Failure::Fatal)?;
                 let response = self
                     .mirrors
@@ -363,8 +377,16 @@ impl Download<'_> {
                     }
                     Err(error) => Err(Failure::Fatal(error)),
                 }
-            })
-            .await?;
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    attempts.succeeded();
+                    break;
+                }
+                Err(failure) => attempts.failed(failure).await?,
+            }
+        }
         self.applied(entry.stored);
         Ok(())
     }
@@ -453,5 +475,157 @@ impl Spool {
     pub fn clear(&self) {
         let _ = std::fs::remove_file(&self.header);
         let _ = std::fs::remove_file(&self.data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{ChunkEntry, Chunking, FORMAT, Frame, Pack};
+
+    fn id(n: u8) -> ChunkId {
+        ChunkId([n; 32])
+    }
+
+    /// Six chunks of 1 MiB stored in 400 KiB each; a pack from version 1 holding chunks 2-5
+    /// in two frames of 600 KiB, and one for a first install in three frames of 700 KiB.
+    fn manifest() -> Manifest {
+        let chunks = (0..6)
+            .map(|n| ChunkEntry {
+                offset: n << 20,
+                length: 1 << 20,
+                id: Some(id(n as u8)),
+                stored: 400 << 10,
+            })
+            .collect();
+        Manifest {
+            format: FORMAT,
+            image: "work".to_string(),
+            version: 2,
+            size: 6 << 20,
+            hash: id(99),
+            chunking: Chunking {
+                min: 1 << 10,
+                avg: 1 << 19,
+                max: 2 << 20,
+            },
+            chunks,
+            packs: vec![
+                Pack {
+                    from: Some(1),
+                    path: format!("packs/{}.pack", "a".repeat(64)),
+                    size: 1200 << 10,
+                    frames: vec![
+                        Frame::from((0, 600 << 10, vec![2, 3])),
+                        Frame::from((600 << 10, 600 << 10, vec![4, 5])),
+                    ],
+                },
+                Pack {
+                    from: None,
+                    path: format!("packs/{}.pack", "b".repeat(64)),
+                    size: 2100 << 10,
+                    frames: vec![
+                        Frame::from((0, 700 << 10, vec![0, 1])),
+                        Frame::from((700 << 10, 700 << 10, vec![2, 3])),
+                        Frame::from((1400 << 10, 700 << 10, vec![4, 5])),
+                    ],
+                },
+            ],
+        }
+    }
+
+    fn missing(ids: &[u8]) -> HashSet<ChunkId> {
+        ids.iter().map(|&n| id(n)).collect()
+    }
+
+    fn check(
+        missing_ids: &[u8],
+        installed: &[u64],
+        use_packs: bool,
+        pieces: Vec<Piece>,
+        bytes: u64,
+    ) {
+        let plan = plan(&manifest(), &missing(missing_ids), installed, use_packs);
+        assert_eq!(plan, Plan { pieces, bytes });
+    }
+
+    #[test]
+    fn the_cheapest_way_is_planned() {
+        // On version 1: both frames of its pack, in one range (1.2 MiB < 2 MiB).
+        check(
+            &[2, 3, 4, 5],
+            &[1],
+            true,
+            vec![Piece::Frames {
+                pack: 0,
+                first: 0,
+                end: 2,
+            }],
+            1200 << 10,
+        );
+        // Packs off: single chunks.
+        check(
+            &[2, 3, 4, 5],
+            &[1],
+            false,
+            vec![
+                Piece::Chunk(2),
+                Piece::Chunk(3),
+                Piece::Chunk(4),
+                Piece::Chunk(5),
+            ],
+            1600 << 10,
+        );
+        // One chunk left (an earlier run fetched the rest): a frame would cost more than it.
+        check(&[4], &[1], true, vec![Piece::Chunk(4)], 400 << 10);
+        // A device with nothing: the first-install pack, ranges cut at 2 MiB.
+        check(
+            &[0, 1, 2, 3, 4, 5],
+            &[],
+            true,
+            vec![
+                Piece::Frames {
+                    pack: 1,
+                    first: 0,
+                    end: 2,
+                },
+                Piece::Frames {
+                    pack: 1,
+                    first: 2,
+                    end: 3,
+                },
+            ],
+            2100 << 10,
+        );
+        // A device on version 1 whose copy of chunk 0 went bad (a VM wrote to its disk): the
+        // pack from 1, and chunk 0 on its own.
+        check(
+            &[0, 2, 3, 4, 5],
+            &[1],
+            true,
+            vec![
+                Piece::Frames {
+                    pack: 0,
+                    first: 0,
+                    end: 2,
+                },
+                Piece::Chunk(0),
+            ],
+            1600 << 10,
+        );
+        // A pack from a version the device does not hold is not used; the first-install
+        // pack's frame is cheaper than two chunks.
+        check(
+            &[2, 3],
+            &[7],
+            true,
+            vec![Piece::Frames {
+                pack: 1,
+                first: 1,
+                end: 2,
+            }],
+            700 << 10,
+        );
+        check(&[], &[1], true, vec![], 0);
     }
 }

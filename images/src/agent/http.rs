@@ -149,88 +149,137 @@ impl Mirrors {
         &self.client
     }
 
-    /// Runs `attempt` with each mirror's URL for `path` until it succeeds, retrying and
-    /// failing over as its failures say; the error names the last URL and why it failed.
-    pub async fn run<T>(
-        &self,
-        path: &str,
-        mut attempt: impl AsyncFnMut(&str) -> std::result::Result<T, Failure>,
-    ) -> Result<T> {
+    /// The tries of one request: the caller asks for the URL to try, makes the try, and
+    /// reports its failure, which waits and moves on as the failure says. (A loop at the call
+    /// site rather than a closure taken here keeps the caller's future `Send`.)
+    pub fn attempts(&self, path: &str) -> Attempts<'_> {
         let first = self.preferred.load(Ordering::Relaxed);
-        let mut last = None;
-        let mut tries = 0;
-        for step in 0..self.bases.len() {
-            let mirror = (first + step) % self.bases.len();
-            let url = format!("{}/{path}", self.bases[mirror]);
-            for round in 0..self.policy.attempts {
-                tries += 1;
-                self.requests.fetch_add(1, Ordering::Relaxed);
-                match attempt(&url).await {
-                    Ok(value) => {
-                        self.preferred.store(mirror, Ordering::Relaxed);
-                        return Ok(value);
-                    }
-                    Err(Failure::Fatal(error)) => return Err(error),
-                    Err(Failure::NextMirror(reason)) => {
-                        tracing::warn!("{url}: {reason}; trying the next mirror");
-                        last = Some((url.clone(), reason));
-                        break;
-                    }
-                    Err(Failure::Retry(reason)) => {
-                        tracing::warn!("{url}: {reason}");
-                        last = Some((url.clone(), reason));
-                        if round + 1 < self.policy.attempts {
-                            tokio::time::sleep(self.policy.backoff * 2u32.pow(round)).await;
-                        }
-                    }
-                }
-            }
-            self.preferred
-                .store((mirror + 1) % self.bases.len(), Ordering::Relaxed);
+        Attempts {
+            mirrors: self,
+            path: path.to_string(),
+            mirror: first,
+            mirrors_tried: 1,
+            round: 0,
+            tries: 0,
+            last: None,
         }
-        let (url, reason) = last.expect("at least one try was made");
-        Err(Error::Http {
-            url,
-            reason: format!(
-                "{reason} (gave up after {tries} tries on {} mirror{})",
-                self.bases.len(),
-                if self.bases.len() == 1 { "" } else { "s" }
-            ),
-        })
     }
 
     /// A whole small file (a channel, a manifest, a signature), refused past `limit` bytes.
     pub async fn get_small(&self, path: &str, limit: u64) -> Result<Vec<u8>> {
-        self.run(path, async |url| {
-            let response = self
-                .client
-                .get(url)
-                .send()
-                .await
-                .map_err(|error| Failure::from_reqwest(&error))?;
-            if !response.status().is_success() {
-                return Err(Failure::from_status(response.status()));
+        let mut attempts = self.attempts(path);
+        loop {
+            let url = attempts.url();
+            match self.try_small(&url, limit).await {
+                Ok(body) => {
+                    attempts.succeeded();
+                    return Ok(body);
+                }
+                Err(failure) => attempts.failed(failure).await?,
             }
-            if response
-                .content_length()
-                .is_some_and(|length| length > limit)
-            {
+        }
+    }
+
+    async fn try_small(&self, url: &str, limit: u64) -> std::result::Result<Vec<u8>, Failure> {
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|error| Failure::from_reqwest(&error))?;
+        if !response.status().is_success() {
+            return Err(Failure::from_status(response.status()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(Failure::NextMirror(too_large(limit)));
+        }
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(piece) = futures_util::StreamExt::next(&mut stream).await {
+            let piece = piece.map_err(|error| Failure::from_reqwest(&error))?;
+            self.received
+                .fetch_add(piece.len() as u64, Ordering::Relaxed);
+            if (body.len() + piece.len()) as u64 > limit {
                 return Err(Failure::NextMirror(too_large(limit)));
             }
-            let mut body = Vec::new();
-            let mut stream = response.bytes_stream();
-            while let Some(piece) = futures_util::StreamExt::next(&mut stream).await {
-                let piece = piece.map_err(|error| Failure::from_reqwest(&error))?;
-                self.received
-                    .fetch_add(piece.len() as u64, Ordering::Relaxed);
-                if (body.len() + piece.len()) as u64 > limit {
-                    return Err(Failure::NextMirror(too_large(limit)));
-                }
-                body.extend_from_slice(&piece);
+            body.extend_from_slice(&piece);
+        }
+        Ok(body)
+    }
+}
+
+/// Where one request stands among its mirrors and tries.
+#[derive(Debug)]
+pub struct Attempts<'a> {
+    mirrors: &'a Mirrors,
+    path: String,
+    mirror: usize,
+    mirrors_tried: usize,
+    round: u32,
+    tries: u32,
+    last: Option<(String, String)>,
+}
+
+impl Attempts<'_> {
+    /// The URL for the next try (counted as a request).
+    pub fn url(&mut self) -> String {
+        self.tries += 1;
+        self.mirrors.requests.fetch_add(1, Ordering::Relaxed);
+        format!("{}/{}", self.mirrors.bases[self.mirror], self.path)
+    }
+
+    /// The try worked: this mirror is preferred from now on.
+    pub fn succeeded(&self) {
+        self.mirrors.preferred.store(self.mirror, Ordering::Relaxed);
+    }
+
+    /// The try failed: waits before the next try, or moves to the next mirror, or gives up
+    /// with an error naming the last URL and the reason.
+    pub async fn failed(&mut self, failure: Failure) -> Result<()> {
+        let url = format!("{}/{}", self.mirrors.bases[self.mirror], self.path);
+        let policy = &self.mirrors.policy;
+        let next_mirror = match failure {
+            Failure::Fatal(error) => return Err(error),
+            Failure::NextMirror(reason) => {
+                tracing::warn!("{url}: {reason}; trying the next mirror");
+                self.last = Some((url, reason));
+                true
             }
-            Ok(body)
+            Failure::Retry(reason) => {
+                tracing::warn!("{url}: {reason}");
+                self.last = Some((url, reason));
+                self.round += 1;
+                if self.round < policy.attempts {
+                    tokio::time::sleep(policy.backoff * 2u32.pow(self.round - 1)).await;
+                    false
+                } else {
+                    true
+                }
+            }
+        };
+        if !next_mirror {
+            return Ok(());
+        }
+        let count = self.mirrors.bases.len();
+        self.mirror = (self.mirror + 1) % count;
+        self.mirrors.preferred.store(self.mirror, Ordering::Relaxed);
+        self.round = 0;
+        if self.mirrors_tried < count {
+            self.mirrors_tried += 1;
+            return Ok(());
+        }
+        let (url, reason) = self.last.take().expect("a failure was recorded");
+        Err(Error::Http {
+            url,
+            reason: format!(
+                "{reason} (gave up after {} tries on {count} mirror{})",
+                self.tries,
+                if count == 1 { "" } else { "s" }
+            ),
         })
-        .await
     }
 }
 

@@ -31,7 +31,8 @@ pub struct AgentConfig {
     pub image: String,
     /// Base URLs of the store, tried in order.
     pub mirrors: Vec<String>,
-    pub public_key: PublicKey,
+    /// The keys a manifest may be signed with (more than one while a key is rotated).
+    pub public_keys: Vec<PublicKey>,
     /// Where each image's folder lives (`<state_dir>/<image>/`).
     pub state_dir: PathBuf,
     /// Use delta packs when they are cheaper (off: single chunks only).
@@ -47,13 +48,13 @@ impl AgentConfig {
     pub fn new(
         image: &str,
         mirrors: Vec<String>,
-        public_key: PublicKey,
+        public_keys: Vec<PublicKey>,
         state_dir: PathBuf,
     ) -> AgentConfig {
         AgentConfig {
             image: image.to_string(),
             mirrors,
-            public_key,
+            public_keys,
             state_dir,
             use_packs: true,
             chunks_in_flight: 8,
@@ -206,7 +207,7 @@ impl Agent {
             .await?;
         let signature = String::from_utf8(signature)
             .map_err(|_| Error::BadSignature("the signature file is not text".to_string()))?;
-        crate::signing::verify(&bytes, &signature, &self.config.public_key)?;
+        crate::signing::verify_with_any(&bytes, &signature, &self.config.public_keys)?;
         let manifest = Manifest::parse(&bytes)?;
         if manifest.image != *image || manifest.version != channel.version {
             return Err(Error::BadManifest(format!(
