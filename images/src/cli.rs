@@ -272,6 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Activate { device } => {
             let folder = ImageFolder::open(&device.state, &device.image)?;
+            let _lock = folder.lock()?;
             let version = folder.activate(device.keep)?;
             println!("{} version {version} is current", device.image);
         }

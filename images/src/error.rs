@@ -28,6 +28,16 @@ pub enum Error {
     },
     #[error("{what} failed verification: {reason}")]
     Corrupt { what: String, reason: String },
+    #[error(
+        "version {offered} of {image} is older than version {pending}, which is being fetched; the mirror is out of date"
+    )]
+    Stale {
+        image: String,
+        offered: u64,
+        pending: u64,
+    },
+    #[error("another hearth-image is working in {folder}; try again when it is done")]
+    Busy { folder: PathBuf },
     #[error("{url}: {reason}")]
     Http { url: String, reason: String },
     #[error("the download was cancelled")]

@@ -185,3 +185,52 @@ fn versions_only_go_up_and_keys_are_never_overwritten() {
     assert!(!keygen.status.success());
     assert!(String::from_utf8_lossy(&keygen.stderr).contains("never overwritten"));
 }
+
+#[test]
+fn one_agent_works_on_a_device_folder_at_a_time() {
+    let publisher = Publisher::new();
+    let image = publisher.path("v1.img");
+    write_image(&image, 7, 8 << 20);
+    publisher.publish("work", &image, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let device = publisher.path("device");
+    let mut slow = Command::new(hearth_image());
+    slow.args([
+        "fetch",
+        "--image",
+        "work",
+        "--limit-rate",
+        "200000",
+        "--mirror",
+        &origin.url(),
+    ])
+    .arg("--state")
+    .arg(&device)
+    .arg("--public-key")
+    .arg(&publisher.public_key)
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    let _running = hearth_tests::services::Process::spawn("hearth-image fetch", &mut slow);
+    hearth_tests::services::wait_for(
+        "the first fetch to hold the folder",
+        std::time::Duration::from_secs(10),
+        || {
+            device
+                .join("work/staging")
+                .read_dir()
+                .is_ok_and(|mut entries| entries.next().is_some())
+        },
+    );
+    let second = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("another hearth-image is working in"));
+    let activate = Command::new(hearth_image())
+        .args(["activate", "--image", "work", "--state"])
+        .arg(&device)
+        .output()
+        .unwrap();
+    assert!(!activate.status.success());
+    assert!(
+        String::from_utf8_lossy(&activate.stderr).contains("another hearth-image is working in")
+    );
+}

@@ -263,3 +263,40 @@ fn free_bytes(path: &Path) -> u64 {
         .parse()
         .unwrap()
 }
+
+#[test]
+fn a_run_killed_while_installing_installs_on_the_next_run_without_fetching_again() {
+    let publisher = Publisher::new();
+    let image = publisher.path("v1.img");
+    write_image(&image, 53, 8 << 20);
+    publisher.publish("work", &image, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let device = publisher.path("device");
+    let first = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // As a kill between moving the image into place and saving the state leaves it.
+    std::fs::write(
+        device.join("work/state.json"),
+        r#"{"current": null, "ready": null, "previous": [], "pending": 1}"#,
+    )
+    .unwrap();
+    let mark = origin.settled_log().len();
+    let again = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(outcome(&again)["fetched"], 0);
+    assert!(
+        origin.settled_log()[mark..]
+            .iter()
+            .all(|request| request.is_metadata())
+    );
+    assert_eq!(device_state(&device)["ready"], 1);
+    assert_eq!(b3(&device.join("work/versions/1.img")), b3(&image));
+}

@@ -89,6 +89,12 @@ impl Control {
         self.inner.limit.clone()
     }
 
+    /// Starts the progress of a new update: the rate window forgets the last one.
+    pub(crate) fn restart(&self, change: impl FnOnce(&mut Progress)) {
+        self.inner.window.lock().expect("rate window lock").reset();
+        self.update(change);
+    }
+
     pub(crate) fn update(&self, change: impl FnOnce(&mut Progress)) {
         self.inner.progress.send_modify(|progress| {
             change(progress);

@@ -201,13 +201,21 @@ impl Download<'_> {
         let mut spooled: Option<usize> = None;
         let mut attempts = self.mirrors.attempts(&pack.path);
         loop {
+            // Frames still being written from the last try are charged to its mirror.
+            if let Err(failure) =
+                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await
+            {
+                attempts.failed(failure).await?;
+                continue;
+            }
+            if next == end {
+                attempts.succeeded();
+                return Ok(());
+            }
             let url_owned = attempts.url();
             let url = url_owned.as_str();
+            let mut received = false;
             let result: std::result::Result<(), Failure> = async {
-                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await?;
-                if next == end {
-                    return Ok(());
-                }
                 self.control.checkpoint().await.map_err(Failure::Fatal)?;
                 let frame = &pack.frames[next];
                 let mut buffer = self.spool.load(&pack.path, frame.offset, frame.stored);
@@ -232,26 +240,36 @@ impl Download<'_> {
                     .send()
                     .await
                     .map_err(|error| Failure::from_reqwest(&error))?;
-                // A server that ignores ranges sends the whole pack: skip to the start.
-                let mut skip = match response.status() {
-                    reqwest::StatusCode::PARTIAL_CONTENT => 0,
-                    reqwest::StatusCode::OK => start,
+                match response.status() {
+                    reqwest::StatusCode::PARTIAL_CONTENT => {}
+                    // A server that ignores ranges would send the whole pack for every range.
+                    reqwest::StatusCode::OK => {
+                        return Err(Failure::NextMirror(
+                            "the server ignores range requests".to_string(),
+                        ));
+                    }
                     status => return Err(Failure::from_status(status)),
-                };
+                }
+                let content_range = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_RANGE)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("");
+                if !content_range.starts_with(&format!("bytes {start}-")) {
+                    return Err(Failure::NextMirror(format!(
+                        "the server answered a range from {start} with {content_range:?}"
+                    )));
+                }
                 let mut stream = response.bytes_stream();
                 while next < end {
-                    let Some(mut bytes) = self.next_piece(&mut stream).await? else {
+                    let Some(bytes) = self.next_piece(&mut stream).await? else {
                         return Err(Failure::Retry(format!(
                             "the connection closed after {} of {} bytes",
                             pack.frames[next].offset + buffer.len() as u64 - start,
                             stop - start
                         )));
                     };
-                    if skip > 0 {
-                        let dropped = skip.min(bytes.len() as u64);
-                        skip -= dropped;
-                        bytes = bytes.slice(dropped as usize..);
-                    }
+                    received = true;
                     buffer.extend_from_slice(&bytes);
                     self.spool.append(&bytes).map_err(Failure::Fatal)?;
                     let mut completed = false;
@@ -291,7 +309,12 @@ impl Download<'_> {
                     attempts.succeeded();
                     return Ok(());
                 }
-                Err(failure) => attempts.failed(failure).await?,
+                Err(failure) => {
+                    if received {
+                        attempts.progressed();
+                    }
+                    attempts.failed(failure).await?;
+                }
             }
         }
     }

@@ -30,6 +30,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
 /// How one try ended, when it did not succeed.
 #[derive(Debug)]
 pub enum Failure {
@@ -231,6 +234,12 @@ impl Attempts<'_> {
         format!("{}/{}", self.mirrors.bases[self.mirror], self.path)
     }
 
+    /// The try got somewhere before it failed (bytes arrived): its failure does not count
+    /// against the mirror, which keeps its tries for the next cut-off.
+    pub fn progressed(&mut self) {
+        self.round = 0;
+    }
+
     /// The try worked: this mirror is preferred from now on.
     pub fn succeeded(&self) {
         self.mirrors.preferred.store(self.mirror, Ordering::Relaxed);
@@ -253,7 +262,9 @@ impl Attempts<'_> {
                 self.last = Some((url, reason));
                 self.round += 1;
                 if self.round < policy.attempts {
-                    tokio::time::sleep(policy.backoff * 2u32.pow(self.round - 1)).await;
+                    let factor = 2u32.saturating_pow((self.round - 1).min(16));
+                    let wait = policy.backoff.saturating_mul(factor).min(MAX_BACKOFF);
+                    tokio::time::sleep(wait).await;
                     false
                 } else {
                     true

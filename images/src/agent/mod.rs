@@ -112,19 +112,21 @@ impl Agent {
     /// holds, up to the point where it is ready to be activated.
     pub async fn update(&self, control: &Control) -> Result<Outcome> {
         let image = self.config.image.clone();
-        control.update(|progress| {
+        control.restart(|progress| {
             *progress = Progress {
                 image,
                 phase: Phase::Checking,
                 ..Progress::default()
             };
         });
+        let _lock = self.folder.lock()?;
         let mirrors = Mirrors::new(
             &self.config.mirrors,
             self.config.retry.clone(),
             control.limit(),
         )?;
         let mut state = self.folder.load()?;
+        self.recover(&mut state)?;
         let Some((manifest, bytes, signature)) = self.offered(&mirrors, &state).await? else {
             let version = state.newest_installed().unwrap_or(0);
             control.update(|progress| {
@@ -139,8 +141,13 @@ impl Agent {
         {
             self.remove_staging(pending);
         }
-        state.pending = Some(version);
         let staging_manifest = self.folder.staging_manifest(version);
+        // A staging file made for other manifest bytes (a store rebuilt under the same version)
+        // may hold data where this one has zeros: start it again.
+        if std::fs::read(&staging_manifest).is_ok_and(|old| old != bytes) {
+            self.remove_staging(version);
+        }
+        state.pending = Some(version);
         state::write_durably(&staging_manifest, &bytes)?;
         state::write_durably(
             &staging_manifest.with_extension("json.minisig"),
@@ -159,6 +166,12 @@ impl Agent {
                 self.folder.save(&state)?;
                 return Err(Error::Cancelled);
             }
+            Err(error @ Error::Corrupt { .. }) => {
+                // The assembled image failed its final check although every chunk verified:
+                // start it again rather than fail the same way on every run.
+                self.remove_staging(version);
+                return Err(error);
+            }
             Err(error) => return Err(error),
         };
 
@@ -171,6 +184,27 @@ impl Agent {
             requests: mirrors.requests.load(Ordering::Relaxed),
             reused,
         })
+    }
+
+    /// Puts right what a run killed while installing left: a pending version already moved
+    /// into place goes back to staging (its next run checks it and installs it), and files of
+    /// versions the state no longer names are removed.
+    fn recover(&self, state: &mut DeviceState) -> Result<()> {
+        if let Some(pending) = state.pending {
+            let (image, staging) = (
+                self.folder.image_file(pending),
+                self.folder.staging_file(pending),
+            );
+            if image.exists() && !staging.exists() && !state.installed().contains(&pending) {
+                std::fs::rename(&image, &staging).at(&staging)?;
+                let manifest = self.folder.manifest_file(pending);
+                if manifest.exists() {
+                    let _ = std::fs::rename(&manifest, self.folder.staging_manifest(pending));
+                }
+            }
+        }
+        self.folder.remove_unlisted(state);
+        Ok(())
     }
 
     /// The channel's version with its verified manifest, or `None` when the device has it.
@@ -193,6 +227,7 @@ impl Agent {
         }
         let installed = state.newest_installed();
         self.check_not_older(channel.version, installed)?;
+        self.check_not_behind_pending(channel.version, state)?;
         if Some(channel.version) == installed {
             return Ok(None);
         }
@@ -217,6 +252,19 @@ impl Agent {
         }
         self.check_not_older(manifest.version, installed)?;
         Ok(Some((Arc::new(manifest), bytes, signature)))
+    }
+
+    /// A mirror that offers an older version than the one being fetched (a stale cache) does
+    /// not throw that download away.
+    fn check_not_behind_pending(&self, offered: u64, state: &DeviceState) -> Result<()> {
+        match state.pending {
+            Some(pending) if offered < pending => Err(Error::Stale {
+                image: self.config.image.clone(),
+                offered,
+                pending,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn check_not_older(&self, offered: u64, installed: Option<u64>) -> Result<()> {
@@ -306,7 +354,9 @@ impl Agent {
         Ok((reused, plan.bytes))
     }
 
-    /// Moves a verified staging file into place as the ready version.
+    /// Moves a verified staging file into place as the ready version. The state is saved
+    /// before a superseded ready version's files are removed, so it never names files that
+    /// are gone.
     fn install(&self, state: &mut DeviceState, version: u64) -> Result<()> {
         let image = self.folder.image_file(version);
         let staging = self.folder.staging_file(version);
@@ -321,12 +371,14 @@ impl Agent {
             manifest.with_extension("json.minisig"),
         );
         state::sync_folder(&image)?;
-        if let Some(superseded) = state.ready.filter(|&ready| ready != version) {
-            self.folder.remove_version(superseded);
-        }
+        let superseded = state.ready.filter(|&ready| ready != version);
         state.ready = Some(version);
         state.pending = None;
-        self.folder.save(state)
+        self.folder.save(state)?;
+        if let Some(superseded) = superseded {
+            self.folder.remove_version(superseded);
+        }
+        Ok(())
     }
 
     fn remove_staging(&self, version: u64) {
@@ -344,6 +396,7 @@ impl Agent {
 
     /// Makes the ready version current (see [`ImageFolder::activate`]).
     pub fn activate(&self) -> Result<u64> {
+        let _lock = self.folder.lock()?;
         self.folder.activate(self.config.keep_previous)
     }
 }

@@ -72,7 +72,7 @@ impl RateWindow {
         let (first_time, first_bytes) = self.samples[0];
         let elapsed = now.duration_since(first_time).as_secs_f64();
         if elapsed >= 0.2 {
-            progress.rate = ((progress.fetched - first_bytes) as f64 / elapsed) as u64;
+            progress.rate = (progress.fetched.saturating_sub(first_bytes) as f64 / elapsed) as u64;
         }
         let left = progress.to_fetch.saturating_sub(progress.fetched);
         progress.eta_seconds = (progress.rate > 0).then(|| left.div_ceil(progress.rate));

@@ -122,6 +122,7 @@ impl ImageFolder {
 
     /// Makes the ready version current; the current one becomes the newest previous, and
     /// previous versions past `keep` (at least one) are removed. Returns the new current one.
+    /// The caller holds [`ImageFolder::lock`].
     pub fn activate(&self, keep: usize) -> Result<u64> {
         let mut state = self.load()?;
         let Some(ready) = state.ready.take() else {
@@ -137,6 +138,46 @@ impl ImageFolder {
             self.remove_version(version);
         }
         Ok(ready)
+    }
+
+    /// Holds the folder for one agent at a time (a second `fetch` or an `activate` while one
+    /// runs would otherwise race it); released when the returned file is dropped.
+    pub fn lock(&self) -> Result<std::fs::File> {
+        let path = self.root.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .at(&path)?;
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(file),
+            Err(rustix::io::Errno::WOULDBLOCK) => Err(Error::Busy {
+                folder: self.root.clone(),
+            }),
+            Err(error) => Err(Error::io(&path, error.into())),
+        }
+    }
+
+    /// Removes image and manifest files of versions the state does not name.
+    pub fn remove_unlisted(&self, state: &DeviceState) {
+        let keep = state.installed();
+        let Ok(entries) = std::fs::read_dir(self.root.join("versions")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(version) = name
+                .to_str()
+                .and_then(|name| name.split('.').next())
+                .and_then(|stem| stem.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if !keep.contains(&version) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Removes everything of a version that is no longer wanted.
