@@ -30,37 +30,40 @@ fn check(data: &[u8], id: ChunkId, length: u64, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Decodes one pack frame and splits it into its chunks, each verified.
+/// Decodes one pack frame chunk by chunk, handing each to `each` once it is verified; only
+/// one chunk is held decoded at a time.
 pub fn decode_frame(
     manifest: &Manifest,
     frame: &Frame,
     stored: &[u8],
     what: &str,
-) -> Result<Vec<(u32, Vec<u8>)>> {
-    let total: u64 = frame
-        .chunks
-        .iter()
-        .map(|&index| manifest.chunks[index as usize].length)
-        .sum();
-    let data = zstd::bulk::decompress(stored, total as usize).map_err(|error| Error::Corrupt {
+    mut each: impl FnMut(u32, &[u8]) -> Result<()>,
+) -> Result<()> {
+    use std::io::Read;
+    let corrupt = |reason: String| Error::Corrupt {
         what: what.to_string(),
-        reason: format!("it does not decode: {error}"),
-    })?;
-    if data.len() as u64 != total {
-        return Err(Error::Corrupt {
-            what: what.to_string(),
-            reason: format!("it decodes to {} bytes, not {total}", data.len()),
-        });
-    }
-    let mut chunks = Vec::with_capacity(frame.chunks.len());
-    let mut position = 0usize;
+        reason,
+    };
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(stored)
+        .map_err(|error| corrupt(format!("it does not decode: {error}")))?
+        .single_frame();
+    let mut buffer = Vec::new();
     for &index in &frame.chunks {
         let entry = &manifest.chunks[index as usize];
         let id = entry.id.expect("frames name data chunks (validated)");
-        let slice = &data[position..position + entry.length as usize];
-        check(slice, id, entry.length, what)?;
-        chunks.push((index, slice.to_vec()));
-        position += entry.length as usize;
+        buffer.resize(entry.length as usize, 0);
+        decoder
+            .read_exact(&mut buffer)
+            .map_err(|error| corrupt(format!("it does not decode: {error}")))?;
+        check(&buffer, id, entry.length, what)?;
+        each(index, &buffer)?;
     }
-    Ok(chunks)
+    let mut rest = [0u8; 1];
+    match decoder.read(&mut rest) {
+        Ok(0) => Ok(()),
+        Ok(_) => Err(corrupt(
+            "it holds more than the chunks it lists".to_string(),
+        )),
+        Err(error) => Err(corrupt(format!("it does not decode: {error}"))),
+    }
 }

@@ -76,19 +76,27 @@ impl World {
         );
     }
 
-    /// A chunk of version 2 that version 1 lacks, and its index in the manifest.
+    /// A chunk of version 2 that version 1 lacks.
     fn new_chunk(&self) -> hearth_images::ChunkId {
+        self.new_chunks()[0]
+    }
+
+    /// The chunks of version 2 that version 1 lacks.
+    fn new_chunks(&self) -> Vec<hearth_images::ChunkId> {
         let v2: Manifest = serde_json::from_slice(&self.good_manifest).unwrap();
         let v1: Manifest = serde_json::from_slice(
             &std::fs::read(self.publisher.store.join(&self.v1_manifest_path)).unwrap(),
         )
         .unwrap();
         let old: std::collections::HashSet<_> = v1.chunks.iter().filter_map(|c| c.id).collect();
-        v2.chunks
+        let new: std::collections::HashSet<_> = v2
+            .chunks
             .iter()
             .filter_map(|c| c.id)
-            .find(|id| !old.contains(id))
-            .expect("version 2 has new chunks")
+            .filter(|id| !old.contains(id))
+            .collect();
+        assert!(!new.is_empty(), "version 2 has new chunks");
+        new.into_iter().collect()
     }
 }
 
@@ -142,11 +150,14 @@ fn hostile_stores_are_refused_and_the_current_image_is_untouched() {
             expected: "failed verification",
         },
         Case {
-            name: "a bit-flipped pack frame",
+            name: "a bit-flipped pack frame whose chunks are damaged too",
             spoil: Box::new(|world, root| {
                 let manifest: Manifest = serde_json::from_slice(&world.good_manifest).unwrap();
                 let pack = manifest.pack_from(Some(1)).expect("a pack from version 1");
                 flip_byte(&root.join(&pack.path), 0.5);
+                for id in world.new_chunks() {
+                    flip_byte(&root.join(store::chunk_path(id)), 0.5);
+                }
             }),
             extra: &[],
             expected: "failed verification",
@@ -286,6 +297,26 @@ fn hostile_stores_are_refused_and_the_current_image_is_untouched() {
             case.name
         );
     }
+
+    // A damaged pack frame alone costs a warning: its chunks come one by one instead, and
+    // the damaged bytes never reach the image.
+    let device = publisher.path("device-pack-only");
+    copy_tree(&installed, &device);
+    std::fs::remove_dir_all(&served).unwrap();
+    copy_tree(&publisher.store, &served);
+    let manifest: Manifest = serde_json::from_slice(&world.good_manifest).unwrap();
+    flip_byte(
+        &served.join(&manifest.pack_from(Some(1)).unwrap().path),
+        0.5,
+    );
+    let recovered = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
+    let stderr = String::from_utf8_lossy(&recovered.stderr);
+    assert!(recovered.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("failed verification") && stderr.contains("fetched one by one"),
+        "{stderr}"
+    );
+    assert_eq!(b3(&device.join("work/versions/2.img")), b3(&v2));
 
     // The good store still updates the device; then an older version offered again is a replay.
     let device = installed;

@@ -21,7 +21,7 @@ use crate::{ChunkId, Error, Manifest, Result, store};
 /// off mid-request loses at most this much.
 pub const RANGE_LIMIT: u64 = 2 << 20;
 /// Frames decoded and written while the next ones arrive.
-const FRAMES_IN_FLIGHT: usize = 3;
+const FRAMES_IN_FLIGHT: usize = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
@@ -138,14 +138,50 @@ pub struct Download<'a> {
 }
 
 impl Download<'_> {
+    /// Carries out `plan`. Frames are decoded and written while the next ranges arrive. The
+    /// chunks of a frame that failed verification are then fetched one by one; a chunk that
+    /// fails from every mirror is an error.
     pub async fn run(&self, plan: &Plan) -> Result<()> {
+        let mut pipeline = Pipeline::default();
         let mut singles = Vec::new();
         for piece in &plan.pieces {
             match *piece {
-                Piece::Frames { pack, first, end } => self.frames(pack, first, end).await?,
+                Piece::Frames { pack, first, end } => {
+                    self.frames(&mut pipeline, pack, first, end).await?
+                }
                 Piece::Chunk(index) => singles.push(index),
             }
         }
+        if let Err(failure) = settle(&mut pipeline, 0, &self.spool).await {
+            return Err(match failure {
+                Failure::Fatal(error) => error,
+                Failure::Retry(reason) | Failure::NextMirror(reason) => Error::Corrupt {
+                    what: self.manifest.image.clone(),
+                    reason,
+                },
+            });
+        }
+        self.chunks(singles).await?;
+        if pipeline.failures.is_empty() {
+            return Ok(());
+        }
+        let missing = self.staging.missing();
+        let again = self::plan(&self.manifest, &missing, &[], false);
+        let bytes = again.bytes;
+        self.control
+            .update(|progress| progress.to_fetch = progress.fetched + bytes);
+        let singles = again
+            .pieces
+            .iter()
+            .filter_map(|piece| match piece {
+                Piece::Chunk(index) => Some(*index),
+                Piece::Frames { .. } => None,
+            })
+            .collect();
+        self.chunks(singles).await
+    }
+
+    async fn chunks(&self, singles: Vec<u32>) -> Result<()> {
         // Under a bandwidth cap, parallel requests only share it, and each chunk arrives later:
         // a run cut off then has less to show for what it received. So a cap of C bytes per
         // second gets one request per 256 KiB/s of it.
@@ -193,18 +229,19 @@ impl Download<'_> {
         }
     }
 
-    async fn frames(&self, pack_index: usize, first: usize, end: usize) -> Result<()> {
+    async fn frames(
+        &self,
+        pipeline: &mut Pipeline,
+        pack_index: usize,
+        first: usize,
+        end: usize,
+    ) -> Result<()> {
         let pack = &self.manifest.packs[pack_index];
         let mut next = first;
-        let mut applying: VecDeque<(usize, JoinHandle<Result<()>>)> = VecDeque::new();
-        // The frame whose first bytes came from the spool, if any.
-        let mut spooled: Option<usize> = None;
         let mut attempts = self.mirrors.attempts(&pack.path);
         loop {
-            // Frames still being written from the last try are charged to its mirror.
-            if let Err(failure) =
-                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await
-            {
+            // Frames that failed since the last try are charged to its mirror.
+            if let Err(failure) = settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await {
                 attempts.failed(failure).await?;
                 continue;
             }
@@ -219,13 +256,9 @@ impl Download<'_> {
                 self.control.checkpoint().await.map_err(Failure::Fatal)?;
                 let frame = &pack.frames[next];
                 let mut buffer = self.spool.load(&pack.path, frame.offset, frame.stored);
-                if buffer.is_empty() {
-                    self.spool
-                        .reset(&pack.path, frame.offset, &[])
-                        .map_err(Failure::Fatal)?;
-                } else {
-                    spooled = Some(next);
-                }
+                self.spool
+                    .reset(&pack.path, frame.offset, &buffer)
+                    .map_err(Failure::Fatal)?;
                 let start = frame.offset + buffer.len() as u64;
                 let last = &pack.frames[end - 1];
                 let stop = last.offset + last.stored;
@@ -278,7 +311,11 @@ impl Download<'_> {
                         let rest = buffer.split_off(stored);
                         let frame_bytes = std::mem::replace(&mut buffer, rest);
                         let job = self.apply_frame(pack_index, next, frame_bytes, url.to_string());
-                        applying.push_back((next, tokio::task::spawn_blocking(job)));
+                        pipeline.applying.push_back((
+                            pack_index,
+                            next,
+                            tokio::task::spawn_blocking(job),
+                        ));
                         next += 1;
                         completed = true;
                     }
@@ -291,17 +328,10 @@ impl Download<'_> {
                                 .map_err(Failure::Fatal)?,
                             None => self.spool.clear(),
                         }
-                        settle(
-                            &mut applying,
-                            &mut next,
-                            FRAMES_IN_FLIGHT,
-                            &mut spooled,
-                            &self.spool,
-                        )
-                        .await?;
+                        settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await?;
                     }
                 }
-                settle(&mut applying, &mut next, 0, &mut spooled, &self.spool).await
+                settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await
             }
             .await;
             match result {
@@ -333,12 +363,12 @@ impl Download<'_> {
         move || {
             let frame = &manifest.packs[pack_index].frames[frame_index];
             let what = format!("frame {frame_index} of {url}");
-            for (index, data) in decode_frame(&manifest, frame, &bytes, &what)? {
+            decode_frame(&manifest, frame, &bytes, &what, |index, data| {
                 let id = manifest.chunks[index as usize]
                     .id
                     .expect("frames hold data chunks");
-                staging.write(id, &data)?;
-            }
+                staging.write(id, data).map(drop)
+            })?;
             control.update(|progress| {
                 progress.fetched += frame.stored;
                 progress.requests = progress.requests.max(requests);
@@ -415,37 +445,37 @@ impl Download<'_> {
     }
 }
 
+/// Frames being decoded and written, across the ranges of a download.
+#[derive(Default)]
+pub struct Pipeline {
+    applying: VecDeque<(usize, usize, JoinHandle<Result<()>>)>,
+    /// Why frames failed verification: their chunks are then fetched one by one.
+    failures: Vec<String>,
+}
+
 /// Waits until at most `keep` frames are still being applied. A frame that fails
-/// verification is fetched again from its start: from the same mirror when its first bytes
-/// came from the spool (a power cut may have left them half-written), else from the next.
+/// verification (a damaged copy on a mirror or in a cache, or a spool a power cut left
+/// half-written) is recorded, not fatal: its chunks stay missing and are fetched singly.
 async fn settle(
-    applying: &mut VecDeque<(usize, JoinHandle<Result<()>>)>,
-    next: &mut usize,
+    pipeline: &mut Pipeline,
     keep: usize,
-    spooled: &mut Option<usize>,
     spool: &Spool,
 ) -> std::result::Result<(), Failure> {
-    while applying.len() > keep {
-        let (frame, handle) = applying.pop_front().expect("checked non-empty");
-        let outcome = handle.await.expect("frame writers never panic");
-        if outcome.is_err() {
-            for (_, later) in applying.drain(..) {
-                let _ = later.await;
-            }
-        }
-        match outcome {
+    while pipeline.applying.len() > keep {
+        let (_, _, handle) = pipeline.applying.pop_front().expect("checked non-empty");
+        match handle.await.expect("frame writers never panic") {
             Ok(()) => {}
             Err(error @ Error::Corrupt { .. }) => {
-                *next = frame;
+                tracing::warn!("{error}; its chunks will be fetched one by one");
                 spool.clear();
-                if spooled.take() == Some(frame) {
-                    return Err(Failure::Retry(format!(
-                        "{error}; fetching it again from its start"
-                    )));
-                }
-                return Err(Failure::NextMirror(error.to_string()));
+                pipeline.failures.push(error.to_string());
             }
-            Err(error) => return Err(Failure::Fatal(error)),
+            Err(error) => {
+                for (_, _, later) in pipeline.applying.drain(..) {
+                    let _ = later.await;
+                }
+                return Err(Failure::Fatal(error));
+            }
         }
     }
     Ok(())
@@ -459,12 +489,18 @@ async fn settle(
 pub struct Spool {
     data: PathBuf,
     header: PathBuf,
+    /// The data file, kept open for appending while a frame arrives.
+    file: std::sync::Mutex<Option<std::fs::File>>,
 }
 
 impl Spool {
     pub fn new(data: PathBuf) -> Spool {
         let header = data.with_extension("spool-frame");
-        Spool { data, header }
+        Spool {
+            data,
+            header,
+            file: std::sync::Mutex::new(None),
+        }
     }
 
     /// The spooled bytes if they are the start of the frame at `offset` of `pack`.
@@ -479,23 +515,41 @@ impl Spool {
         }
     }
 
+    /// Starts spooling the frame at `offset` of `pack` with `bytes` already received. The
+    /// header is emptied first, so a cut-off reset never pairs old bytes with a new header.
     fn reset(&self, pack: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        use std::io::{Seek, Write};
         std::fs::write(&self.header, "").at(&self.header)?;
-        std::fs::write(&self.data, bytes).at(&self.data)?;
+        let mut slot = self.file.lock().expect("spool lock");
+        if slot.is_none() {
+            *slot = Some(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&self.data)
+                    .at(&self.data)?,
+            );
+        }
+        let file = slot.as_mut().expect("opened above");
+        file.set_len(0).at(&self.data)?;
+        file.seek(std::io::SeekFrom::Start(0)).at(&self.data)?;
+        file.write_all(bytes).at(&self.data)?;
+        drop(slot);
         std::fs::write(&self.header, format!("{pack} {offset}")).at(&self.header)
     }
 
     fn append(&self, bytes: &[u8]) -> Result<()> {
         use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&self.data)
-            .at(&self.data)?;
-        file.write_all(bytes).at(&self.data)
+        let mut slot = self.file.lock().expect("spool lock");
+        match slot.as_mut() {
+            Some(file) => file.write_all(bytes).at(&self.data),
+            None => Ok(()),
+        }
     }
 
     pub fn clear(&self) {
+        *self.file.lock().expect("spool lock") = None;
         let _ = std::fs::remove_file(&self.header);
         let _ = std::fs::remove_file(&self.data);
     }

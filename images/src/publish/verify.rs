@@ -113,6 +113,7 @@ pub fn verify_store(store_root: &Path, image: &str, public_key: &PublicKey) -> R
                 frame,
                 &buffer,
                 &format!("frame {index} of {}", pack.path),
+                |_, _| Ok(()),
             )?;
         }
     }
