@@ -91,6 +91,10 @@ enum Command {
         /// Print progress as JSON lines, at most four a second.
         #[arg(long)]
         progress: bool,
+        /// Keep checking the channel every this many seconds (and fetch what it offers)
+        /// instead of checking once.
+        #[arg(long)]
+        every: Option<u64>,
         #[arg(long, default_value_t = 4)]
         attempts: u32,
         #[arg(long, default_value_t = 500)]
@@ -137,6 +141,15 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints an update's outcome and activates a ready version when asked to.
+fn finish(agent: &Agent, outcome: &crate::agent::Outcome, activate: bool) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(outcome)?);
+    if activate && matches!(outcome, crate::agent::Outcome::Ready { .. }) {
+        agent.activate()?;
+    }
+    Ok(())
 }
 
 fn password(variable: Option<String>) -> anyhow::Result<Option<String>> {
@@ -222,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit_rate,
             activate,
             progress,
+            every,
             attempts,
             backoff_ms,
             read_timeout_ms,
@@ -243,7 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
-            let outcome = runtime.block_on(async {
+            runtime.block_on(async {
                 let reporter = progress.then(|| {
                     let mut receiver = control.progress();
                     tokio::spawn(async move {
@@ -255,16 +269,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                     })
                 });
-                let outcome = agent.update(&control).await;
+                let result = match every {
+                    None => {
+                        let outcome = agent.update(&control).await;
+                        outcome
+                            .map_err(anyhow::Error::from)
+                            .and_then(|outcome| finish(&agent, &outcome, activate))
+                    }
+                    Some(seconds) => {
+                        let error = agent
+                            .watch(&control, Duration::from_secs(seconds.max(1)), |outcome| {
+                                match outcome {
+                                    Ok(outcome) => {
+                                        if let Err(error) = finish(&agent, outcome, activate) {
+                                            eprintln!("hearth-image: {error:#}");
+                                        }
+                                    }
+                                    Err(error) => eprintln!("hearth-image: {error}"),
+                                }
+                            })
+                            .await;
+                        Err(error.into())
+                    }
+                };
                 if let Some(reporter) = reporter {
                     reporter.abort();
                 }
-                outcome
+                result
             })?;
-            println!("{}", serde_json::to_string(&outcome)?);
-            if activate && matches!(outcome, crate::agent::Outcome::Ready { .. }) {
-                agent.activate()?;
-            }
         }
         Command::Status { device } => {
             let folder = ImageFolder::open(&device.state, &device.image)?;

@@ -234,3 +234,56 @@ fn one_agent_works_on_a_device_folder_at_a_time() {
         String::from_utf8_lossy(&activate.stderr).contains("another hearth-image is working in")
     );
 }
+
+#[test]
+fn a_watching_agent_fetches_each_new_version_as_it_is_published() {
+    let publisher = Publisher::new();
+    let (v1, v2) = (publisher.path("v1.img"), publisher.path("v2.img"));
+    write_image(&v1, 8, 6 << 20);
+    change_image(&v1, &v2, 9);
+    publisher.publish("work", &v1, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let device = publisher.path("device");
+    let mut watching = Command::new(hearth_image());
+    watching
+        .args([
+            "fetch",
+            "--image",
+            "work",
+            "--every",
+            "1",
+            "--activate",
+            "--mirror",
+            &origin.url(),
+        ])
+        .arg("--state")
+        .arg(&device)
+        .arg("--public-key")
+        .arg(&publisher.public_key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let _agent =
+        hearth_tests::services::Process::spawn("hearth-image fetch --every", &mut watching);
+    let state_file = device.join("work/state.json");
+    let current = |version: u64| {
+        let state_file = state_file.clone();
+        move || {
+            std::fs::read(&state_file)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+                .is_some_and(|state| state["current"] == version)
+        }
+    };
+    hearth_tests::services::wait_for(
+        "version 1 to be current",
+        std::time::Duration::from_secs(30),
+        current(1),
+    );
+    publisher.publish("work", &v2, &[]);
+    hearth_tests::services::wait_for(
+        "version 2 to be current",
+        std::time::Duration::from_secs(30),
+        current(2),
+    );
+    assert_eq!(b3(&publisher.path("device/work/versions/2.img")), b3(&v2));
+}

@@ -186,6 +186,28 @@ impl Agent {
         })
     }
 
+    /// Checks the channel every `interval` and fetches what it offers, until cancelled. A
+    /// failed check or download (a mirror down, a full disk) is handed to `report` and tried
+    /// again at the next check, going on from what reached the disk.
+    pub async fn watch(
+        &self,
+        control: &Control,
+        interval: std::time::Duration,
+        mut report: impl FnMut(&Result<Outcome>),
+    ) -> Error {
+        loop {
+            let outcome = self.update(control).await;
+            if let Err(Error::Cancelled) = outcome {
+                return Error::Cancelled;
+            }
+            report(&outcome);
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = control.cancelled() => return Error::Cancelled,
+            }
+        }
+    }
+
     /// Puts right what a run killed while installing left: a pending version already moved
     /// into place goes back to staging (its next run checks it and installs it), and files of
     /// versions the state no longer names are removed.
