@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::agent::{Agent, AgentConfig, Control, ImageFolder};
-use crate::publish::{self, DEFAULT_CHUNKING, PublishOptions};
+use crate::publish::{self, PublishOptions};
 use crate::signing;
 
 #[derive(Parser)]
@@ -58,6 +58,11 @@ enum Command {
         pack_level: i32,
         #[arg(long)]
         threads: Option<usize>,
+        /// The average chunk size in bytes (a power of two from 1024 to 1 MiB); the smallest
+        /// is a quarter of it and the largest four times it. Without it, a version is cut
+        /// like the one before it (so they share chunks), the first at 64 KiB.
+        #[arg(long)]
+        average_chunk: Option<u32>,
         input: PathBuf,
     },
     /// Checks a store's newest version of IMAGE: signature, chunks, packs, whole-image hash.
@@ -178,6 +183,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             chunk_level,
             pack_level,
             threads,
+            average_chunk,
             input,
         } => {
             let key = signing::load_secret_key(&secret_key, password(password_env)?)?;
@@ -193,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     deltas,
                     chunk_level,
                     pack_level,
-                    chunking: DEFAULT_CHUNKING,
+                    chunking: average_chunk.map(publish::chunking_around).transpose()?,
                     threads,
                 },
                 &key,

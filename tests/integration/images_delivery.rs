@@ -174,6 +174,21 @@ fn versions_only_go_up_and_keys_are_never_overwritten() {
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("not newer than the published version 5")
     );
+    // A version is cut like the one before it unless told otherwise, so versions share chunks.
+    let smaller = publisher.path("v6.img");
+    write_image(&smaller, 16, 2 << 20);
+    publisher.publish("work", &smaller, &["--average-chunk", "16384"]);
+    publisher.publish("work", &raw, &[]);
+    let channel: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
+            .unwrap();
+    assert_eq!(channel["version"], 7);
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(publisher.store.join(channel["manifest"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["chunking"]["avg"], 16384);
+
     let keygen = Command::new(hearth_image())
         .arg("keygen")
         .arg("--secret-key")

@@ -21,10 +21,14 @@ pub struct Cut {
     pub new_chunk_bytes: u64,
 }
 
-pub fn cut_and_store(raw: &Path, store_root: &Path, options: &PublishOptions) -> Result<Cut> {
+pub fn cut_and_store(
+    raw: &Path,
+    store_root: &Path,
+    options: &PublishOptions,
+    chunking: crate::manifest::Chunking,
+) -> Result<Cut> {
     let file = std::fs::File::open(raw).at(raw)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let chunking = options.chunking;
     let chunks = StreamCDC::new(reader, chunking.min, chunking.avg, chunking.max);
     let threads = options.threads.max(1);
     let (work_sender, work_receiver) = mpsc::sync_channel::<(ChunkId, Vec<u8>)>(threads * 4);

@@ -26,6 +26,20 @@ pub const DEFAULT_CHUNKING: Chunking = Chunking {
     max: 256 << 10,
 };
 
+/// Chunk sizes around an average: a quarter of it to four times it.
+pub fn chunking_around(average: u32) -> Result<Chunking> {
+    if !average.is_power_of_two() || !(1024..=(1 << 20)).contains(&average) {
+        return Err(Error::Usage(format!(
+            "an average chunk size of {average} bytes is not a power of two from 1024 to 1048576"
+        )));
+    }
+    Ok(Chunking {
+        min: average / 4,
+        avg: average,
+        max: average * 4,
+    })
+}
+
 #[derive(Debug)]
 pub struct PublishOptions {
     pub store: PathBuf,
@@ -38,7 +52,9 @@ pub struct PublishOptions {
     pub deltas: usize,
     pub chunk_level: i32,
     pub pack_level: i32,
-    pub chunking: Chunking,
+    /// The chunk sizes; when absent, those of the newest published version (so versions
+    /// share chunks), else [`DEFAULT_CHUNKING`].
+    pub chunking: Option<Chunking>,
     pub threads: usize,
 }
 
@@ -75,14 +91,18 @@ pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Publi
     std::fs::create_dir_all(&temporary).at(&temporary)?;
     let raw = files::RawInput::open(&options.input, &temporary)?;
 
-    let cut = chunker::cut_and_store(raw.path(), &options.store, options)?;
+    let chunking = options
+        .chunking
+        .or_else(|| earlier.last().map(|manifest| manifest.chunking))
+        .unwrap_or(DEFAULT_CHUNKING);
+    let cut = chunker::cut_and_store(raw.path(), &options.store, options, chunking)?;
     let mut manifest = Manifest {
         format: manifest::FORMAT,
         image: options.image.clone(),
         version,
         size: cut.size,
         hash: cut.hash,
-        chunking: options.chunking,
+        chunking,
         chunks: cut.entries,
         packs: Vec::new(),
     };
