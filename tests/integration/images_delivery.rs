@@ -5,18 +5,14 @@
 use std::process::Command;
 
 use hearth_tests::images::{
-    Nginx, Publisher, b3, change_image, device_state, fetch, hearth_image, outcome, run_ok,
-    write_image,
+    Nginx, Publisher, assert_succeeded, b3, change_image, device_state, fetch, fetch_command,
+    hearth_image, outcome, run_ok, write_image,
 };
 
 const SIZE: usize = 24 << 20;
 
 fn ready(output: &std::process::Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "fetch failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(output);
     outcome(output)
 }
 
@@ -209,22 +205,14 @@ fn one_agent_works_on_a_device_folder_at_a_time() {
     publisher.publish("work", &image, &[]);
     let origin = Nginx::origin(&publisher.store);
     let device = publisher.path("device");
-    let mut slow = Command::new(hearth_image());
-    slow.args([
-        "fetch",
-        "--image",
-        "work",
-        "--limit-rate",
-        "200000",
-        "--mirror",
-        &origin.url(),
-    ])
-    .arg("--state")
-    .arg(&device)
-    .arg("--public-key")
-    .arg(&publisher.public_key)
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+    let mut slow = fetch_command(
+        &device,
+        &publisher.public_key,
+        &[origin.url()],
+        &["--limit-rate", "200000"],
+    );
+    slow.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     let _running = hearth_tests::services::Process::spawn("hearth-image fetch", &mut slow);
     hearth_tests::services::wait_for(
         "the first fetch to hold the folder",
@@ -259,22 +247,13 @@ fn a_watching_agent_fetches_each_new_version_as_it_is_published() {
     publisher.publish("work", &v1, &[]);
     let origin = Nginx::origin(&publisher.store);
     let device = publisher.path("device");
-    let mut watching = Command::new(hearth_image());
+    let mut watching = fetch_command(
+        &device,
+        &publisher.public_key,
+        &[origin.url()],
+        &["--every", "1", "--activate"],
+    );
     watching
-        .args([
-            "fetch",
-            "--image",
-            "work",
-            "--every",
-            "1",
-            "--activate",
-            "--mirror",
-            &origin.url(),
-        ])
-        .arg("--state")
-        .arg(&device)
-        .arg("--public-key")
-        .arg(&publisher.public_key)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     let _agent =

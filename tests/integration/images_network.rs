@@ -2,7 +2,8 @@
 //! that is gone, and a branch office's cache in front of the origin.
 
 use hearth_tests::images::{
-    Nginx, Publisher, StalledServer, b3, change_image, fetch, free_port, outcome, write_image,
+    Nginx, Publisher, StalledServer, assert_succeeded, b3, change_image, fetch, free_port, outcome,
+    write_image,
 };
 
 #[test]
@@ -25,11 +26,7 @@ fn failing_mirrors_are_retried_then_left_for_the_next_and_then_named_in_the_erro
         origin.url(),
     ];
     let output = fetch(&device, &publisher.public_key, &mirrors, &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     assert_eq!(outcome(&output)["version"], 1);
     assert_eq!(b3(&device.join("work/versions/1.img")), b3(&image));
     // Each failing mirror was tried twice (--attempts 2) for the channel, then left: the
@@ -86,21 +83,13 @@ fn a_branch_cache_serves_the_second_device_without_asking_the_origin() {
 
     let first = publisher.path("device-1");
     let output = fetch(&first, &publisher.public_key, &[cache.url()], &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     let origin_requests = origin.settled_log().len();
     assert!(origin_requests > 0);
 
     let second = publisher.path("device-2");
     let output = fetch(&second, &publisher.public_key, &[cache.url()], &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_succeeded(&output);
     assert_eq!(b3(&second.join("work/versions/2.img")), b3(&v2));
     assert!(cache.settled_log().len() > origin_requests.min(3));
     assert_eq!(

@@ -9,7 +9,7 @@ use hearth_images::Manifest;
 use hearth_images::signing;
 use hearth_images::store;
 use hearth_tests::images::{
-    Nginx, Publisher, b3, change_image, device_state, fetch, outcome, write_image,
+    Nginx, Publisher, assert_succeeded, b3, change_image, device_state, fetch, outcome, write_image,
 };
 
 /// A published store whose channel offers `bytes` (with `signature`) as `channel_version`.
@@ -257,11 +257,7 @@ fn hostile_stores_are_refused_and_the_current_image_is_untouched() {
         &[origin.url()],
         &["--activate"],
     );
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     std::fs::write(served.join("channels/work.json"), &channel_v2).unwrap();
     let current = b3(&device.join("work/versions/1.img"));
 
@@ -323,11 +319,7 @@ fn hostile_stores_are_refused_and_the_current_image_is_untouched() {
     std::fs::remove_dir_all(&served).unwrap();
     copy_tree(&publisher.store, &served);
     let good = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
-    assert!(
-        good.status.success(),
-        "{}",
-        String::from_utf8_lossy(&good.stderr)
-    );
+    assert_succeeded(&good);
     assert_eq!(outcome(&good)["version"], 2);
     offer(&served, &v1_bytes, &v1_signature, 1, 1);
     let replay = fetch(&device, &publisher.public_key, &[origin.url()], &[]);

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use hearth_tests::images::{
-    Nginx, Publisher, b3, change_image, device_state, fetch, hearth_image, outcome, write_image,
+    Nginx, Publisher, assert_succeeded, b3, change_image, device_state, fetch, fetch_command,
+    outcome, write_image,
 };
 use hearth_tests::services::{Process, TempDir};
 
@@ -35,11 +36,7 @@ fn kill_and_resume(extra: &[&str], seed: u64) {
         &[origin.url()],
         extra,
     );
-    assert!(
-        reference.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reference.stderr)
-    );
+    assert_succeeded(&reference);
     let total = outcome(&reference)["fetched"].as_u64().unwrap();
     // Slow enough that every run is cut off part-way: the whole download would take 24 s.
     let rate = (total / 24).to_string();
@@ -61,22 +58,9 @@ fn kill_and_resume(extra: &[&str], seed: u64) {
     let mut seen = origin.settled_log().len();
     for _ in 0..20 {
         let stderr_path = publisher.path("run.log");
-        let mut command = Command::new(hearth_image());
+        let extra = [extra, &["--limit-rate", &rate]].concat();
+        let mut command = fetch_command(&device, &publisher.public_key, &[origin.url()], &extra);
         command
-            .args([
-                "fetch",
-                "--image",
-                "work",
-                "--limit-rate",
-                &rate,
-                "--mirror",
-                &origin.url(),
-            ])
-            .arg("--state")
-            .arg(&device)
-            .arg("--public-key")
-            .arg(&publisher.public_key)
-            .args(extra)
             .env("HEARTH_LOG", "hearth_images=info")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr_path).unwrap());
@@ -94,11 +78,7 @@ fn kill_and_resume(extra: &[&str], seed: u64) {
     // The last run goes at full speed to the end.
     let spooled_before_last = spooled();
     let last = fetch(&device, &publisher.public_key, &[origin.url()], extra);
-    assert!(
-        last.status.success(),
-        "{}",
-        String::from_utf8_lossy(&last.stderr)
-    );
+    assert_succeeded(&last);
     let last_planned = outcome(&last)["fetched"].as_u64().unwrap();
     let (last_sent, _) = data_sent(seen);
 
@@ -213,11 +193,7 @@ fn a_full_disk_is_a_clear_error_and_the_download_goes_on_once_space_is_freed() {
         &[origin.url()],
         &["--activate"],
     );
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     let current = b3(&device.join("work/versions/1.img"));
 
     // Fill the disk but for 2 MiB, then offer version 2.
@@ -238,11 +214,7 @@ fn a_full_disk_is_a_clear_error_and_the_download_goes_on_once_space_is_freed() {
 
     std::fs::remove_file(&filler).unwrap();
     let resumed = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    assert_succeeded(&resumed);
     assert!(outcome(&resumed)["reused"].as_u64().unwrap() > 0);
     assert_eq!(b3(&device.join("work/versions/2.img")), b3(&v2));
     assert_eq!(b3(&device.join("work/versions/1.img")), current);
@@ -273,11 +245,7 @@ fn a_run_killed_while_installing_installs_on_the_next_run_without_fetching_again
     let origin = Nginx::origin(&publisher.store);
     let device = publisher.path("device");
     let first = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     // As a kill between moving the image into place and saving the state leaves it.
     std::fs::write(
         device.join("work/state.json"),
@@ -286,11 +254,7 @@ fn a_run_killed_while_installing_installs_on_the_next_run_without_fetching_again
     .unwrap();
     let mark = origin.settled_log().len();
     let again = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    assert_succeeded(&again);
     assert_eq!(outcome(&again)["fetched"], 0);
     assert!(
         origin.settled_log()[mark..]

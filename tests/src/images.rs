@@ -11,18 +11,7 @@ use crate::services::{Process, TempDir, wait_for};
 
 /// `hearth-image`, built beside the tests by `cargo xtask test`.
 pub fn hearth_image() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("hearth-image"))
-        .expect("target folder");
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo xtask test`, which builds it first",
-        binary.display()
-    );
-    binary
+    crate::services::built_binary("hearth-image")
 }
 
 pub fn free_port() -> u16 {
@@ -331,8 +320,13 @@ impl Default for Publisher {
     }
 }
 
-/// `hearth-image fetch` for a device folder, with quick retries; returns its output.
-pub fn fetch(state: &Path, public_key: &Path, mirrors: &[String], extra: &[&str]) -> Output {
+/// `hearth-image fetch` of `work` for a device folder, with quick retries.
+pub fn fetch_command(
+    state: &Path,
+    public_key: &Path,
+    mirrors: &[String],
+    extra: &[&str],
+) -> Command {
     let mut command = Command::new(hearth_image());
     command
         .args([
@@ -354,7 +348,23 @@ pub fn fetch(state: &Path, public_key: &Path, mirrors: &[String], extra: &[&str]
     for mirror in mirrors {
         command.arg("--mirror").arg(mirror);
     }
-    command.output().expect("running hearth-image fetch")
+    command
+}
+
+/// Runs [`fetch_command`] to its end; returns its output.
+pub fn fetch(state: &Path, public_key: &Path, mirrors: &[String], extra: &[&str]) -> Output {
+    fetch_command(state, public_key, mirrors, extra)
+        .output()
+        .expect("running hearth-image fetch")
+}
+
+/// Panics with the command's error output unless it succeeded.
+pub fn assert_succeeded(output: &Output) {
+    assert!(
+        output.status.success(),
+        "hearth-image failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs a command that must succeed; panics with its error output otherwise.

@@ -7,6 +7,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A binary of this workspace built beside the tests (`cargo xtask test` builds them first).
+pub fn built_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join(name))
+        .expect("target folder");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo xtask test`, which builds it first",
+        binary.display()
+    );
+    binary
+}
+
 /// A folder of the test's own, removed when dropped.
 pub struct TempDir(pub PathBuf);
 

@@ -138,18 +138,7 @@ fn display_is_free(number: u32) -> bool {
 
 /// The `hearth` binary built beside the tests (cargo xtask test builds it first).
 pub fn hearth_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("hearth"))
-        .expect("target folder");
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo xtask test`, which builds it first",
-        binary.display()
-    );
-    binary
+    crate::services::built_binary("hearth")
 }
 
 /// One data folder for every Hearth this test run starts: the demo's sample media library is

@@ -387,16 +387,7 @@ impl Download<'_> {
             let url = url_owned.as_str();
             let result: std::result::Result<(), Failure> = async {
                 self.control.checkpoint().await.map_err(Failure::Fatal)?;
-                let response = self
-                    .mirrors
-                    .client()
-                    .get(url)
-                    .send()
-                    .await
-                    .map_err(|error| Failure::from_reqwest(&error))?;
-                if !response.status().is_success() {
-                    return Err(Failure::from_status(response.status()));
-                }
+                let response = self.mirrors.get_ok(url).await?;
                 let mut stream = response.bytes_stream();
                 let mut body = Vec::with_capacity(entry.stored as usize);
                 while let Some(bytes) = self.next_piece(&mut stream).await? {

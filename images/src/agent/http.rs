@@ -183,7 +183,8 @@ impl Mirrors {
         }
     }
 
-    async fn try_small(&self, url: &str, limit: u64) -> std::result::Result<Vec<u8>, Failure> {
+    /// A GET answered with success, or the failure that says what to do next.
+    pub async fn get_ok(&self, url: &str) -> std::result::Result<reqwest::Response, Failure> {
         let response = self
             .client
             .get(url)
@@ -193,6 +194,11 @@ impl Mirrors {
         if !response.status().is_success() {
             return Err(Failure::from_status(response.status()));
         }
+        Ok(response)
+    }
+
+    async fn try_small(&self, url: &str, limit: u64) -> std::result::Result<Vec<u8>, Failure> {
+        let response = self.get_ok(url).await?;
         if response
             .content_length()
             .is_some_and(|length| length > limit)
