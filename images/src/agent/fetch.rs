@@ -369,6 +369,7 @@ impl Download<'_> {
                     .expect("frames hold data chunks");
                 staging.write(id, data).map(drop)
             })?;
+            staging.fetched(frame.stored)?;
             control.update(|progress| {
                 progress.fetched += frame.stored;
                 progress.requests = progress.requests.max(requests);
@@ -410,7 +411,8 @@ impl Download<'_> {
                 let what = url.to_string();
                 let applied = tokio::task::spawn_blocking(move || {
                     let data = decode_chunk(&body, id, entry.length, &what)?;
-                    staging.write(id, &data)
+                    staging.write(id, &data)?;
+                    staging.fetched(entry.stored)
                 })
                 .await
                 .expect("chunk writers never panic");

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use crate::error::IoContext;
 use crate::{ChunkId, Error, Manifest, Result};
 
-/// Written data is flushed to the disk every this many bytes, which bounds what a power cut
-/// can cost.
-const SYNC_EVERY: u64 = 64 << 20;
+/// Written data is flushed to the disk each time this many downloaded bytes went into it, so
+/// a power cut costs at most about this much to download again.
+const SYNC_EVERY_FETCHED: u64 = 2 << 20;
 
 pub struct Staging {
     file: std::fs::File,
@@ -23,6 +23,7 @@ pub struct Staging {
     /// Each data chunk's entries (indices into the manifest's chunk list).
     occurrences: HashMap<ChunkId, Vec<u32>>,
     present: Mutex<HashSet<ChunkId>>,
+    /// Downloaded bytes written since the last flush.
     unsynced: AtomicU64,
 }
 
@@ -155,13 +156,18 @@ impl Staging {
             let offset = self.manifest.chunks[index as usize].offset;
             self.file.write_all_at(data, offset).at(&self.path)?;
         }
-        let written = entries.len() as u64 * data.len() as u64;
-        if self.unsynced.fetch_add(written, Ordering::Relaxed) + written >= SYNC_EVERY {
+        self.present.lock().expect("staging lock").insert(id);
+        Ok(entries.len() as u64 * data.len() as u64)
+    }
+
+    /// Records that `stored` downloaded bytes were written, flushing to the disk every 2 MiB
+    /// of them (copies from the device's own images are not counted: they cost no download).
+    pub fn fetched(&self, stored: u64) -> Result<()> {
+        if self.unsynced.fetch_add(stored, Ordering::Relaxed) + stored >= SYNC_EVERY_FETCHED {
             self.unsynced.store(0, Ordering::Relaxed);
             self.file.sync_data().at(&self.path)?;
         }
-        self.present.lock().expect("staging lock").insert(id);
-        Ok(written)
+        Ok(())
     }
 
     /// Makes the file durable. Every chunk was checked against its hash before it was
