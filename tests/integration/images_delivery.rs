@@ -134,6 +134,58 @@ fn devices_install_and_update_by_pack_or_by_chunk_with_verified_bytes() {
 }
 
 #[test]
+fn verify_names_a_damaged_file_and_fetch_reports_progress_as_json_lines() {
+    let publisher = Publisher::new();
+    let image = publisher.path("v1.img");
+    write_image(&image, 4, 8 << 20);
+    publisher.publish("work", &image, &[]);
+    let origin = Nginx::origin(&publisher.store);
+
+    let device = publisher.path("device");
+    let output = fetch(
+        &device,
+        &publisher.public_key,
+        &[origin.url()],
+        &["--progress"],
+    );
+    assert_succeeded(&output);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect();
+    let (last, progress) = lines.split_last().unwrap();
+    assert_eq!(last["outcome"], "ready");
+    assert_eq!(progress.first().unwrap()["phase"], "checking");
+    assert!(progress.iter().all(|line| line["image"] == "work"));
+
+    let chunk = std::fs::read_dir(publisher.store.join("chunks"))
+        .unwrap()
+        .flatten()
+        .flat_map(|folder| std::fs::read_dir(folder.path()).unwrap().flatten())
+        .next()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&chunk).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&chunk, bytes).unwrap();
+    let verify = Command::new(hearth_image())
+        .args(["verify", "--image", "work", "--store"])
+        .arg(&publisher.store)
+        .arg("--public-key")
+        .arg(&publisher.public_key)
+        .output()
+        .unwrap();
+    assert!(!verify.status.success());
+    let stderr = String::from_utf8_lossy(&verify.stderr);
+    let name = chunk.file_name().unwrap().to_string_lossy();
+    assert!(
+        stderr.contains(&*name) && stderr.contains("failed verification"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_qcow2_image_is_published_as_the_guest_sees_it() {
     let publisher = Publisher::new();
     let raw = publisher.path("v1.img");
