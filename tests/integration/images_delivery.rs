@@ -118,10 +118,7 @@ fn devices_install_and_update_by_pack_or_by_chunk_with_verified_bytes() {
             .arg("--public-key")
             .arg(&publisher.public_key),
     );
-    let channel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
-            .unwrap();
-    let manifest = publisher.store.join(channel["manifest"].as_str().unwrap());
+    let manifest = publisher.store.join(publisher.current().1);
     let minisign = run_ok(
         Command::new("minisign")
             .arg("-Vm")
@@ -227,14 +224,10 @@ fn versions_only_go_up_and_keys_are_never_overwritten() {
     write_image(&smaller, 16, 2 << 20);
     publisher.publish("work", &smaller, &["--average-chunk", "16384"]);
     publisher.publish("work", &raw, &[]);
-    let channel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
-            .unwrap();
-    assert_eq!(channel["version"], 7);
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(publisher.store.join(channel["manifest"].as_str().unwrap())).unwrap(),
-    )
-    .unwrap();
+    let (version, path) = publisher.current();
+    assert_eq!(version, 7);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(publisher.store.join(path)).unwrap()).unwrap();
     assert_eq!(manifest["chunking"]["avg"], 16384);
 
     let keygen = Command::new(hearth_image())

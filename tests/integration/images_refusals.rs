@@ -117,16 +117,9 @@ fn hostile_stores_are_refused_and_the_current_image_is_untouched() {
     write_image(&v1, 11, 12 << 20);
     change_image(&v1, &v2, 12);
     publisher.publish("work", &v1, &[]);
-    let v1_channel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
-            .unwrap();
-    let v1_manifest_path = v1_channel["manifest"].as_str().unwrap().to_string();
+    let (_, v1_manifest_path) = publisher.current();
     publisher.publish("work", &v2, &[]);
-    let channel: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(publisher.store.join("channels/work.json")).unwrap())
-            .unwrap();
-    let good_manifest =
-        std::fs::read(publisher.store.join(channel["manifest"].as_str().unwrap())).unwrap();
+    let good_manifest = std::fs::read(publisher.store.join(publisher.current().1)).unwrap();
     let other_secret = publisher.path("other.key");
     signing::keygen(&other_secret, &publisher.path("other.pub"), None).unwrap();
 

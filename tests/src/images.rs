@@ -308,6 +308,14 @@ impl Publisher {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// The version the store's channel for `work` offers, and its manifest's path in the store.
+    pub fn current(&self) -> (u64, String) {
+        let bytes = std::fs::read(self.store.join(hearth_images::store::channel_path("work")))
+            .expect("reading the channel");
+        let channel = hearth_images::store::Channel::parse(&bytes).expect("a valid channel");
+        (channel.version, channel.manifest)
+    }
+
     /// A path inside the test's folder (a device's state folder, an image).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -152,17 +152,9 @@ impl Download<'_> {
                 Piece::Chunk(index) => singles.push(index),
             }
         }
-        if let Err(failure) = settle(&mut pipeline, 0, &self.spool).await {
-            return Err(match failure {
-                Failure::Fatal(error) => error,
-                Failure::Retry(reason) | Failure::NextMirror(reason) => Error::Corrupt {
-                    what: self.manifest.image.clone(),
-                    reason,
-                },
-            });
-        }
+        settle(&mut pipeline, 0).await?;
         self.chunks(singles).await?;
-        if pipeline.failures.is_empty() {
+        if !pipeline.some_failed {
             return Ok(());
         }
         let missing = self.staging.missing();
@@ -240,11 +232,6 @@ impl Download<'_> {
         let mut next = first;
         let mut attempts = self.mirrors.attempts(&pack.path);
         loop {
-            // Frames that failed since the last try are charged to its mirror.
-            if let Err(failure) = settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await {
-                attempts.failed(failure).await?;
-                continue;
-            }
             if next == end {
                 attempts.succeeded();
                 return Ok(());
@@ -311,11 +298,9 @@ impl Download<'_> {
                         let rest = buffer.split_off(stored);
                         let frame_bytes = std::mem::replace(&mut buffer, rest);
                         let job = self.apply_frame(pack_index, next, frame_bytes, url.to_string());
-                        pipeline.applying.push_back((
-                            pack_index,
-                            next,
-                            tokio::task::spawn_blocking(job),
-                        ));
+                        pipeline
+                            .applying
+                            .push_back(tokio::task::spawn_blocking(job));
                         next += 1;
                         completed = true;
                     }
@@ -328,10 +313,12 @@ impl Download<'_> {
                                 .map_err(Failure::Fatal)?,
                             None => self.spool.clear(),
                         }
-                        settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await?;
+                        settle(pipeline, FRAMES_IN_FLIGHT)
+                            .await
+                            .map_err(Failure::Fatal)?;
                     }
                 }
-                settle(pipeline, FRAMES_IN_FLIGHT, &self.spool).await
+                Ok(())
             }
             .await;
             match result {
@@ -441,33 +428,28 @@ impl Download<'_> {
 /// Frames being decoded and written, across the ranges of a download.
 #[derive(Default)]
 pub struct Pipeline {
-    applying: VecDeque<(usize, usize, JoinHandle<Result<()>>)>,
-    /// Why frames failed verification: their chunks are then fetched one by one.
-    failures: Vec<String>,
+    applying: VecDeque<JoinHandle<Result<()>>>,
+    /// Whether a frame failed verification: its chunks are then fetched one by one.
+    some_failed: bool,
 }
 
 /// Waits until at most `keep` frames are still being applied. A frame that fails
 /// verification (a damaged copy on a mirror or in a cache, or a spool a power cut left
 /// half-written) is recorded, not fatal: its chunks stay missing and are fetched singly.
-async fn settle(
-    pipeline: &mut Pipeline,
-    keep: usize,
-    spool: &Spool,
-) -> std::result::Result<(), Failure> {
+async fn settle(pipeline: &mut Pipeline, keep: usize) -> Result<()> {
     while pipeline.applying.len() > keep {
-        let (_, _, handle) = pipeline.applying.pop_front().expect("checked non-empty");
+        let handle = pipeline.applying.pop_front().expect("checked non-empty");
         match handle.await.expect("frame writers never panic") {
             Ok(()) => {}
             Err(error @ Error::Corrupt { .. }) => {
                 tracing::warn!("{error}; its chunks will be fetched one by one");
-                spool.clear();
-                pipeline.failures.push(error.to_string());
+                pipeline.some_failed = true;
             }
             Err(error) => {
-                for (_, _, later) in pipeline.applying.drain(..) {
+                for later in pipeline.applying.drain(..) {
                     let _ = later.await;
                 }
-                return Err(Failure::Fatal(error));
+                return Err(error);
             }
         }
     }

@@ -14,7 +14,7 @@ pub enum Phase {
     /// Reading the channel and manifest, then finding what the device already has.
     Checking,
     Fetching,
-    /// Flushing the new image to disk and checking its hash.
+    /// Making the new image durable on disk before it is moved into place.
     Verifying,
     Ready,
 }
