@@ -117,6 +117,23 @@ enum Command {
         #[command(flatten)]
         device: Device,
     },
+    /// Goes back to the previous version of IMAGE; the one left is not fetched again.
+    Rollback {
+        #[command(flatten)]
+        device: Device,
+        #[arg(long, default_value = "rolled back by hand")]
+        reason: String,
+    },
+    /// Runs the agent as a service: every image in the config checked and fetched in the
+    /// background, and driven over D-Bus as org.hearth.Images1.
+    Serve {
+        /// The service's settings (default: $XDG_CONFIG_HOME/hearth/images.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Serve on the system bus (appliances) rather than the session bus.
+        #[arg(long)]
+        system: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -155,6 +172,16 @@ fn finish(agent: &Agent, outcome: &crate::agent::Outcome, activate: bool) -> any
         agent.activate()?;
     }
     Ok(())
+}
+
+/// `$XDG_CONFIG_HOME/hearth/images.toml`, else `~/.config/hearth/images.toml`.
+fn default_service_config() -> anyhow::Result<PathBuf> {
+    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .context("neither XDG_CONFIG_HOME nor HOME is set: name the config with --config")?;
+    Ok(config_home.join("hearth/images.toml"))
 }
 
 fn password(variable: Option<String>) -> anyhow::Result<Option<String>> {
@@ -310,9 +337,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Activate { device } => {
             let folder = ImageFolder::open(&device.state, &device.image)?;
-            let _lock = folder.lock()?;
             let version = folder.activate(device.keep)?;
             println!("{} version {version} is current", device.image);
+        }
+        Command::Rollback { device, reason } => {
+            let folder = ImageFolder::open(&device.state, &device.image)?;
+            let version = folder.rollback(&reason)?;
+            println!("{} is back on version {version}", device.image);
+        }
+        Command::Serve { config, system } => {
+            let path = match config {
+                Some(path) => path,
+                None => default_service_config()?,
+            };
+            let config = crate::service::ServiceConfig::load(&path)?;
+            let bus = if system {
+                crate::service::Bus::System
+            } else {
+                crate::service::Bus::Session
+            };
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?
+                .block_on(crate::service::serve(config, bus))?;
         }
     }
     Ok(())

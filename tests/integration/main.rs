@@ -10,6 +10,7 @@ mod images_delivery;
 mod images_network;
 mod images_refusals;
 mod images_resume;
+mod images_service;
 mod keyboard;
 mod libvirt;
 mod libvirtd;

@@ -3,6 +3,7 @@
 //! points into Hearth's touch router), over a simulated hypervisor with a still clock.
 
 pub mod guest;
+pub mod image_service;
 pub mod images;
 pub mod media;
 pub mod services;

@@ -69,6 +69,11 @@ impl Process {
         self.child.as_mut().and_then(|c| c.stderr.take())
     }
 
+    /// The child's standard output, if it was piped and not yet taken.
+    pub fn take_stdout(&mut self) -> Option<std::process::ChildStdout> {
+        self.child.as_mut().and_then(|c| c.stdout.take())
+    }
+
     /// `kill -9`, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

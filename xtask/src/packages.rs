@@ -60,6 +60,8 @@ pub const TEST: &[&str] = &[
     "imagemagick",
     "nginx-light",
     "minisign",
+    "libglib2.0-bin",
+    "python3-dbusmock",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
 /// lavapipe, which renders wgpu correctly only from backports. GStreamer's development

@@ -18,7 +18,7 @@ pub use control::Control;
 pub use fetch::{Piece, Plan, RANGE_LIMIT, plan};
 pub use http::RetryPolicy;
 pub use progress::{Phase, Progress};
-pub use state::{DeviceState, ImageFolder};
+pub use state::{DeviceState, HistoryEntry, HistoryEvent, ImageFolder};
 
 use crate::error::IoContext;
 use crate::store::{self, Channel};
@@ -69,6 +69,10 @@ impl AgentConfig {
 pub enum Outcome {
     UpToDate {
         version: u64,
+    },
+    /// The channel offers a version rolled back from or cancelled on this device.
+    Declined {
+        offered: u64,
     },
     Ready {
         version: u64,
@@ -125,16 +129,23 @@ impl Agent {
             self.config.retry.clone(),
             control.limit(),
         )?;
-        let mut state = self.folder.load()?;
-        self.recover(&mut state)?;
-        let Some((manifest, bytes, signature)) = self.offered(&mirrors, &state).await? else {
-            let version = state.newest_installed().unwrap_or(0);
-            control.update(|progress| {
-                progress.phase = Phase::Ready;
-                progress.version = version;
-            });
-            return Ok(Outcome::UpToDate { version });
+        let state = self.folder.load()?;
+        self.recover(&state)?;
+        let offer = match self.offered(&mirrors, &state).await? {
+            Offer::Installed(version) => {
+                control.update(|progress| {
+                    progress.phase = Phase::Ready;
+                    progress.version = version;
+                });
+                return Ok(Outcome::UpToDate { version });
+            }
+            Offer::Declined(offered) => {
+                control.update(|progress| progress.phase = Phase::Idle);
+                return Ok(Outcome::Declined { offered });
+            }
+            Offer::New(offer) => offer,
         };
+        let (manifest, bytes, signature) = *offer;
         let version = manifest.version;
         if let Some(pending) = state.pending
             && pending != version
@@ -147,13 +158,15 @@ impl Agent {
         if std::fs::read(&staging_manifest).is_ok_and(|old| old != bytes) {
             self.remove_staging(version);
         }
-        state.pending = Some(version);
         state::write_durably(&staging_manifest, &bytes)?;
         state::write_durably(
             &staging_manifest.with_extension("json.minisig"),
             signature.as_bytes(),
         )?;
-        self.folder.save(&state)?;
+        let state = self.folder.modify(|state| {
+            state.pending = Some(version);
+            Ok(state.clone())
+        })?;
 
         let result = self
             .fetch(&mirrors, control, manifest.clone(), &state)
@@ -162,8 +175,12 @@ impl Agent {
             Ok(figures) => figures,
             Err(Error::Cancelled) => {
                 self.remove_staging(version);
-                state.pending = None;
-                self.folder.save(&state)?;
+                self.folder.modify(|state| {
+                    state.pending = None;
+                    state.cancelled = Some(version);
+                    Ok(())
+                })?;
+                control.update(|progress| progress.phase = Phase::Idle);
                 return Err(Error::Cancelled);
             }
             Err(error @ Error::Corrupt { .. }) => {
@@ -175,7 +192,7 @@ impl Agent {
             Err(error) => return Err(error),
         };
 
-        self.install(&mut state, version)?;
+        self.install(version)?;
         control.update(|progress| progress.phase = Phase::Ready);
         Ok(Outcome::Ready {
             version,
@@ -211,7 +228,7 @@ impl Agent {
     /// Puts right what a run killed while installing left: a pending version already moved
     /// into place goes back to staging (its next run checks it and installs it), and files of
     /// versions the state no longer names are removed.
-    fn recover(&self, state: &mut DeviceState) -> Result<()> {
+    fn recover(&self, state: &DeviceState) -> Result<()> {
         if let Some(pending) = state.pending {
             let (image, staging) = (
                 self.folder.image_file(pending),
@@ -229,12 +246,9 @@ impl Agent {
         Ok(())
     }
 
-    /// The channel's version with its verified manifest, or `None` when the device has it.
-    async fn offered(
-        &self,
-        mirrors: &Mirrors,
-        state: &DeviceState,
-    ) -> Result<Option<(Arc<Manifest>, Vec<u8>, String)>> {
+    /// The channel's version with its verified manifest, unless the device has it or
+    /// declines it.
+    async fn offered(&self, mirrors: &Mirrors, state: &DeviceState) -> Result<Offer> {
         let image = &self.config.image;
         let channel = Channel::parse(
             &mirrors
@@ -251,7 +265,10 @@ impl Agent {
         self.check_not_older(channel.version, installed)?;
         self.check_not_behind_pending(channel.version, state)?;
         if Some(channel.version) == installed {
-            return Ok(None);
+            return Ok(Offer::Installed(channel.version));
+        }
+        if state.declines(channel.version) {
+            return Ok(Offer::Declined(channel.version));
         }
         let bytes = mirrors
             .get_small(&channel.manifest, crate::manifest::MAX_MANIFEST_BYTES)
@@ -273,7 +290,7 @@ impl Agent {
             )));
         }
         self.check_not_older(manifest.version, installed)?;
-        Ok(Some((Arc::new(manifest), bytes, signature)))
+        Ok(Offer::New(Box::new((Arc::new(manifest), bytes, signature))))
     }
 
     /// A mirror that offers an older version than the one being fetched (a stale cache) does
@@ -379,7 +396,7 @@ impl Agent {
     /// Moves a verified staging file into place as the ready version. The state is saved
     /// before a superseded ready version's files are removed, so it never names files that
     /// are gone.
-    fn install(&self, state: &mut DeviceState, version: u64) -> Result<()> {
+    fn install(&self, version: u64) -> Result<()> {
         let image = self.folder.image_file(version);
         let staging = self.folder.staging_file(version);
         std::fs::rename(&staging, &image).at(&image)?;
@@ -393,10 +410,13 @@ impl Agent {
             manifest.with_extension("json.minisig"),
         );
         state::sync_folder(&image)?;
-        let superseded = state.ready.filter(|&ready| ready != version);
-        state.ready = Some(version);
-        state.pending = None;
-        self.folder.save(state)?;
+        let superseded = self.folder.modify(|state| {
+            let superseded = state.ready.filter(|&ready| ready != version);
+            state.ready = Some(version);
+            state.pending = None;
+            state.record(version, HistoryEvent::Ready, "");
+            Ok(superseded)
+        })?;
         if let Some(superseded) = superseded {
             self.folder.remove_version(superseded);
         }
@@ -418,7 +438,18 @@ impl Agent {
 
     /// Makes the ready version current (see [`ImageFolder::activate`]).
     pub fn activate(&self) -> Result<u64> {
-        let _lock = self.folder.lock()?;
         self.folder.activate(self.config.keep_previous)
     }
+
+    /// Goes back to the previous version (see [`ImageFolder::rollback`]).
+    pub fn rollback(&self, reason: &str) -> Result<u64> {
+        self.folder.rollback(reason)
+    }
+}
+
+/// What the channel offers, as far as this device is concerned.
+enum Offer {
+    Installed(u64),
+    Declined(u64),
+    New(Box<(Arc<Manifest>, Vec<u8>, String)>),
 }

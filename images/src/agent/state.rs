@@ -27,6 +27,49 @@ pub struct DeviceState {
     pub previous: Vec<u64>,
     /// The version being fetched.
     pub pending: Option<u64>,
+    /// The newest version rolled back from: the channel offering it (or an older one) is not
+    /// fetched again; a newer version is.
+    #[serde(default)]
+    pub declined: Option<u64>,
+    /// A download the user cancelled: not started again until they ask for a check.
+    #[serde(default)]
+    pub cancelled: Option<u64>,
+    /// What happened to versions on this device, oldest first, at most [`HISTORY_LENGTH`].
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// How many events [`DeviceState::history`] keeps.
+pub const HISTORY_LENGTH: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub version: u64,
+    pub event: HistoryEvent,
+    /// Seconds since the Unix epoch.
+    pub at: u64,
+    /// Why, in words (for a rollback).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryEvent {
+    /// Fetched and verified.
+    Ready,
+    Activated,
+    RolledBack,
+}
+
+impl HistoryEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryEvent::Ready => "ready",
+            HistoryEvent::Activated => "activated",
+            HistoryEvent::RolledBack => "rolled_back",
+        }
+    }
 }
 
 impl DeviceState {
@@ -45,6 +88,26 @@ impl DeviceState {
 
     pub fn newest_installed(&self) -> Option<u64> {
         self.installed().first().copied()
+    }
+
+    /// Whether the channel offering `version` is to be left alone (rolled back from, or
+    /// cancelled by the user).
+    pub fn declines(&self, version: u64) -> bool {
+        self.declined.is_some_and(|declined| version <= declined) || self.cancelled == Some(version)
+    }
+
+    pub fn record(&mut self, version: u64, event: HistoryEvent, reason: &str) {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        self.history.push(HistoryEntry {
+            version,
+            event,
+            at,
+            reason: reason.to_string(),
+        });
+        let excess = self.history.len().saturating_sub(HISTORY_LENGTH);
+        self.history.drain(..excess);
     }
 }
 
@@ -120,37 +183,82 @@ impl ImageFolder {
         Manifest::parse(&bytes)
     }
 
+    /// Changes the state under the state lock: read, `change`, written durably. Short, so it
+    /// never waits on a download (which holds [`ImageFolder::lock`] for its whole run).
+    pub fn modify<T>(&self, change: impl FnOnce(&mut DeviceState) -> Result<T>) -> Result<T> {
+        let _lock = self.lock_file("state.lock", rustix::fs::FlockOperation::LockExclusive)?;
+        let mut state = self.load()?;
+        let result = change(&mut state)?;
+        self.save(&state)?;
+        Ok(result)
+    }
+
     /// Makes the ready version current; the current one becomes the newest previous, and
     /// previous versions past `keep` (at least one) are removed. Returns the new current one.
-    /// The caller holds [`ImageFolder::lock`].
+    /// Call it only while no VM runs from this image.
     pub fn activate(&self, keep: usize) -> Result<u64> {
-        let mut state = self.load()?;
-        let Some(ready) = state.ready.take() else {
-            return Err(Error::Usage("no version is ready to activate".to_string()));
-        };
-        if let Some(current) = state.current.replace(ready) {
-            state.previous.insert(0, current);
-        }
-        let keep = keep.max(1).min(state.previous.len());
-        let dropped: Vec<u64> = state.previous.drain(keep..).collect();
-        self.save(&state)?;
+        let (ready, dropped) = self.modify(|state| {
+            let Some(ready) = state.ready.take() else {
+                return Err(Error::Usage("no version is ready to activate".to_string()));
+            };
+            if let Some(current) = state.current.replace(ready) {
+                state.previous.insert(0, current);
+            }
+            let keep = keep.max(1).min(state.previous.len());
+            let dropped: Vec<u64> = state.previous.drain(keep..).collect();
+            state.record(ready, HistoryEvent::Activated, "");
+            Ok((ready, dropped))
+        })?;
         for version in dropped {
             self.remove_version(version);
         }
         Ok(ready)
     }
 
-    /// Holds the folder for one agent at a time (a second `fetch` or an `activate` while one
-    /// runs would otherwise race it); released when the returned file is dropped.
+    /// Goes back to the newest previous version: the current one is declined (the channel
+    /// offering it again does not bring it back) and its files are removed. Returns the
+    /// version now current.
+    pub fn rollback(&self, reason: &str) -> Result<u64> {
+        let (back_to, left) = self.modify(|state| {
+            let (Some(current), false) = (state.current, state.previous.is_empty()) else {
+                return Err(Error::Usage(
+                    "there is no previous version to go back to".to_string(),
+                ));
+            };
+            let back_to = state.previous.remove(0);
+            state.current = Some(back_to);
+            state.declined = Some(
+                state
+                    .declined
+                    .map_or(current, |declined| declined.max(current)),
+            );
+            state.record(current, HistoryEvent::RolledBack, reason);
+            Ok((back_to, current))
+        })?;
+        self.remove_version(left);
+        Ok(back_to)
+    }
+
+    /// Holds the folder for one download at a time (a second agent would race the first over
+    /// the staging files); released when the returned file is dropped. Changes to the state
+    /// take [`ImageFolder::modify`]'s lock instead.
     pub fn lock(&self) -> Result<std::fs::File> {
-        let path = self.root.join("lock");
+        self.lock_file("lock", rustix::fs::FlockOperation::NonBlockingLockExclusive)
+    }
+
+    fn lock_file(
+        &self,
+        name: &str,
+        operation: rustix::fs::FlockOperation,
+    ) -> Result<std::fs::File> {
+        let path = self.root.join(name);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
             .at(&path)?;
-        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        match rustix::fs::flock(&file, operation) {
             Ok(()) => Ok(file),
             Err(rustix::io::Errno::WOULDBLOCK) => Err(Error::Busy {
                 folder: self.root.clone(),
@@ -210,4 +318,55 @@ pub fn sync_folder(path: &Path) -> Result<()> {
     std::fs::File::open(folder)
         .and_then(|folder| folder.sync_all())
         .at(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(state: &DeviceState) -> (PathBuf, ImageFolder) {
+        let dir = std::env::temp_dir().join(format!(
+            "hearth-state-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let folder = ImageFolder::open(&dir, "work").unwrap();
+        for version in state.installed() {
+            std::fs::write(folder.image_file(version), b"image").unwrap();
+        }
+        folder.save(state).unwrap();
+        (dir, folder)
+    }
+
+    #[test]
+    fn activation_keeps_the_newest_previous_versions_and_rollback_declines_the_one_left() {
+        let (dir, folder) = folder_with(&DeviceState {
+            current: Some(2),
+            ready: Some(3),
+            previous: vec![1],
+            ..DeviceState::default()
+        });
+        assert_eq!(folder.activate(1).unwrap(), 3);
+        let state = folder.load().unwrap();
+        assert_eq!(
+            (state.current, state.ready, state.previous.clone()),
+            (Some(3), None, vec![2])
+        );
+        assert!(!folder.image_file(1).exists(), "a version past keep stays");
+        assert!(folder.activate(1).is_err(), "nothing is ready");
+
+        assert_eq!(folder.rollback("it crashed").unwrap(), 2);
+        let state = folder.load().unwrap();
+        assert_eq!((state.current, state.declined), (Some(2), Some(3)));
+        assert!(state.previous.is_empty());
+        assert!(!folder.image_file(3).exists());
+        assert!(state.declines(3) && state.declines(2) && !state.declines(4));
+        let last = state.history.last().unwrap();
+        assert_eq!(
+            (last.version, last.event, last.reason.as_str()),
+            (3, HistoryEvent::RolledBack, "it crashed")
+        );
+        assert!(folder.rollback("again").is_err(), "nothing to go back to");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
