@@ -2,6 +2,7 @@
 //! the switcher, and handles a closed set of [`Incoming`] events from backends.
 
 mod consoles;
+mod images;
 mod input;
 mod last_screens;
 mod switching;
@@ -38,6 +39,8 @@ struct Incoming {
     last_screens: Vec<(String, slint::SharedPixelBuffer<slint::Rgb8Pixel>)>,
     /// The media library's news and decoded thumbnails.
     media: Vec<crate::media::MediaUpdate>,
+    /// The image service's news and answers.
+    downloads: Vec<crate::downloads::ServiceEvent>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -92,6 +95,10 @@ struct State {
     icons: HashMap<String, Image>,
     thumbnails_dirty: BTreeSet<VmId>,
     observed: BTreeSet<VmId>,
+    /// The word about each VM's image on its tile, by VM name.
+    badges: HashMap<String, (String, &'static str)>,
+    /// The VMs whose disk the image service manages, by name.
+    imaged: BTreeSet<String>,
 }
 
 pub struct App {
@@ -110,6 +117,10 @@ pub struct App {
     fit_timer: slint::Timer,
     /// The media domain, once [`App::attach_media`] has run.
     media: RefCell<Option<Rc<crate::media::MediaController>>>,
+    /// The downloads domain, once [`App::attach_downloads`] has run.
+    downloads: RefCell<Option<Rc<crate::downloads::DownloadsController>>>,
+    switches: RefCell<images::ImageSwitches>,
+    switch_timer: slint::Timer,
 }
 
 /// How often home thumbnails refresh at most while their VMs draw.
@@ -149,6 +160,8 @@ impl App {
                 cursor: None,
                 thumbnails_dirty: BTreeSet::new(),
                 observed: BTreeSet::new(),
+                badges: HashMap::new(),
+                imaged: BTreeSet::new(),
             }),
             tiles: Rc::new(VecModel::default()),
             incoming: Arc::new(Mutex::new(Incoming::default())),
@@ -160,6 +173,9 @@ impl App {
             last_screen_timer: slint::Timer::default(),
             fit_timer: slint::Timer::default(),
             media: RefCell::new(None),
+            downloads: RefCell::new(None),
+            switches: RefCell::new(images::ImageSwitches::default()),
+            switch_timer: slint::Timer::default(),
             window,
         });
         CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
@@ -305,7 +321,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media) = {
+        let (events, displays, last_screens, media, downloads) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -313,10 +329,14 @@ impl App {
                 std::mem::take(&mut queue.displays_changed),
                 std::mem::take(&mut queue.last_screens),
                 std::mem::take(&mut queue.media),
+                std::mem::take(&mut queue.downloads),
             )
         };
         if !media.is_empty() {
             self.media_updates(media);
+        }
+        if !downloads.is_empty() {
+            self.downloads_updates(downloads);
         }
         for event in events {
             self.handle_backend_event(event);
@@ -345,6 +365,7 @@ impl App {
                 self.load_unknown_last_screens();
                 self.observe_displays();
                 self.vms_changed();
+                self.downloads_follow_vms();
             }
             BackendEvent::Disconnected { reason } => {
                 self.state.borrow_mut().connected = false;
@@ -394,6 +415,9 @@ impl App {
                 if self.state.borrow().router.focused() == Some(&vm) {
                     self.present_focused(true);
                     self.fit_focused();
+                }
+                if let Some(name) = self.vm_name(&vm) {
+                    self.images_follow_state(&name, vm_state);
                 }
             }
             BackendEvent::RequestFailed { vm, action, error } => {
@@ -532,6 +556,10 @@ impl App {
     }
 
     fn lifecycle(&self, index: usize, action: &str) {
+        if action == tiles::IMAGE_ACTION {
+            self.open_image_sheet(index);
+            return;
+        }
         let Some(action) = tiles::action_from_id(action) else {
             tracing::warn!(action, "unknown action from the UI");
             return;
@@ -540,12 +568,21 @@ impl App {
             let state = self.state.borrow();
             (
                 state.hypervisor.clone(),
-                state.vms.get(index).map(|vm| vm.id.clone()),
+                state
+                    .vms
+                    .get(index)
+                    .map(|vm| (vm.id.clone(), vm.name.clone())),
             )
         };
-        if let (Some(hypervisor), Some(vm)) = (hypervisor, vm) {
-            hypervisor.request(&vm, action);
+        let (Some(hypervisor), Some((vm, name))) = (hypervisor, vm) else {
+            return;
+        };
+        match action {
+            Lifecycle::Start if self.start_with_image(&vm, &name) => return,
+            Lifecycle::Shutdown | Lifecycle::ForceOff => self.stopping_on_purpose(&name),
+            _ => {}
         }
+        hypervisor.request(&vm, action);
     }
 
     fn set_notice(&self, notice: Option<Notice>) {
@@ -594,6 +631,10 @@ impl App {
         if let Some(media) = self.media.borrow().as_ref() {
             media.set_language(code);
         }
+        if let Some(downloads) = self.downloads() {
+            downloads.set_language(code);
+        }
+        self.refresh_badges();
     }
 
     /// Shows the media library's rows from its index. Nothing slow runs: the library service

@@ -28,14 +28,18 @@ pub struct Args {
     #[arg(long)]
     pub check_config: bool,
 
-    /// Log filter, such as "info" or "hearth=debug" (also HEARTH_LOG).
     /// Scans the media library now, reads new files, and reports what it holds and which
     /// files and folders it left out, with the reasons.
     #[arg(long)]
     pub check_media: bool,
 
+    /// Log filter, such as "info" or "hearth=debug" (also HEARTH_LOG).
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+
+    /// The image service's D-Bus address, overriding `[images] bus` in the configuration.
+    #[arg(long, value_name = "ADDRESS")]
+    pub images_bus: Option<String>,
 
     /// The hypervisor backend, overriding the configuration.
     #[arg(long, value_name = "BACKEND", value_parser = ["simulated", "libvirt"])]
@@ -130,6 +134,17 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     // last screens from the previous run, until the hypervisor answers.
     app.set_icons(load_icons(&config));
     app.attach_media(config.media.library_settings());
+    let images_bus = match &args.images_bus {
+        Some(address) => {
+            zbus::Address::try_from(address.as_str())
+                .with_context(|| format!("--images-bus {address:?} is not a D-Bus address"))?;
+            Some(crate::downloads::Bus::Address(address.clone()))
+        }
+        None => config.images.bus.clone(),
+    };
+    if let Some(bus) = images_bus {
+        app.attach_downloads(bus, crate::downloads::cache_in_user_cache());
+    }
     let backend = match args.backend.as_deref() {
         Some("libvirt") => BackendChoice::Libvirt,
         Some(_) => BackendChoice::Simulated,
@@ -159,12 +174,14 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         }
         if let Some(app) = App::current() {
             app.start_media();
+            app.start_downloads();
         }
     });
-    // Backends without the winit hook never report a first frame: start it a little later.
+    // Backends without the winit hook never report a first frame: start them a little later.
     slint::Timer::single_shot(std::time::Duration::from_millis(500), || {
         if let Some(app) = App::current() {
             app.start_media();
+            app.start_downloads();
         }
     });
     crate::winit_hook::install(

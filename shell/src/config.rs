@@ -46,6 +46,7 @@ pub struct Config {
     pub simulated: SimulatedConfig,
     pub libvirt: LibvirtSettings,
     pub media: MediaSettings,
+    pub images: ImagesSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -140,6 +141,7 @@ impl Config {
                 roots: None,
                 samples: true,
             },
+            images: ImagesSettings::default(),
         }
     }
 
@@ -166,6 +168,7 @@ impl Config {
         let vms = check_vms(&source, file.vms)?;
         let libvirt = libvirt::check(&source, file.libvirt.unwrap_or_default())?;
         let media = media::check(&source, file.media.unwrap_or_default())?;
+        let images = images::check(&source, file.images.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -175,6 +178,7 @@ impl Config {
             simulated,
             libvirt,
             media,
+            images,
         })
     }
 
@@ -325,6 +329,7 @@ struct ConfigFile {
     simulated: Option<SimulatedTable>,
     libvirt: Option<libvirt::LibvirtTable>,
     media: Option<media::MediaTable>,
+    images: Option<images::ImagesTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -580,9 +585,11 @@ fn whole_milliseconds(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+mod images;
 mod libvirt;
 mod media;
 
+pub use images::ImagesSettings;
 pub use libvirt::LibvirtSettings;
 pub use media::{MediaSettings, data_folder};
 

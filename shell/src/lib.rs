@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod downloads;
 pub mod focus;
 pub mod frames;
 pub mod gestures;

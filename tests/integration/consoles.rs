@@ -23,6 +23,7 @@ fn a_second_head_can_be_chosen_in_the_vm_view_and_shows_its_own_frames() {
         vga: "none",
         // A tablet, so that a touch that wrongly reached the guest would show in its log.
         devices: &["virtio-vga,max_outputs=2", "virtio-tablet-pci"],
+        disk: false,
     });
     // The guest's GPU driver is loaded before it is ready: from then on it follows mode hints.
     let (world, id) = vm.world();

@@ -13,6 +13,7 @@ fn a_virtio_vga_guest_takes_the_size_of_the_view() {
     let vm = OneVm::start(Hardware {
         vga: "virtio",
         devices: &[],
+        disk: false,
     });
     // The guest's GPU driver is loaded before it is ready: from then on it follows mode hints.
     let (world, id) = vm.world();

@@ -73,6 +73,7 @@ fn keys_reach_guests_by_position_on_german_and_polish_layouts_and_hotkeys_leak_n
     let vms = TwoVms::start_with(Hardware {
         vga: "std",
         devices: &["virtio-keyboard-pci"],
+        disk: false,
     });
     let dir = TempDir::new("keyboard");
     let config = write_config(&vms, &dir);

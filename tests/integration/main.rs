@@ -1,6 +1,8 @@
 //! Hearth's integration tests: one binary, a module per area, each test in a private world.
 
 mod consoles;
+mod downloads_restart;
+mod downloads_ui;
 mod first_frame;
 mod gestures;
 mod guest_size;
@@ -11,6 +13,7 @@ mod images_network;
 mod images_refusals;
 mod images_resume;
 mod images_service;
+mod images_vm;
 mod keyboard;
 mod libvirt;
 mod libvirtd;

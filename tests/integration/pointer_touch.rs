@@ -77,6 +77,7 @@ fn clicks_and_two_finger_touches_reach_the_focused_guest_at_the_right_place() {
     let vms = TwoVms::start_with(Hardware {
         vga: "std",
         devices: &["virtio-tablet-pci", "virtio-multitouch-pci"],
+        disk: false,
     });
     let world = World::over(Arc::new(LibvirtHypervisor::new(vms.config())));
     world.wait_until("both VMs listed", BOOT, |w| w.app.vms().len() == 2);

@@ -67,10 +67,13 @@ fn cpio(entries: &[Entry<'_>]) -> Vec<u8> {
 /// always, the virtio stack only when it has virtio devices (loading it costs seconds under
 /// TCG).
 fn modules_for(hardware: Hardware, order: &str) -> Vec<String> {
-    let virtio = hardware.vga == "virtio" || hardware.devices.iter().any(|d| d.contains("virtio"));
+    let virtio = hardware.disk
+        || hardware.vga == "virtio"
+        || hardware.devices.iter().any(|d| d.contains("virtio"));
     order
         .lines()
         .filter(|module| virtio || *module == "evdev.ko")
+        .filter(|module| hardware.disk || *module != "virtio_blk.ko")
         .map(str::to_string)
         .collect()
 }
@@ -85,6 +88,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for module in {modules}; do insmod /modules/$module; done
 sleep 1
+if [ -b /dev/vda ]; then
+  marker=$(head -c 128 /dev/vda | head -n 1)
+  echo "IMAGE $marker" > /dev/ttyS0
+  case "$marker" in *PANIC*) sync; poweroff -f;; esac
+fi
 for device in /dev/input/event*; do
   echo "INPUT $device $(cat /sys/class/input/${{device#/dev/input/}}/device/name)" > /dev/ttyS0
   od -An -v -tx1 -w24 $device > /dev/ttyS0 &
@@ -175,6 +183,10 @@ pub struct Hardware {
     pub vga: &'static str,
     /// Extra `-device` arguments, such as "virtio-tablet-pci".
     pub devices: &'static [&'static str],
+    /// A virtio disk (defined by the libvirt domain): the guest loads its driver and prints
+    /// the first line of the disk to its serial port as `IMAGE <line>`, and powers off at
+    /// once when that line says PANIC (a broken image version).
+    pub disk: bool,
 }
 
 impl Hardware {
@@ -182,6 +194,14 @@ impl Hardware {
     pub const PC: Hardware = Hardware {
         vga: "std",
         devices: &[],
+        disk: false,
+    };
+
+    /// A PC whose libvirt domain gives it a virtio disk carrying a VM image.
+    pub const DISK: Hardware = Hardware {
+        vga: "std",
+        devices: &[],
+        disk: true,
     };
 }
 

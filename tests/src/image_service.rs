@@ -34,10 +34,22 @@ impl ImageService {
         mirror: &str,
         extra: &str,
     ) -> ImageService {
+        ImageService::start_for_vm(publisher, bus, system_bus, mirror, extra, "work")
+    }
+
+    /// [`ImageService::start`] with the image belonging to the VM named `vm`.
+    pub fn start_for_vm(
+        publisher: &Publisher,
+        bus: &PrivateBus,
+        system_bus: Option<&PrivateBus>,
+        mirror: &str,
+        extra: &str,
+        vm: &str,
+    ) -> ImageService {
         let state_dir = publisher.path("device");
         let config = publisher.path("images.toml");
         let text = format!(
-            "state_dir = \"{}\"\n{extra}\n[[image]]\nname = \"work\"\nvm = \"work\"\npublic_keys = [\"{}\"]\nmirrors = [\"{mirror}\"]\nrollback_grace_seconds = 90\n",
+            "state_dir = \"{}\"\n{extra}\n[[image]]\nname = \"work\"\nvm = \"{vm}\"\npublic_keys = [\"{}\"]\nmirrors = [\"{mirror}\"]\nrollback_grace_seconds = 90\n",
             state_dir.display(),
             publisher.public_key.display()
         );

@@ -211,6 +211,30 @@ impl World {
         self.long_press(label, 50);
     }
 
+    /// Taps the topmost element with this label: a confirmation's button over a sheet's
+    /// button of the same name.
+    pub fn tap_topmost(&self, label: &str) {
+        self.draw();
+        let element = ElementHandle::find_by_accessible_label(self.app.window(), label)
+            .filter(|e| e.is_valid() && e.size().width > 0.0)
+            .last()
+            .unwrap_or_else(|| panic!("no visible element labelled {label:?}"));
+        self.tap_element(&element);
+    }
+
+    fn tap_element(&self, element: &ElementHandle) {
+        let position = element.absolute_position();
+        let size = element.size();
+        let centre = LogicalPosition::new(
+            position.x + size.width / 2.0,
+            position.y + size.height / 2.0,
+        );
+        self.pointer(centre, true);
+        self.advance(50);
+        self.pointer(centre, false);
+        self.advance(20);
+    }
+
     /// Presses and holds the element with this accessible label for `millis`.
     pub fn long_press(&self, label: &str, millis: u64) {
         let element = self
@@ -338,6 +362,10 @@ impl Hypervisor for Audited {
 
     fn request(&self, vm: &VmId, action: Lifecycle) {
         self.inner.request(vm, action)
+    }
+
+    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
+        self.inner.start_from(vm, disk, file)
     }
 
     fn display(&self, vm: &VmId) -> Option<std::sync::Arc<Display>> {

@@ -41,5 +41,7 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_media_empty => "media-empty",
         set_media_search => "media-search",
         set_media_sort => "media-sort",
+        set_downloads_title => "downloads-title",
+        set_downloads_history => "downloads-history",
     );
 }

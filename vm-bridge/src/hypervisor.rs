@@ -1,5 +1,6 @@
 //! The one seam every hypervisor backend implements.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::{BackendEvent, Console, Display, InputEvent, Lifecycle, VmId};
@@ -19,6 +20,12 @@ pub trait Hypervisor: Send + Sync {
 
     /// Asks for a lifecycle change; the outcome arrives as `StateChanged` or `RequestFailed`.
     fn request(&self, vm: &VmId, action: Lifecycle);
+
+    /// Starts the VM from another disk image: its disk `disk` (a target such as `vda`; empty
+    /// for its first disk) is pointed at `file`, the rest of its definition kept as it was,
+    /// then it starts. The VM must be off. The outcome arrives as for
+    /// `request(vm, Lifecycle::Start)`.
+    fn start_from(&self, vm: &VmId, disk: &str, file: &Path);
 
     /// The VM's screen. It stays connected while the VM runs, shown or not.
     fn display(&self, vm: &VmId) -> Option<Arc<Display>>;

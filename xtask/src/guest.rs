@@ -1,6 +1,7 @@
 //! The guest kernel the VM tests boot: Debian's own, taken out of its package once and kept
 //! outside the clone, with the few modules the test guests load (evdev for their input logs,
-//! virtio input devices, the virtio GPU that follows Hearth's view size). The tests build a
+//! virtio input devices, the virtio disk that carries a VM image, the virtio GPU that follows
+//! Hearth's view size). The tests build a
 //! busybox initramfs around them themselves.
 
 use std::path::Path;
@@ -21,6 +22,7 @@ const MODULES: &[&str] = &[
     "drivers/virtio/virtio_pci_legacy_dev.ko",
     "drivers/virtio/virtio.ko",
     "drivers/virtio/virtio_pci.ko",
+    "drivers/block/virtio_blk.ko",
     "drivers/virtio/virtio_input.ko",
     "drivers/gpu/drm/drm.ko",
     "drivers/gpu/drm/drm_kms_helper.ko",
@@ -42,7 +44,13 @@ fn output(command: &mut Command, what: &str) -> anyhow::Result<String> {
 pub fn ensure_kernel() -> anyhow::Result<()> {
     let target = Path::new(GUEST_KERNEL);
     let modules = Path::new(GUEST_MODULES);
-    if target.exists() && modules.join("order").exists() {
+    let complete = std::fs::read_to_string(modules.join("order")).is_ok_and(|order| {
+        MODULES.iter().all(|module| {
+            let name = module.rsplit('/').next().unwrap_or(module);
+            order.lines().any(|line| line == name)
+        })
+    });
+    if target.exists() && complete {
         return Ok(());
     }
     let depends = output(

@@ -1,6 +1,7 @@
 //! Project chores: `cargo xtask run|test|bench|screenshots|setup`.
 
 mod bench;
+mod demo_images;
 mod guest;
 mod packages;
 mod run;

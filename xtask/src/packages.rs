@@ -42,6 +42,9 @@ pub const RUN: &[&str] = &[
     "xvfb",
     "xauth",
     "imagemagick",
+    // The demo's image store and its image service's bus.
+    "nginx-light",
+    "dbus",
 ];
 /// Everything the tests need, from Debian 12 itself (with [`GSTREAMER`]).
 pub const TEST: &[&str] = &[

@@ -19,10 +19,32 @@ pub fn binary(profile: &str) -> PathBuf {
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     packages::ensure_with_gstreamer(packages::RUN)?;
     let mut build = cargo();
-    // The media helper is a program of its own that Hearth starts from beside itself.
-    build.args(["build", "-p", "hearth", "-p", "hearth-media"]);
-    status(build, "cargo build -p hearth -p hearth-media")?;
+    // The media helper is a program of its own that Hearth starts from beside itself;
+    // `hearth-image` serves the demo's pending VM image.
+    build.args([
+        "build",
+        "-p",
+        "hearth",
+        "-p",
+        "hearth-media",
+        "-p",
+        "hearth-images",
+    ]);
+    status(
+        build,
+        "cargo build -p hearth -p hearth-media -p hearth-images",
+    )?;
     let hearth = binary("debug");
+    // The demo (no configuration of the user's) downloads a VM image from a local store.
+    let mut args = args.to_vec();
+    let _images = if args.iter().any(|arg| arg.starts_with("--config")) {
+        None
+    } else {
+        let images = crate::demo_images::start(&crate::demo_images::tools("debug"))?;
+        args.push(format!("--images-bus={}", images.bus_address));
+        Some(images)
+    };
+    let args = args.as_slice();
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if has_display {

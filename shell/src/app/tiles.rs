@@ -7,6 +7,10 @@ use slint::{ComponentHandle, Image, Model, ModelRc, VecModel};
 
 use super::App;
 
+/// The tile action that opens the sheet of the VM's image (offered when the image service
+/// manages the VM's disk).
+pub const IMAGE_ACTION: &str = "image";
+
 /// A VM the configuration names, before the hypervisor has said anything about it.
 #[derive(Debug, Clone)]
 pub struct ExpectedVm {
@@ -84,6 +88,10 @@ struct TileFacts<'a> {
     actions: &'a [Lifecycle],
     /// Whether the screen's picture is worth showing (not for a VM that is off).
     screen_on: bool,
+    /// The word about its image, and its kind.
+    badge: Option<&'a (String, &'static str)>,
+    /// Whether the image service manages its disk.
+    imaged: bool,
 }
 
 fn tile(
@@ -93,7 +101,7 @@ fn tile(
     icon: Option<&Image>,
 ) -> VmTile {
     let name = [("name", Arg::Text(facts.name))];
-    let actions: Vec<VmAction> = facts
+    let mut actions: Vec<VmAction> = facts
         .actions
         .iter()
         .map(|action| {
@@ -109,6 +117,16 @@ fn tile(
             }
         })
         .collect();
+    if facts.imaged {
+        actions.push(VmAction {
+            id: IMAGE_ACTION.into(),
+            label: translator.tr("action-image").into(),
+            destructive: false,
+            confirm_title: "".into(),
+            confirm_body: "".into(),
+        });
+    }
+    let (badge, badge_kind) = facts.badge.cloned().unwrap_or_default();
     VmTile {
         id: facts.id.into(),
         name: facts.name.into(),
@@ -125,6 +143,8 @@ fn tile(
         icon: icon.cloned().unwrap_or_default(),
         has_icon: icon.is_some(),
         actions: ModelRc::from(std::rc::Rc::new(VecModel::from(actions))),
+        badge: badge.into(),
+        badge_kind: badge_kind.into(),
     }
 }
 
@@ -143,6 +163,8 @@ impl super::State {
                 state: state_id(vm.state),
                 actions: Lifecycle::offered_in(vm.state),
                 screen_on: vm.state != VmState::ShutOff,
+                badge: self.badges.get(&vm.name),
+                imaged: self.imaged.contains(&vm.name),
             },
             &self.translator,
             thumbnail,
@@ -160,6 +182,8 @@ impl super::State {
                 state: "connecting",
                 actions: &[],
                 screen_on: true,
+                badge: self.badges.get(&vm.name),
+                imaged: false,
             },
             &self.translator,
             self.last_screens.get(&vm.name),
@@ -187,13 +211,7 @@ impl App {
             self.tiles.set_vec(tiles);
         } else {
             for (row, tile) in tiles.into_iter().enumerate() {
-                if !self
-                    .tiles
-                    .row_data(row)
-                    .is_some_and(|old| same_tile(&old, &tile))
-                {
-                    self.tiles.set_row_data(row, tile);
-                }
+                self.replace_tile(row, tile);
             }
         }
         self.refresh_status();
@@ -287,6 +305,8 @@ fn same_tile(a: &VmTile, b: &VmTile) -> bool {
         && a.has_icon == b.has_icon
         && a.icon == b.icon
         && a.thumbnail == b.thumbnail
+        && a.badge == b.badge
+        && a.badge_kind == b.badge_kind
         && same_actions(a, b)
 }
 

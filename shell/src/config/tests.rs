@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -112,6 +112,10 @@ fn broken_configs_give_exact_errors() {
         (
             "[libvirt]\nconnection = \"qemu:///system\"\n",
             "/hearth-config-test/hearth.toml:2:14: invalid libvirt connection \"qemu:///system\" (expected a name such as \"QEMU\", \"Test\" or \"Xen\")",
+        ),
+        (
+            "[images]\nbus = \"sytem\"\n",
+            "/hearth-config-test/hearth.toml:2:7: invalid bus \"sytem\" (expected \"session\", \"system\", \"off\" or a D-Bus address)",
         ),
         (
             "[libvirt]\nuri = \"qemu:///system\"\n",
@@ -423,4 +427,23 @@ fn default_path_follows_the_xdg_rules() {
             "XDG_CONFIG_HOME={xdg_config_home:?} HOME={home:?}"
         );
     }
+}
+
+#[test]
+fn the_image_service_is_looked_for_on_the_bus_named() {
+    use crate::downloads::Bus;
+    let path = Path::new("/hearth-config-test/hearth.toml");
+    let parse = |text: &str| {
+        Config::parse(text, path)
+            .expect("a valid config")
+            .images
+            .bus
+    };
+    assert_eq!(parse(""), Some(Bus::Session));
+    assert_eq!(parse("[images]\nbus = \"system\"\n"), Some(Bus::System));
+    assert_eq!(parse("[images]\nbus = \"off\"\n"), None);
+    assert_eq!(
+        parse("[images]\nbus = \"unix:path=/run/hearth/bus\"\n"),
+        Some(Bus::Address("unix:path=/run/hearth/bus".into()))
+    );
 }

@@ -6,6 +6,7 @@
 //! `Disconnected`, keeps trying, and on return resynchronises every VM. Requests run on a
 //! thread of their own so a slow hypervisor never holds up events, and never the UI.
 
+mod disk;
 mod proxies;
 mod session;
 
@@ -108,6 +109,8 @@ struct Request {
     path: OwnedObjectPath,
     vm: VmId,
     action: Lifecycle,
+    /// For a start: the disk to point at another image file first.
+    disk: Option<(String, std::path::PathBuf)>,
 }
 
 pub(crate) struct Inner {
@@ -251,7 +254,12 @@ fn error_text(error: &zbus::Error) -> String {
 }
 
 fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: Request) {
-    let Request { path, vm, action } = request;
+    let Request {
+        path,
+        vm,
+        action,
+        disk,
+    } = request;
     tracing::debug!(%vm, ?action, "libvirt request");
     // libvirt-dbus's GetAll reply does not fit zbus's property cache; read properties directly.
     let builder = proxies::DomainProxyBlocking::builder(connection)
@@ -270,6 +278,20 @@ fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: 
         Lifecycle::Start => inner.set_state(&vm, VmState::Starting),
         Lifecycle::Shutdown => inner.set_state(&vm, VmState::Stopping),
         _ => {}
+    }
+    let redefined = match &disk {
+        Some((target, file)) if action == Lifecycle::Start => {
+            point_disk_at(inner, connection, &domain, target, file)
+        }
+        _ => Ok(()),
+    };
+    if let Err(reason) = redefined {
+        if let Some(before) = before {
+            inner.set_state(&vm, before);
+        }
+        let error = Error::Refused(reason);
+        inner.emit(BackendEvent::RequestFailed { vm, action, error });
+        return;
     }
     let result = match action {
         Lifecycle::Start => domain.create(0),
@@ -298,6 +320,80 @@ fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: 
             inner.emit(BackendEvent::RequestFailed { vm, action, error });
         }
     }
+}
+
+impl LibvirtHypervisor {
+    fn send_request(
+        &self,
+        vm: &VmId,
+        action: Lifecycle,
+        disk: Option<(String, std::path::PathBuf)>,
+    ) {
+        let path = self.inner.known().get(vm).map(|k| k.path.clone());
+        let Some(path) = path else {
+            self.inner.emit(BackendEvent::RequestFailed {
+                vm: vm.clone(),
+                action,
+                error: Error::UnknownVm(vm.clone()),
+            });
+            return;
+        };
+        let sender = self
+            .inner
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let sent = sender.is_some_and(|s| {
+            s.send(Request {
+                path,
+                vm: vm.clone(),
+                action,
+                disk,
+            })
+            .is_ok()
+        });
+        if !sent {
+            let error = Error::Unavailable("libvirt is not connected".into());
+            self.inner.emit(BackendEvent::RequestFailed {
+                vm: vm.clone(),
+                action,
+                error,
+            });
+        }
+    }
+}
+
+/// Redefines the (inactive) domain with its disk `target` pointed at `file`.
+fn point_disk_at(
+    inner: &Inner,
+    connection: &zbus::blocking::Connection,
+    domain: &proxies::DomainProxyBlocking<'_>,
+    target: &str,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    /// VIR_DOMAIN_XML_INACTIVE: the definition the next start uses.
+    const INACTIVE: u32 = 2;
+    let xml = domain
+        .get_xml_desc(INACTIVE)
+        .map_err(|error| error_text(&error))?;
+    let edited = disk::with_disk_source(&xml, target, file)?;
+    if edited == xml {
+        // Already there: no redefinition (libvirtd may take long over one).
+        return Ok(());
+    }
+    // libvirt-dbus's GetAll reply does not fit zbus's property cache (building a caching
+    // proxy waits for it in vain): no cache.
+    let connect = proxies::ConnectProxyBlocking::builder(connection)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .path(inner.config.path())
+        .and_then(|builder| builder.build())
+        .map_err(|error| error_text(&error))?;
+    connect
+        .domain_define_xml(&edited)
+        .map_err(|error| error_text(&error))?;
+    tracing::info!(file = %file.display(), "the domain's disk points at a new image");
+    Ok(())
 }
 
 impl Hypervisor for LibvirtHypervisor {
@@ -348,37 +444,15 @@ impl Hypervisor for LibvirtHypervisor {
     }
 
     fn request(&self, vm: &VmId, action: Lifecycle) {
-        let path = self.inner.known().get(vm).map(|k| k.path.clone());
-        let Some(path) = path else {
-            self.inner.emit(BackendEvent::RequestFailed {
-                vm: vm.clone(),
-                action,
-                error: Error::UnknownVm(vm.clone()),
-            });
-            return;
-        };
-        let sender = self
-            .inner
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let sent = sender.is_some_and(|s| {
-            s.send(Request {
-                path,
-                vm: vm.clone(),
-                action,
-            })
-            .is_ok()
-        });
-        if !sent {
-            let error = Error::Unavailable("libvirt is not connected".into());
-            self.inner.emit(BackendEvent::RequestFailed {
-                vm: vm.clone(),
-                action,
-                error,
-            });
-        }
+        self.send_request(vm, action, None);
+    }
+
+    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
+        self.send_request(
+            vm,
+            Lifecycle::Start,
+            Some((disk.to_string(), file.to_owned())),
+        );
     }
 
     fn display(&self, vm: &VmId) -> Option<Arc<Display>> {

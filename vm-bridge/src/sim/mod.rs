@@ -94,6 +94,8 @@ struct Machine {
     input: InputRecord,
     /// Bumped by every request, so a delayed transition knows it was overtaken.
     transition: u64,
+    /// The disk image the VM was last started from with [`Hypervisor::start_from`].
+    disk_file: Option<std::path::PathBuf>,
 }
 
 struct Inner {
@@ -136,6 +138,7 @@ impl SimHypervisor {
                 desktop: Desktop::new(&vm.name, vm.role, config.screen_width, config.screen_height),
                 input: InputRecord::default(),
                 transition: 0,
+                disk_file: None,
             })
             .collect();
         let hypervisor = SimHypervisor {
@@ -240,6 +243,19 @@ impl SimHypervisor {
         for machine in self.lock().iter_mut() {
             machine.input.events.clear();
         }
+    }
+
+    /// The disk image the VM was last started from with [`Hypervisor::start_from`].
+    pub fn disk_file(&self, vm: &VmId) -> Option<std::path::PathBuf> {
+        self.with_machine(vm, |machine| machine.disk_file.clone())
+            .flatten()
+    }
+
+    /// The guest crashes, as a real one can at any moment: the VM is `Crashed` with no
+    /// request behind it.
+    pub fn crash(&self, vm: &VmId) {
+        self.with_machine(vm, |machine| machine.transition += 1);
+        self.set_state(vm, VmState::Crashed);
     }
 
     fn with_machine<R>(&self, vm: &VmId, f: impl FnOnce(&mut Machine) -> R) -> Option<R> {
@@ -447,6 +463,20 @@ impl Hypervisor for SimHypervisor {
                 Lifecycle::ForceOff => self.set_state(vm, VmState::ShutOff),
             },
         }
+    }
+
+    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
+        let off = self.with_machine(vm, |machine| {
+            let off = matches!(machine.info.state, VmState::ShutOff | VmState::Crashed);
+            if off {
+                machine.disk_file = Some(file.to_owned());
+            }
+            off
+        });
+        if off == Some(true) {
+            tracing::info!(%vm, disk, file = %file.display(), "simulated VM starts from a new disk image");
+        }
+        self.request(vm, Lifecycle::Start);
     }
 
     fn display(&self, vm: &VmId) -> Option<Arc<Display>> {

@@ -50,6 +50,7 @@ pub fn report() {
             hardware: Hardware {
                 vga: "none",
                 devices: &["virtio-vga,xres=1920,yres=1080"],
+                disk: false,
             },
             view: (1920, 1080),
             guest_size: Some((1920, 1080)),

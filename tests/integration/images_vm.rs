@@ -1,0 +1,263 @@
+//! A real QEMU guest under the system's libvirtd whose disk is a VM image from the image
+//! service: the guest prints the marker it reads from its disk to its serial log, so the log
+//! says which version booted. Version 1 runs, version 2 downloads meanwhile and is used at the
+//! next start, a rollback brings version 1 back, and a broken version 3 (it powers off at
+//! once) is rolled back by Hearth on its own, with the reason on screen.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hearth::downloads::Bus;
+use hearth_tests::World;
+use hearth_tests::guest::{GUEST_KERNEL, Hardware, initramfs_for};
+use hearth_tests::image_service::ImageService;
+use hearth_tests::images::{Nginx, Publisher};
+use hearth_tests::services::{
+    PrivateBus, SystemDomain, ensure_system_libvirtd, libvirt_dbus_system,
+};
+use hearth_ui::DownloadsAdapter;
+use hearth_vm_bridge::libvirt::{DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
+use hearth_vm_bridge::{VmRole, VmState};
+use slint::{ComponentHandle, Model};
+
+/// A boot under TCG, plus a redefinition of the domain: this machine's libvirtd probes QEMU
+/// again on every define, which takes it half a minute or more.
+const BOOT: Duration = Duration::from_secs(300);
+
+fn domain_xml(name: &str, initrd: &Path, serial: &Path, disk: &Path) -> String {
+    format!(
+        "<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>192</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{GUEST_KERNEL}</kernel><initrd>{}</initrd>
+    <cmdline>console=ttyS0 rdinit=/init quiet loglevel=1</cmdline></os>
+  <features><acpi/></features>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='{}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>
+    <graphics type='dbus' p2p='yes'/>
+    <video><model type='vga'/></video>
+  </devices>
+</domain>",
+        initrd.display(),
+        disk.display(),
+        serial.display()
+    )
+}
+
+/// A disk image whose first line is `marker`, then data shared between versions.
+fn write_version(path: &Path, marker: &str) {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut bytes: Vec<u8> = std::iter::repeat_with(|| rng.u8(..))
+        .take(2 << 20)
+        .collect();
+    bytes[..marker.len()].copy_from_slice(marker.as_bytes());
+    bytes[marker.len()] = b'\n';
+    std::fs::write(path, bytes).expect("writing a version");
+}
+
+/// The domain's disk as libvirt has it defined.
+fn disk_source(name: &str) -> String {
+    let output = std::process::Command::new("virsh")
+        .args(["-c", "qemu:///system", "domblklist", name, "--inactive"])
+        .output()
+        .expect("running virsh");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The disk marker of every boot so far (the serial log is appended to across starts).
+fn boots(serial: &Path) -> Vec<String> {
+    std::fs::read_to_string(serial)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.strip_prefix("IMAGE "))
+        .map(|marker| marker.trim().to_string())
+        .collect()
+}
+
+/// Waits until the guest has booted exactly these versions, in this order.
+fn wait_for_boots(world: &World, serial: &Path, expected: &[&str]) {
+    let start = std::time::Instant::now();
+    while boots(serial) != expected {
+        let name = world.app.vms()[0].name.clone();
+        assert!(
+            start.elapsed() < BOOT,
+            "the guest did not boot {expected:?}; its disk: {}; on screen: {:?}; states: {:?}; its serial port:\n{}",
+            disk_source(&name),
+            world.app.notice_text(),
+            world
+                .app
+                .vms()
+                .iter()
+                .map(|vm| vm.state)
+                .collect::<Vec<_>>(),
+            std::fs::read_to_string(serial).unwrap_or_default()
+        );
+        world.advance(20);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// Waits until Hearth shows the version the service has ready (what a user sees before
+/// starting the VM on it).
+fn wait_for_ready_badge(world: &World, name: &str) {
+    world.wait_until("Hearth to show the update ready", BOOT, |w| {
+        w.app
+            .window()
+            .global::<hearth_ui::VmAdapter>()
+            .get_vms()
+            .iter()
+            .any(|tile| tile.name == name && tile.badge == "Update ready")
+    });
+}
+
+fn force_off(world: &World, name: &str) {
+    world.draw();
+    world.tap(&format!("Actions for {name}"));
+    world.tap("Force off");
+    world.tap("Force off");
+    world.wait_until("the VM off", BOOT, |w| {
+        w.state_of(name) == Some(VmState::ShutOff)
+    });
+}
+
+fn start(world: &World, name: &str) {
+    world.draw();
+    world.tap(&format!("Actions for {name}"));
+    world.tap("Start");
+}
+
+#[test]
+fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
+    ensure_system_libvirtd();
+    let publisher = Publisher::new();
+    let name = format!("hearth-image-{}", std::process::id());
+    let v1 = publisher.path("v1.img");
+    write_version(&v1, "HEARTH-IMAGE v1");
+    publisher.publish("work", &v1, &[]);
+    let origin = Nginx::origin(&publisher.store);
+    let bus = PrivateBus::start();
+    let service = ImageService::start_for_vm(
+        &publisher,
+        &bus,
+        None,
+        &origin.url(),
+        "max_rate_kib = 2048",
+        &name,
+    );
+    service.wait_for_phase("ready", BOOT);
+
+    let initrd = initramfs_for(publisher.dir.path(), &name, Hardware::DISK);
+    let serial = publisher.path("serial.log");
+    // The domain as IT defined it, its disk not yet an image version.
+    let placeholder = publisher.path("placeholder.img");
+    std::fs::write(&placeholder, vec![0u8; 1 << 20]).unwrap();
+    let _domain = SystemDomain::define(
+        &name,
+        &domain_xml(&name, &initrd, &serial, &placeholder),
+        publisher.dir.path(),
+    );
+    let _libvirt = libvirt_dbus_system(&bus);
+    let config = LibvirtConfig {
+        bus: hearth_vm_bridge::libvirt::Bus::Address(bus.address.clone()),
+        connection: "QEMU".into(),
+        vms: vec![SelectedVm {
+            name: name.clone(),
+            role: VmRole::Work,
+        }],
+        displays: DisplaySource::Libvirt,
+    };
+    let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
+    world
+        .app
+        .attach_downloads(Bus::Address(bus.address.clone()), None);
+    world.app.start_downloads();
+    world.wait_until("the VM listed, off, its image ready", BOOT, |w| {
+        w.state_of(&name) == Some(VmState::ShutOff)
+            && w.app
+                .window()
+                .global::<DownloadsAdapter>()
+                .get_cards()
+                .row_count()
+                == 1
+    });
+
+    // The first start makes version 1 current and boots it.
+    start(&world, &name);
+    wait_for_boots(&world, &serial, &["HEARTH-IMAGE v1"]);
+    assert_eq!(service.number("Current"), 1);
+
+    // Version 2 downloads while version 1 runs, and is used at the next start.
+    let v2 = publisher.path("v2.img");
+    write_version(&v2, "HEARTH-IMAGE v2");
+    publisher.publish("work", &v2, &[]);
+    service.call("CheckNow", &[]);
+    service.wait_for_phase("ready", BOOT);
+    wait_for_ready_badge(&world, &name);
+    assert_eq!(world.state_of(&name), Some(VmState::Running));
+    assert_eq!(boots(&serial), ["HEARTH-IMAGE v1"]);
+    force_off(&world, &name);
+    start(&world, &name);
+    wait_for_boots(&world, &serial, &["HEARTH-IMAGE v1", "HEARTH-IMAGE v2"]);
+    assert_eq!(service.number("Current"), 2);
+
+    // Rollback from the image's sheet brings version 1 back.
+    force_off(&world, &name);
+    world.draw();
+    world.tap(&format!("Actions for {name}"));
+    world.tap("Update and versions");
+    world.draw();
+    world.tap("Go back to version 1");
+    world.tap_topmost("Go back to version 1");
+    wait_for_boots(
+        &world,
+        &serial,
+        &["HEARTH-IMAGE v1", "HEARTH-IMAGE v2", "HEARTH-IMAGE v1"],
+    );
+    assert_eq!(service.number("Current"), 1);
+
+    // Version 3 powers off as soon as it boots: Hearth goes back to version 1 by itself.
+    let v3 = publisher.path("v3.img");
+    write_version(&v3, "HEARTH-IMAGE v3 PANIC");
+    publisher.publish("work", &v3, &[]);
+    service.call("CheckNow", &[]);
+    service.wait_for_phase("ready", BOOT);
+    wait_for_ready_badge(&world, &name);
+    force_off(&world, &name);
+    start(&world, &name);
+    // Version 3 booted, powered off at once, and version 1 started again.
+    wait_for_boots(
+        &world,
+        &serial,
+        &[
+            "HEARTH-IMAGE v1",
+            "HEARTH-IMAGE v2",
+            "HEARTH-IMAGE v1",
+            "HEARTH-IMAGE v3 PANIC",
+            "HEARTH-IMAGE v1",
+        ],
+    );
+    assert_eq!(service.number("Current"), 1);
+    assert_eq!(service.number("Declined"), 3);
+    // The reason stays in the image's history (the notice on screen fades after a while).
+    let history = service.property("History");
+    let last = history.as_array().and_then(|h| h.last()).cloned().unwrap();
+    assert_eq!(
+        (last[0].as_u64(), last[1].as_str()),
+        (Some(3), Some("rolled_back"))
+    );
+    // libvirt reports the guest's sudden power-off as a crash or a shutdown.
+    let reason = last[3].as_str().unwrap();
+    assert!(
+        reason.starts_with("Version 3 crashed ")
+            || reason.starts_with("Version 3 shut off by itself "),
+        "{last}"
+    );
+    force_off(&world, &name);
+}
