@@ -258,7 +258,11 @@ fn run(
     let (events, changes) = channel();
     let mut watcher = match notify::recommended_watcher(
         move |event: notify::Result<notify::Event>| {
-            if let Ok(event) = event {
+            // Opening and reading files (the library's own scans and helpers do) changes
+            // nothing: only what creates, changes or removes counts.
+            if let Ok(event) = event
+                && !matches!(event.kind, notify::EventKind::Access(_))
+            {
                 let _ = events.send(event.paths);
             }
         },

@@ -144,3 +144,31 @@ fn a_drive_that_goes_away_and_comes_back_is_followed() {
         .expect("listing");
     assert_eq!(entries.len(), 1);
 }
+
+#[test]
+fn reading_the_library_wakes_nothing() {
+    let dir = TempDir::new("media-quiet");
+    let root = dir.path().join("Pictures");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let photo = root.join("photo.png");
+    std::fs::write(&photo, png(40, 30, 70)).expect("a photo");
+    let running = Running::start(dir.path(), vec![root.clone()]);
+    running.wait_for("the first scan", |index| {
+        status(index, &photo) == Some(ItemStatus::Ready)
+    });
+    // Opening and reading files (a player, a thumbnailer, the library's own scan) is no
+    // change: the library stays idle rather than rescanning itself forever.
+    let settled = running.events.lock().expect("events").len();
+    for _ in 0..3 {
+        let _ = std::fs::read(&photo).expect("reading the photo");
+        let _ = std::fs::read_dir(&root)
+            .expect("listing the folder")
+            .count();
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let woke: Vec<String> = running.events.lock().expect("events")[settled..]
+        .iter()
+        .map(|event| format!("{event:?}"))
+        .collect();
+    assert!(woke.is_empty(), "reading woke the library: {woke:?}");
+}
