@@ -100,6 +100,8 @@ impl ServiceClient {
                 if let Err(error) = zbus::block_on(follow(&bus, &thread_shared, &thread_post)) {
                     tracing::info!(%error, "not following the image service");
                 }
+                // No bus, or it went away: what the last run saw is no longer the news.
+                thread_post(ServiceEvent::Gone);
             });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the image service thread");
