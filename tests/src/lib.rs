@@ -219,20 +219,7 @@ impl World {
             .filter(|e| e.is_valid() && e.size().width > 0.0)
             .last()
             .unwrap_or_else(|| panic!("no visible element labelled {label:?}"));
-        self.tap_element(&element);
-    }
-
-    fn tap_element(&self, element: &ElementHandle) {
-        let position = element.absolute_position();
-        let size = element.size();
-        let centre = LogicalPosition::new(
-            position.x + size.width / 2.0,
-            position.y + size.height / 2.0,
-        );
-        self.pointer(centre, true);
-        self.advance(50);
-        self.pointer(centre, false);
-        self.advance(20);
+        self.press_element(&element, 50);
     }
 
     /// Presses and holds the element with this accessible label for `millis`.
@@ -240,6 +227,11 @@ impl World {
         let element = self
             .find(label)
             .unwrap_or_else(|| panic!("no visible element labelled {label:?}"));
+        self.press_element(&element, millis);
+    }
+
+    /// Presses an element at its centre for `millis`, like a finger would.
+    fn press_element(&self, element: &ElementHandle, millis: u64) {
         let position = element.absolute_position();
         let size = element.size();
         let centre = LogicalPosition::new(
