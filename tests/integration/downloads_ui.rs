@@ -182,7 +182,7 @@ fn the_row_the_badge_and_the_sheet_drive_versions_and_roll_back() {
     world.wait_until("German words", WAIT, |w| {
         cards(w)
             .first()
-            .is_some_and(|card| card.status == "Bereit: wird beim nächsten Start verwendet")
+            .is_some_and(|card| card.status == "Bereit für den nächsten Start")
     });
     assert_eq!(badge(&world, "Work").0, "Update bereit");
     shot(&world, "home-ready-de-1280x800");
