@@ -179,7 +179,7 @@ impl DownloadsController {
     /// and started is handed back.
     pub fn action(&self, id: &str) -> Option<VmRequest> {
         let image = self.open.borrow().clone()?;
-        let vm = self.image_of_vm_named(&image)?.vm;
+        let vm = self.image_named(&image)?.vm;
         let method = match id {
             "pause" => Method::Pause,
             "resume" => Method::Resume,
@@ -194,7 +194,7 @@ impl DownloadsController {
         None
     }
 
-    fn image_of_vm_named(&self, image: &str) -> Option<ImageStatus> {
+    fn image_named(&self, image: &str) -> Option<ImageStatus> {
         self.images
             .borrow()
             .iter()
@@ -258,7 +258,7 @@ impl DownloadsController {
         let Some(name) = self.open.borrow().clone() else {
             return;
         };
-        let Some(image) = self.image_of_vm_named(&name) else {
+        let Some(image) = self.image_named(&name) else {
             self.close_sheet();
             return;
         };
