@@ -13,6 +13,7 @@ pub mod helper;
 pub mod index;
 mod kind;
 pub mod library;
+pub mod player;
 pub mod reading;
 pub mod samples;
 pub mod scan;

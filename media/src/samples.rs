@@ -30,7 +30,7 @@ pub const SAMPLE_FILES: &[&str] = &[
 
 const PIPELINE_TIMEOUT: Duration = Duration::from_secs(120);
 
-fn run_pipeline(description: &str, out: &Path) -> Result<(), String> {
+pub(crate) fn run_pipeline(description: &str, out: &Path) -> Result<(), String> {
     let pipeline = gst::parse::launch(description)
         .map_err(|error| format!("cannot build `{description}`: {error}"))?
         .downcast::<gst::Pipeline>()
@@ -59,6 +59,13 @@ fn run_pipeline(description: &str, out: &Path) -> Result<(), String> {
     };
     let _ = pipeline.set_state(gst::State::Null);
     result
+}
+
+/// Runs a `gst-launch`-style description whose sink is a `filesink name=out` writing `out`,
+/// until it ends (tests make the media they need with it).
+pub fn encode(description: &str, out: &Path) -> Result<(), String> {
+    gst::init().map_err(|error| format!("GStreamer cannot start: {error}"))?;
+    run_pipeline(description, out)
 }
 
 fn tags(title: &str, artist: &str, album: &str, track: u32) -> String {

@@ -23,6 +23,7 @@ mod media_check;
 mod media_helper;
 mod media_index;
 mod media_watch;
+mod playback;
 mod pointer_touch;
 mod qemu;
 mod randomized;

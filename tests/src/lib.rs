@@ -6,6 +6,7 @@ pub mod guest;
 pub mod image_service;
 pub mod images;
 pub mod media;
+pub mod playback;
 pub mod services;
 pub mod startup;
 pub mod xvfb;

@@ -32,6 +32,10 @@ pub const GSTREAMER: &[&str] = &[
     "gstreamer1.0-plugins-bad",
     "gstreamer1.0-plugins-ugly",
     "gstreamer1.0-libav",
+    // Subtitles drawn over video (the pango plugin) and ALSA for appliances without a
+    // sound server.
+    "gstreamer1.0-x",
+    "gstreamer1.0-alsa",
 ];
 
 /// Building and running Hearth, on a display or a virtual one (with [`GSTREAMER`]).
@@ -65,6 +69,8 @@ pub const TEST: &[&str] = &[
     "minisign",
     "libglib2.0-bin",
     "python3-dbusmock",
+    // An MPRIS client, to drive Hearth's player as desktop widgets do.
+    "playerctl",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
 /// lavapipe, which renders wgpu correctly only from backports. GStreamer's development

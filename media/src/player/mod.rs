@@ -1,0 +1,293 @@
+//! Playback: one GStreamer `playbin` on a thread of its own, driven by commands and reporting
+//! through [`PlayerEvent`]s.
+//!
+//! Everything the screen shows about playback (playing or paused, position, duration, tracks,
+//! errors, the end) comes from the pipeline's bus, never from the command just sent. Video
+//! frames go to a [`VideoOutput`] that keeps the newest one for the reader. GStreamer starts
+//! on the player's thread when the player is made, never on the caller's.
+//!
+//! Nothing crossing this module's boundary is a GStreamer type.
+
+mod engine;
+mod queue;
+mod video;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+pub use queue::Repeat;
+pub use video::{FrameStats, FrameView, VideoOutput};
+
+/// Where sound goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AudioOutput {
+    /// The desktop's sound server if there is one, else ALSA (GStreamer's `autoaudiosink`).
+    #[default]
+    Auto,
+    /// PulseAudio or PipeWire's PulseAudio service.
+    Pulse,
+    /// ALSA, on the named device or the default one.
+    Alsa(Option<String>),
+    /// Nowhere, at the pace of the clock (machines without sound).
+    Silent,
+    /// A WAV file, as fast as the files decode (checks of the audio itself).
+    Wav(PathBuf),
+}
+
+/// What the player is doing, as the pipeline reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlayState {
+    /// Nothing is open.
+    #[default]
+    Stopped,
+    /// A file is being opened.
+    Opening,
+    Playing,
+    Paused,
+    /// Waiting for data, with how much of it is there (percent).
+    Buffering(u8),
+    /// The queue played to its end; the last frame stays.
+    Ended,
+}
+
+/// One audio or subtitle track of the file playing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Track {
+    /// Language code, when the file says.
+    pub language: Option<String>,
+    /// Title, when the file says.
+    pub title: Option<String>,
+    /// Codec, in GStreamer's words.
+    pub codec: Option<String>,
+    /// Whether it comes from a file beside the media (`movie.srt` for `movie.mp4`).
+    pub external: bool,
+}
+
+/// The tracks of the file playing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tracks {
+    pub has_video: bool,
+    pub audio: Vec<Track>,
+    pub subtitles: Vec<Track>,
+    pub current_audio: Option<usize>,
+    /// None when subtitles are off.
+    pub current_subtitle: Option<usize>,
+}
+
+/// Why a file cannot be played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A decoder or demuxer is missing (the codec, in words).
+    MissingCodec(String),
+    /// The file is damaged or is not what it claims to be.
+    Broken,
+    /// The file cannot be read (gone, no permission).
+    Unreadable,
+    /// The sound or video output failed.
+    Output,
+}
+
+/// Tags of the file playing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tags {
+    pub title: Option<String>,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub track: Option<u32>,
+}
+
+/// What the player reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayerEvent {
+    /// A file of the queue started (by open, next, previous or the gapless hand-over).
+    Started {
+        index: usize,
+        path: PathBuf,
+    },
+    State(PlayState),
+    /// Position and duration, about four times a second while playing and after each seek.
+    Position {
+        position: Duration,
+        duration: Option<Duration>,
+    },
+    /// A seek finished at this position.
+    Seeked(Duration),
+    Tracks(Tracks),
+    Tags(Tags),
+    Volume(f64),
+    Shuffle(bool),
+    Repeat(Repeat),
+    /// A new video frame waits in the [`VideoOutput`] (sent once until it is taken).
+    Frame,
+    /// The file cannot be played; the player stops.
+    Failed {
+        path: PathBuf,
+        problem: Problem,
+        detail: String,
+    },
+}
+
+/// Receives the player's events; called from the player's threads.
+pub type PlayerSink = Arc<dyn Fn(PlayerEvent) + Send + Sync>;
+
+/// How to open a queue.
+#[derive(Debug, Clone, Default)]
+pub struct OpenRequest {
+    pub files: Vec<PathBuf>,
+    /// Index in `files` to start with.
+    pub start: usize,
+    /// Where in that file to start.
+    pub position: Option<Duration>,
+    /// Start paused on the first frame rather than playing.
+    pub paused: bool,
+    pub shuffle: bool,
+    pub repeat: Repeat,
+}
+
+#[derive(Debug)]
+enum Command {
+    Open(OpenRequest),
+    Play,
+    Pause,
+    Toggle,
+    Stop,
+    Seek(Duration),
+    SeekBy(i64),
+    Volume(f64),
+    Next,
+    Previous,
+    Shuffle(bool),
+    Repeat(Repeat),
+    Audio(usize),
+    Subtitle(Option<usize>),
+    Quit,
+}
+
+/// The player: cheap to call from the UI thread, every call returns at once.
+pub struct Player {
+    commands: Sender<engine::Message>,
+    video: VideoOutput,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Player {
+    /// Starts the player's thread (and GStreamer on it). Events go to `sink`.
+    pub fn new(audio: AudioOutput, sink: PlayerSink) -> Player {
+        let video = VideoOutput::default();
+        let (commands, receiver) = std::sync::mpsc::channel();
+        let thread = {
+            let video = video.clone();
+            let commands = commands.clone();
+            std::thread::Builder::new()
+                .name("hearth-player".into())
+                .spawn(move || engine::run(audio, sink, video, commands, receiver))
+                .ok()
+        };
+        Player {
+            commands,
+            video,
+            thread,
+        }
+    }
+
+    /// The newest frame of the video playing.
+    pub fn video(&self) -> &VideoOutput {
+        &self.video
+    }
+
+    fn send(&self, command: Command) {
+        let _ = self.commands.send(engine::Message::Command(command));
+    }
+
+    /// Opens a queue of files and plays it (or shows its first frame, paused).
+    pub fn open(&self, request: OpenRequest) {
+        self.send(Command::Open(request));
+    }
+    pub fn play(&self) {
+        self.send(Command::Play);
+    }
+    pub fn pause(&self) {
+        self.send(Command::Pause);
+    }
+    pub fn toggle(&self) {
+        self.send(Command::Toggle);
+    }
+    /// Closes the file; the player reports [`PlayState::Stopped`].
+    pub fn stop(&self) {
+        self.send(Command::Stop);
+    }
+    pub fn seek(&self, position: Duration) {
+        self.send(Command::Seek(position));
+    }
+    /// Seeks by a signed number of milliseconds from the current position.
+    pub fn seek_by(&self, milliseconds: i64) {
+        self.send(Command::SeekBy(milliseconds));
+    }
+    /// Linear volume, 0.0 to 1.0.
+    pub fn set_volume(&self, volume: f64) {
+        self.send(Command::Volume(volume));
+    }
+    pub fn next(&self) {
+        self.send(Command::Next);
+    }
+    /// Back to the start of the file, or to the previous one within its first 3 s.
+    pub fn previous(&self) {
+        self.send(Command::Previous);
+    }
+    pub fn set_shuffle(&self, shuffle: bool) {
+        self.send(Command::Shuffle(shuffle));
+    }
+    pub fn set_repeat(&self, repeat: Repeat) {
+        self.send(Command::Repeat(repeat));
+    }
+    pub fn select_audio(&self, track: usize) {
+        self.send(Command::Audio(track));
+    }
+    /// A subtitle track, or None for none.
+    pub fn select_subtitle(&self, track: Option<usize>) {
+        self.send(Command::Subtitle(track));
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        let _ = self.commands.send(engine::Message::Command(Command::Quit));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The subtitle file beside a video (`movie.srt` or `movie.<lang>.srt` for `movie.mp4`).
+pub fn subtitle_beside(video: &std::path::Path) -> Option<PathBuf> {
+    let stem = video.file_stem()?.to_owned();
+    let folder = video.parent()?;
+    let exact = folder.join({
+        let mut name = stem.clone();
+        name.push(".srt");
+        name
+    });
+    if exact.is_file() {
+        return Some(exact);
+    }
+    let mut prefix = stem.into_encoded_bytes();
+    prefix.push(b'.');
+    let mut found: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default();
+            name.starts_with(&prefix)
+                && name.len() > prefix.len() + 4
+                && name.to_ascii_lowercase().ends_with(b".srt")
+        })
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}

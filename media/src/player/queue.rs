@@ -1,0 +1,202 @@
+//! The play order: a list of files, the one playing, shuffle and repeat.
+//!
+//! Plain data, no GStreamer: the engine asks it what comes next (for the gapless hand-over
+//! and for Next/Previous) and tells it what started.
+
+use std::path::PathBuf;
+
+/// What happens at the end of the queue or of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Repeat {
+    /// Stop after the last one.
+    #[default]
+    Off,
+    /// Start the queue again after the last one.
+    All,
+    /// Play the same one again.
+    One,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Queue {
+    files: Vec<PathBuf>,
+    /// Indices into `files` in the order they play (shuffled or not).
+    order: Vec<usize>,
+    /// Position in `order` of the one playing.
+    at: usize,
+    shuffle: bool,
+    repeat: Repeat,
+    /// Seed for the shuffle, advanced on every shuffle.
+    seed: u64,
+}
+
+impl Queue {
+    /// A queue of `files` starting at `start` (clamped).
+    pub fn new(files: Vec<PathBuf>, start: usize, shuffle: bool, repeat: Repeat) -> Queue {
+        let start = start.min(files.len().saturating_sub(1));
+        let mut queue = Queue {
+            order: (0..files.len()).collect(),
+            files,
+            at: start,
+            shuffle: false,
+            repeat,
+            seed: seed(),
+        };
+        queue.set_shuffle(shuffle);
+        queue
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The index in [`Queue::files`] of the one playing.
+    pub fn current(&self) -> Option<usize> {
+        self.order.get(self.at).copied()
+    }
+
+    /// The position in the play order of the one playing.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
+    pub fn current_file(&self) -> Option<&PathBuf> {
+        self.current().and_then(|index| self.files.get(index))
+    }
+
+    pub fn set_repeat(&mut self, repeat: Repeat) {
+        self.repeat = repeat;
+    }
+
+    /// Turns shuffle on or off, keeping the one playing where it is: on, the others follow in
+    /// a new random order; off, the files' own order resumes after it.
+    pub fn set_shuffle(&mut self, shuffle: bool) {
+        let current = self.current();
+        self.shuffle = shuffle;
+        self.order = (0..self.files.len()).collect();
+        if shuffle {
+            let mut rest: Vec<usize> = self
+                .order
+                .iter()
+                .copied()
+                .filter(|&i| Some(i) != current)
+                .collect();
+            for i in (1..rest.len()).rev() {
+                self.seed = self
+                    .seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let j = usize::try_from((self.seed >> 33) % (i as u64 + 1)).unwrap_or(0);
+                rest.swap(i, j);
+            }
+            self.order = current.into_iter().chain(rest).collect();
+            self.at = 0;
+        } else {
+            self.at = current.unwrap_or(0);
+        }
+    }
+
+    /// What plays after the current one ends by itself, following repeat.
+    pub fn after_end(&self) -> Option<usize> {
+        match self.repeat {
+            Repeat::One => Some(self.at),
+            _ => self.following(),
+        }
+    }
+
+    /// What Next goes to (repeat-one does not hold Next back).
+    pub fn following(&self) -> Option<usize> {
+        if self.at + 1 < self.order.len() {
+            Some(self.at + 1)
+        } else if self.repeat != Repeat::Off && !self.order.is_empty() {
+            Some(0)
+        } else {
+            None
+        }
+    }
+
+    /// What Previous goes to.
+    pub fn preceding(&self) -> Option<usize> {
+        if self.at > 0 {
+            Some(self.at - 1)
+        } else if self.repeat != Repeat::Off && !self.order.is_empty() {
+            Some(self.order.len() - 1)
+        } else {
+            None
+        }
+    }
+
+    /// The file at a position in the play order.
+    pub fn file_at(&self, at: usize) -> Option<&PathBuf> {
+        self.order.get(at).and_then(|&index| self.files.get(index))
+    }
+
+    /// Makes the position `at` in the play order the current one.
+    pub fn go_to(&mut self, at: usize) {
+        if at < self.order.len() {
+            self.at = at;
+        }
+    }
+}
+
+fn seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    (nanos as u64) ^ 0x9E37_79B9_7F4A_7C15
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(n: usize) -> Vec<PathBuf> {
+        (0..n).map(|i| PathBuf::from(format!("{i}.flac"))).collect()
+    }
+
+    #[test]
+    fn plays_in_order_and_stops_at_the_end() {
+        let mut queue = Queue::new(files(3), 1, false, Repeat::Off);
+        assert_eq!(queue.current(), Some(1));
+        assert_eq!(queue.following(), Some(2));
+        queue.go_to(2);
+        assert_eq!(queue.following(), None);
+        assert_eq!(queue.after_end(), None);
+        assert_eq!(queue.preceding(), Some(1));
+    }
+
+    #[test]
+    fn repeat_all_wraps_and_repeat_one_stays() {
+        let mut queue = Queue::new(files(3), 2, false, Repeat::All);
+        assert_eq!(queue.after_end(), Some(0));
+        queue.set_repeat(Repeat::One);
+        assert_eq!(queue.after_end(), Some(2));
+        assert_eq!(
+            queue.following(),
+            Some(0),
+            "Next still moves on under repeat-one"
+        );
+        queue.go_to(0);
+        assert_eq!(queue.preceding(), Some(2));
+    }
+
+    #[test]
+    fn shuffle_keeps_the_current_one_and_plays_each_once() {
+        let mut queue = Queue::new(files(20), 7, false, Repeat::Off);
+        queue.set_shuffle(true);
+        assert_eq!(queue.current(), Some(7));
+        let mut seen = vec![queue.current().unwrap_or(99)];
+        while let Some(next) = queue.following() {
+            queue.go_to(next);
+            seen.push(queue.current().unwrap_or(99));
+        }
+        let mut sorted = seen.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..20).collect::<Vec<_>>());
+        assert_ne!(seen, (7..20).chain(0..7).collect::<Vec<_>>());
+        queue.set_shuffle(false);
+        let current = queue.current().unwrap_or(0);
+        assert_eq!(queue.following(), (current < 19).then_some(current + 1));
+    }
+}

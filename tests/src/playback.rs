@@ -1,0 +1,185 @@
+//! What the playback tests play: the sample library plus files made for one property each
+//! (two audio tracks and a subtitle file, an album to check gapless play, broken files),
+//! made once under the test target's temporary folder, and a way to wait for the player.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use hearth_media::player::{AudioOutput, Player, PlayerEvent};
+use hearth_media::samples::encode;
+
+/// Samples per buffer and buffers per file of the gapless album's two halves.
+pub const GAPLESS_BUFFERS: u32 = 43;
+pub const GAPLESS_SAMPLES_PER_BUFFER: u32 = 1024;
+
+/// The folder of test media under `scratch` (an integration test's `CARGO_TARGET_TMPDIR`),
+/// made on first use and kept for later runs.
+pub fn media_under(scratch: &Path) -> &'static Path {
+    static MEDIA: OnceLock<PathBuf> = OnceLock::new();
+    MEDIA.get_or_init(|| {
+        let folder = scratch.join("playback-media-v2");
+        if !folder.join("done").exists() {
+            let partial = folder.with_extension(format!("partial-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&partial);
+            make(&partial);
+            let _ = std::fs::remove_dir_all(&folder);
+            std::fs::rename(&partial, &folder).expect("moving the test media into place");
+        }
+        folder
+    })
+}
+
+fn make(folder: &Path) {
+    hearth_media::samples::make_samples(folder).expect("making the samples");
+    for sub in ["Tracks", "Gapless", "Broken"] {
+        std::fs::create_dir_all(folder.join(sub)).expect("a folder");
+    }
+    // Black video with two audio tracks (English and German) and a subtitle file beside it.
+    let audio = |frequency: u32, language: &str| {
+        format!(
+            "audiotestsrc freq={frequency} num-buffers=130 samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=2 ! audioconvert ! vorbisenc ! taginject tags=\"language-code=\\\"{language}\\\"\" ! mux."
+        )
+    };
+    encode(
+        &format!(
+            "videotestsrc pattern=black num-buffers=75 ! video/x-raw,format=I420,width=320,height=240,framerate=25/1 ! vp8enc deadline=1 ! matroskamux name=mux ! filesink name=out {} {}",
+            audio(300, "en"),
+            audio(600, "de")
+        ),
+        &folder.join("Tracks/Two voices.mkv"),
+    )
+    .expect("encoding the two-track video");
+    std::fs::write(
+        folder.join("Tracks/Two voices.srt"),
+        // GStreamer recognises a subtitle file from its first 129 bytes, so three cues.
+        "1\n00:00:00,000 --> 00:00:01,500\nHEARTH HEARTH HEARTH\n\n\
+         2\n00:00:01,500 --> 00:00:03,000\nHEARTH HEARTH HEARTH\n\n\
+         3\n00:00:03,000 --> 00:00:05,000\nHEARTH HEARTH HEARTH\n\n",
+    )
+    .expect("a subtitle file");
+    // Two halves of one tone, lossless, so every sample can be counted.
+    for half in ["1", "2"] {
+        encode(
+            &format!(
+                "audiotestsrc wave=sine freq=441 num-buffers={GAPLESS_BUFFERS} samplesperbuffer={GAPLESS_SAMPLES_PER_BUFFER} ! audio/x-raw,format=S16LE,rate=44100,channels=2 ! flacenc ! filesink name=out"
+            ),
+            &folder.join(format!("Gapless/{half}.flac")),
+        )
+        .expect("encoding the gapless album");
+    }
+    // Noise named like a video, a video cut short, and sound in a codec nobody has.
+    let mut noise = vec![0u8; 64 * 1024];
+    fastrand::Rng::with_seed(7).fill(&mut noise);
+    std::fs::write(folder.join("Broken/Noise.mp4"), noise).expect("a noise file");
+    let whole = std::fs::read(folder.join("Videos/Harbour at dusk.mp4")).expect("a video");
+    std::fs::write(
+        folder.join("Broken/Cut short.mp4"),
+        &whole[..whole.len() / 3],
+    )
+    .expect("a cut video");
+    // FLAC in Matroska with its codec id renamed to one no decoder knows (same length, so
+    // the container stays valid).
+    let flac = folder.join("Broken/flac.mka");
+    encode(
+        "audiotestsrc num-buffers=20 ! audio/x-raw,rate=44100,channels=2 ! audioconvert ! flacenc ! matroskamux ! filesink name=out",
+        &flac,
+    )
+    .expect("encoding FLAC in Matroska");
+    let mut bytes = std::fs::read(&flac).expect("the FLAC in Matroska");
+    let at = bytes
+        .windows(6)
+        .position(|window| window == b"A_FLAC")
+        .expect("the codec id");
+    bytes[at..at + 6].copy_from_slice(b"A_HRTH");
+    std::fs::write(folder.join("Broken/Unknown codec.mka"), bytes)
+        .expect("a file in an unknown codec");
+    std::fs::remove_file(flac).expect("removing the original");
+    std::fs::write(folder.join("done"), "").expect("a marker");
+}
+
+/// The interleaved 16-bit samples of a PCM WAV file written by GStreamer's `wavenc`.
+pub fn wav_samples(file: &Path) -> Vec<i16> {
+    let bytes = std::fs::read(file).expect("reading the WAV");
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        if &bytes[at..at + 4] == b"data" {
+            let end = (at + 8 + size).min(bytes.len());
+            return bytes[at + 8..end]
+                .chunks_exact(2)
+                .map(|pair| i16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+        }
+        at += 8 + size + (size & 1);
+    }
+    panic!("{} has no data chunk", file.display());
+}
+
+/// A player and everything it reported.
+pub struct Watched {
+    pub player: Player,
+    events: Receiver<PlayerEvent>,
+    pub seen: Vec<PlayerEvent>,
+}
+
+impl Watched {
+    pub fn new(audio: AudioOutput) -> Watched {
+        let (sender, events) = std::sync::mpsc::channel();
+        let sender = std::sync::Mutex::new(sender);
+        let player = Player::new(
+            audio,
+            std::sync::Arc::new(move |event| {
+                let _ = sender.lock().expect("the sender").send(event);
+            }),
+        );
+        Watched {
+            player,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for an event that `matches` accepts and returns it; panics naming `what` after
+    /// `timeout`, with what was seen.
+    pub fn wait(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        matches: impl Fn(&PlayerEvent) -> bool,
+    ) -> PlayerEvent {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    self.seen.push(event.clone());
+                    if matches(&event) {
+                        return event;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    let tail: Vec<_> = self.seen.iter().rev().take(12).rev().collect();
+                    panic!("no {what} within {timeout:?}; last events: {tail:#?}");
+                }
+            }
+        }
+    }
+
+    /// Everything reported during `period`, apart from frames.
+    pub fn during(&mut self, period: Duration) -> Vec<PlayerEvent> {
+        let deadline = Instant::now() + period;
+        let mut found = Vec::new();
+        while let Ok(event) = self
+            .events
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(event.clone());
+            if event != PlayerEvent::Frame {
+                found.push(event);
+            }
+        }
+        found
+    }
+}
