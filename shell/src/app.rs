@@ -6,6 +6,7 @@ mod images;
 mod input;
 mod last_screens;
 mod media;
+mod playback;
 mod switching;
 mod tiles;
 mod view_size;
@@ -42,6 +43,8 @@ struct Incoming {
     media: Vec<crate::media::MediaUpdate>,
     /// The image service's news and answers.
     downloads: Vec<crate::downloads::ServiceEvent>,
+    /// The player's reports.
+    playback: Vec<hearth_media::player::PlayerEvent>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -120,6 +123,8 @@ pub struct App {
     media: RefCell<Option<Rc<crate::media::MediaController>>>,
     /// The downloads domain, once [`App::attach_downloads`] has run.
     downloads: RefCell<Option<Rc<crate::downloads::DownloadsController>>>,
+    /// The playback domain, once [`App::attach_playback`] has run.
+    playback: RefCell<Option<Rc<crate::playback::PlaybackController>>>,
     switches: RefCell<images::ImageSwitches>,
     switch_timer: slint::Timer,
 }
@@ -175,6 +180,7 @@ impl App {
             fit_timer: slint::Timer::default(),
             media: RefCell::new(None),
             downloads: RefCell::new(None),
+            playback: RefCell::new(None),
             switches: RefCell::new(images::ImageSwitches::default()),
             switch_timer: slint::Timer::default(),
             window,
@@ -322,7 +328,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media, downloads) = {
+        let (events, displays, last_screens, media, downloads, playback) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -331,8 +337,12 @@ impl App {
                 std::mem::take(&mut queue.last_screens),
                 std::mem::take(&mut queue.media),
                 std::mem::take(&mut queue.downloads),
+                std::mem::take(&mut queue.playback),
             )
         };
+        if !playback.is_empty() {
+            self.playback_updates(playback);
+        }
         if !media.is_empty() {
             self.media_updates(media);
         }
@@ -546,6 +556,8 @@ impl App {
     }
 
     fn show_screen(&self, screen: Screen) {
+        let from = self.window.global::<AppAdapter>().get_screen();
+        self.playback_screen_change(from, screen);
         self.window.global::<AppAdapter>().set_screen(screen);
         self.state
             .borrow_mut()
@@ -634,6 +646,9 @@ impl App {
         }
         if let Some(downloads) = self.downloads() {
             downloads.set_language(code);
+        }
+        if let Some(playback) = self.playback() {
+            playback.set_language(code);
         }
         self.refresh_badges();
     }

@@ -47,6 +47,7 @@ pub struct Config {
     pub libvirt: LibvirtSettings,
     pub media: MediaSettings,
     pub images: ImagesSettings,
+    pub playback: PlaybackSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -142,6 +143,7 @@ impl Config {
                 samples: true,
             },
             images: ImagesSettings::default(),
+            playback: PlaybackSettings::default(),
         }
     }
 
@@ -169,6 +171,7 @@ impl Config {
         let libvirt = libvirt::check(&source, file.libvirt.unwrap_or_default())?;
         let media = media::check(&source, file.media.unwrap_or_default())?;
         let images = images::check(&source, file.images.unwrap_or_default())?;
+        let playback = playback::check(&source, file.playback.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -179,6 +182,7 @@ impl Config {
             libvirt,
             media,
             images,
+            playback,
         })
     }
 
@@ -330,6 +334,7 @@ struct ConfigFile {
     libvirt: Option<libvirt::LibvirtTable>,
     media: Option<media::MediaTable>,
     images: Option<images::ImagesTable>,
+    playback: Option<playback::PlaybackTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -588,10 +593,12 @@ fn whole_milliseconds(duration: Duration) -> u64 {
 mod images;
 mod libvirt;
 mod media;
+mod playback;
 
 pub use images::ImagesSettings;
 pub use libvirt::LibvirtSettings;
 pub use media::{MediaSettings, data_folder};
+pub use playback::PlaybackSettings;
 
 #[cfg(test)]
 mod tests;

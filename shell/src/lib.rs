@@ -17,6 +17,7 @@ pub mod keyboard;
 mod keymap;
 pub mod last_screens;
 pub mod media;
+pub mod playback;
 pub mod presenter;
 pub mod screens;
 mod winit_hook;

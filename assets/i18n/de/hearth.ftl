@@ -134,6 +134,35 @@ media-details-file = Datei: { $path }
 
 media-problem = Die Medienbibliothek hat ein Problem: { $reason }
 
+## The player
+player-play = Abspielen
+player-pause = Pause
+player-next = Weiter
+player-previous = Zurück
+player-back-10 = 10 Sekunden zurück
+player-forward-10 = 10 Sekunden vor
+player-position = Position
+player-audio = Tonspur
+player-subtitles = Untertitel
+player-subtitles-off = Aus
+player-shuffle = Zufällig
+player-repeat-off = Wiederholen: aus
+player-repeat-all = Wiederholen: alle
+player-repeat-one = Wiederholen: dieses
+player-volume = Lautstärke
+player-close = Player schließen
+player-open = Player öffnen
+player-opening = Wird geöffnet …
+player-buffering = Lädt { $percent } %
+player-track = Spur { $number }
+player-track-external = { $name } (aus Datei)
+player-error-title = „{ $name }“ kann nicht abgespielt werden
+player-error-codec = Hearth hat keinen Decoder für das Format dieser Datei ({ $codec }).
+player-error-broken = Die Datei ist beschädigt oder keine Mediendatei.
+player-error-unreadable = Die Datei kann nicht gelesen werden. Vielleicht wurde sie verschoben oder gelöscht.
+player-error-output = Die Ton- oder Bildausgabe ist fehlgeschlagen.
+player-seek-feedback = { $seconds } s
+
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Updates
 downloads-history = Verlauf

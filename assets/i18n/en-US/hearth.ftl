@@ -134,6 +134,35 @@ media-details-file = File: { $path }
 
 media-problem = The media library has a problem: { $reason }
 
+## The player
+player-play = Play
+player-pause = Pause
+player-next = Next
+player-previous = Previous
+player-back-10 = Back 10 seconds
+player-forward-10 = Forward 10 seconds
+player-position = Position
+player-audio = Audio track
+player-subtitles = Subtitles
+player-subtitles-off = Off
+player-shuffle = Shuffle
+player-repeat-off = Repeat: off
+player-repeat-all = Repeat: all
+player-repeat-one = Repeat: this one
+player-volume = Volume
+player-close = Close the player
+player-open = Open the player
+player-opening = Opening…
+player-buffering = Loading { $percent } %
+player-track = Track { $number }
+player-track-external = { $name } (from a file)
+player-error-title = “{ $name }” cannot be played
+player-error-codec = Hearth has no decoder for this file’s format ({ $codec }).
+player-error-broken = The file is damaged or is not a media file.
+player-error-unreadable = The file cannot be read. It may have been moved or deleted.
+player-error-output = The sound or picture output failed.
+player-seek-feedback = { $seconds } s
+
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Updates
 downloads-history = History

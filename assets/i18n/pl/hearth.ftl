@@ -139,6 +139,35 @@ media-details-file = Plik: { $path }
 
 media-problem = Biblioteka multimediów ma problem: { $reason }
 
+## The player
+player-play = Odtwórz
+player-pause = Wstrzymaj
+player-next = Następny
+player-previous = Poprzedni
+player-back-10 = 10 sekund wstecz
+player-forward-10 = 10 sekund naprzód
+player-position = Pozycja
+player-audio = Ścieżka dźwiękowa
+player-subtitles = Napisy
+player-subtitles-off = Wyłączone
+player-shuffle = Losowo
+player-repeat-off = Powtarzanie: wyłączone
+player-repeat-all = Powtarzanie: wszystkie
+player-repeat-one = Powtarzanie: ten utwór
+player-volume = Głośność
+player-close = Zamknij odtwarzacz
+player-open = Otwórz odtwarzacz
+player-opening = Otwieranie…
+player-buffering = Wczytywanie { $percent } %
+player-track = Ścieżka { $number }
+player-track-external = { $name } (z pliku)
+player-error-title = Nie można odtworzyć „{ $name }”
+player-error-codec = Hearth nie ma dekodera dla formatu tego pliku ({ $codec }).
+player-error-broken = Plik jest uszkodzony albo nie jest plikiem multimedialnym.
+player-error-unreadable = Nie można odczytać pliku. Mógł zostać przeniesiony lub usunięty.
+player-error-output = Wyjście dźwięku lub obrazu zawiodło.
+player-seek-feedback = { $seconds } s
+
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Aktualizacje
 downloads-history = Historia

@@ -128,6 +128,7 @@ impl App {
     }
 
     pub fn go_home(&self) {
+        let from_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
         let releases = {
             let mut state = self.state.borrow_mut();
             state.switching.queued = None;
@@ -147,6 +148,9 @@ impl App {
         self.refresh_focused_index();
         self.refresh_consoles();
         self.show_screen(Screen::Home);
+        if from_vm {
+            self.playback_back_from_vm();
+        }
         self.deliver(releases);
     }
 

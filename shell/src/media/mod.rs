@@ -17,7 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hearth_media::{
-    Counts, Entry, EntryKind, Index, Library, LibraryEvent, LibrarySettings, Section, Sort,
+    Counts, Entry, EntryKind, Index, Library, LibraryEvent, LibrarySettings, MediaKind, Section,
+    Sort,
 };
 use hearth_ui::i18n::{Arg, Translator};
 use hearth_ui::{
@@ -25,8 +26,9 @@ use hearth_ui::{
 };
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-pub use thumbnails::Pixels;
+pub use cards::duration as duration_words;
 use thumbnails::ThumbnailCache;
+pub use thumbnails::{Pixels, decode as decode_thumbnail};
 
 /// What reaches the UI thread from the media domain's threads.
 pub enum MediaUpdate {
@@ -36,6 +38,9 @@ pub enum MediaUpdate {
 
 /// Hands an update to the UI thread; called from any thread.
 pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
+
+/// Plays a queue from an index (the playback domain, wired by the app).
+pub type Play = Box<dyn Fn(Vec<crate::playback::QueueItem>, usize)>;
 
 /// How many recent items home shows, and how many of them the first frame decodes.
 const RECENT_COUNT: usize = 24;
@@ -82,6 +87,7 @@ pub struct MediaController {
     scanning_shown: Cell<bool>,
     scanning_timer: slint::Timer,
     visible: Cell<(usize, usize)>,
+    play: RefCell<Option<Play>>,
 }
 
 impl MediaController {
@@ -114,6 +120,7 @@ impl MediaController {
             scanning_shown: Cell::new(false),
             scanning_timer: slint::Timer::default(),
             visible: Cell::new((0, 0)),
+            play: RefCell::new(None),
         });
         // Without an index nothing has been found yet: say so from the first frame instead of
         // claiming the library is empty.
@@ -493,12 +500,61 @@ impl MediaController {
 
     /// Opens the entry shown at `index` of a list of cards, if there is one.
     fn open_row(&self, rows: &RefCell<Vec<Entry>>, index: i32) {
-        let entry = usize::try_from(index)
-            .ok()
-            .and_then(|index| rows.borrow().get(index).cloned());
-        if let Some(entry) = entry {
-            self.open_entry(entry);
+        let Some(index) = usize::try_from(index).ok() else {
+            return;
+        };
+        let entry = rows.borrow().get(index).cloned();
+        let Some(entry) = entry else { return };
+        let playable = matches!(
+            entry.kind,
+            EntryKind::Item(MediaKind::Video | MediaKind::Audio)
+        );
+        if playable && self.play.borrow().is_some() {
+            let (queue, start) = self.queue_from(&rows.borrow(), index);
+            if let Some(play) = self.play.borrow().as_ref() {
+                play(queue, start);
+            }
+            return;
         }
+        self.open_entry(entry);
+    }
+
+    /// Sets what plays a queue when a video or a song is tapped.
+    pub fn set_play(&self, play: Play) {
+        *self.play.borrow_mut() = Some(play);
+    }
+
+    /// The queue a tap on `rows[index]` plays: a video alone; a song with the songs of the
+    /// list it is in (the album, the artist, the search), from it.
+    fn queue_from(&self, rows: &[Entry], index: usize) -> (Vec<crate::playback::QueueItem>, usize) {
+        let item = |entry: &Entry| {
+            Some(crate::playback::QueueItem {
+                path: entry.path.clone()?,
+                title: entry.title.clone(),
+                subtitle: [entry.artist.clone(), entry.album.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                cover: entry.thumbnail.clone(),
+            })
+        };
+        let tapped = &rows[index];
+        if tapped.kind != EntryKind::Item(MediaKind::Audio) {
+            return (item(tapped).into_iter().collect(), 0);
+        }
+        let mut start = 0;
+        let mut queue = Vec::new();
+        for (at, entry) in rows.iter().enumerate() {
+            if entry.kind != EntryKind::Item(MediaKind::Audio) {
+                continue;
+            }
+            if at == index {
+                start = queue.len();
+            }
+            queue.extend(item(entry));
+        }
+        (queue, start)
     }
 
     fn open_entry(&self, entry: Entry) {

@@ -1,0 +1,62 @@
+//! The playback domain wired into the app: the controller, the player's reports reaching
+//! the UI thread, the browser's taps becoming a queue, and switches to VMs pausing video.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use hearth_ui::Screen;
+
+use super::{App, schedule};
+use crate::config::PlaybackSettings;
+use crate::playback::PlaybackController;
+
+impl App {
+    /// Wires the player screen. The player itself (GStreamer) starts on the first play.
+    pub fn attach_playback(&self, settings: PlaybackSettings) {
+        let language = self.state.borrow().translator.code();
+        let incoming = self.incoming.clone();
+        let sink = Arc::new(move |event| {
+            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.playback.push(event);
+            schedule(&mut queue);
+        });
+        let controller = PlaybackController::new(&self.window, settings, language, sink);
+        if let Some(media) = self.media.borrow().as_ref() {
+            let weak = Rc::downgrade(&controller);
+            media.set_play(Box::new(move |queue, start| {
+                if let Some(playback) = weak.upgrade() {
+                    playback.play(queue, start, None);
+                }
+            }));
+        }
+        *self.playback.borrow_mut() = Some(controller);
+    }
+
+    /// The playback domain, once attached.
+    pub fn playback(&self) -> Option<Rc<PlaybackController>> {
+        self.playback.borrow().clone()
+    }
+
+    pub(super) fn playback_updates(&self, events: Vec<hearth_media::player::PlayerEvent>) {
+        if let Some(playback) = self.playback() {
+            playback.handle(events);
+        }
+    }
+
+    /// The screen is about to change from `from` to `to`: a VM coming to the front pauses
+    /// what the settings say.
+    pub(super) fn playback_screen_change(&self, from: Screen, to: Screen) {
+        let Some(playback) = self.playback() else {
+            return;
+        };
+        if to == Screen::Vm && from != Screen::Vm {
+            playback.vm_shown(from);
+        }
+    }
+
+    /// Home was asked for after a VM: the player comes back instead if it was in front.
+    pub(super) fn playback_back_from_vm(&self) -> bool {
+        self.playback()
+            .is_some_and(|playback| playback.back_from_vm())
+    }
+}

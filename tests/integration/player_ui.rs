@@ -1,0 +1,269 @@
+//! The player on screen over a real library and the real pipeline: a tapped video plays
+//! full-screen; taps, double taps and swipes drive it; music plays on in the mini player;
+//! a switch to a VM pauses video and coming back restores it; a file that cannot play ends
+//! on an error screen. Screens are saved to the test target's `player-screens/`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hearth::config::PlaybackSettings;
+use hearth::playback::QueueItem;
+use hearth_media::helper::{HelperLimits, helper_binary};
+use hearth_media::player::AudioOutput;
+use hearth_media::reading::Reader;
+use hearth_media::thumbnail::ThumbnailSize;
+use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
+use hearth_tests::World;
+use hearth_tests::playback::media_under;
+use hearth_tests::services::TempDir;
+use hearth_ui::{PlayerAdapter, Screen};
+use slint::{ComponentHandle, LogicalPosition};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn media() -> &'static Path {
+    media_under(Path::new(env!("CARGO_TARGET_TMPDIR")))
+}
+
+/// A world over a read library of the test media, with a silent player.
+fn world(dir: &TempDir, width: u32, height: u32) -> World {
+    let root = media().to_path_buf();
+    let mut settings = LibrarySettings::new(vec![root.clone()], dir.path().join("index.sqlite"));
+    settings.thumbnails = dir.path().join("thumbnails");
+    let mut index = Index::open(&settings.index_file).expect("an index");
+    assert!(matches!(
+        scan_root(&mut index, &root, 1_000).expect("scanning"),
+        RootScan::Synced(_)
+    ));
+    let mut reader = Reader::new(
+        helper_binary(),
+        HelperLimits::default(),
+        2,
+        settings.thumbnails.clone(),
+        ThumbnailSize::Large,
+    );
+    reader.read_pending(&index, |_| {}).expect("reading");
+    let world = World::with(width, height, "en-US", hearth_tests::test_sim_config());
+    world.app.attach_media(settings);
+    world.app.attach_playback(PlaybackSettings {
+        audio: AudioOutput::Silent,
+        ..PlaybackSettings::default()
+    });
+    world.advance(20);
+    world.draw();
+    world
+}
+
+fn player(world: &World) -> PlayerAdapter<'_> {
+    world.app.window().global::<PlayerAdapter>()
+}
+
+fn shot(world: &World, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("player-screens");
+    std::fs::create_dir_all(&dir).expect("a folder");
+    world.advance(20);
+    let image = world.headless.snapshot().expect("a frame");
+    hearth::headless::write_png(&dir.join(format!("{name}.png")), &image).expect("a PNG");
+}
+
+fn shown(world: &World, label: &str) -> bool {
+    world.draw();
+    world.find(label).is_some()
+}
+
+/// Two quick taps at one place.
+fn double_tap(world: &World, at: LogicalPosition) {
+    for _ in 0..2 {
+        world.pointer(at, true);
+        world.advance(40);
+        world.pointer(at, false);
+        world.advance(60);
+    }
+}
+
+fn swipe(world: &World, from: LogicalPosition, dx: f32) {
+    let window = world.app.window().window();
+    world.pointer(from, true);
+    for step in 1..=8 {
+        let position = LogicalPosition::new(from.x + dx * step as f32 / 8.0, from.y);
+        window.dispatch_event(slint::platform::WindowEvent::PointerMoved { position });
+        world.advance(16);
+    }
+    world.pointer(LogicalPosition::new(from.x + dx, from.y), false);
+    world.advance(20);
+}
+
+fn wait_position(world: &World, what: &str, check: impl Fn(f32) -> bool) {
+    world.wait_until(what, WAIT, |w| check(player(w).get_position()));
+}
+
+#[test]
+fn a_tapped_video_plays_and_taps_double_taps_and_swipes_drive_it() {
+    let dir = TempDir::new("player-video");
+    let world = world(&dir, 1280, 800);
+    world.app.open_media_shelf("videos");
+    world.draw();
+    world.tap("Harbour at dusk");
+    assert_eq!(world.screen(), Screen::Player);
+    world.wait_until("the video playing", WAIT, |w| {
+        player(w).get_playing() && player(w).get_has_video()
+    });
+    world.wait_until("a frame on screen", WAIT, |w| {
+        let frame = player(w).get_frame().size();
+        (frame.width, frame.height) == (640, 360)
+    });
+    assert_eq!(player(&world).get_title(), "Harbour at dusk");
+    shot(&world, "video-1280x800");
+
+    // The big button pauses; the screen says so once the pipeline has.
+    world.tap("Pause");
+    world.wait_until("paused", WAIT, |w| !player(w).get_playing());
+    assert!(shown(&world, "Play"), "the controls stay while paused");
+
+    // A double tap on the right third seeks forward (to near the end of this short clip),
+    // on the left third back to the start.
+    double_tap(&world, LogicalPosition::new(1100.0, 400.0));
+    wait_position(&world, "the forward seek", |p| p > 3.0);
+    double_tap(&world, LogicalPosition::new(180.0, 400.0));
+    wait_position(&world, "the backward seek", |p| p < 0.5);
+
+    // A swipe to the right seeks by how far it went: the width is 30 s for a short clip.
+    swipe(&world, LogicalPosition::new(400.0, 300.0), 100.0);
+    wait_position(&world, "the swipe seek", |p| (1.8..3.2).contains(&p));
+
+    // Playing, a tap hides the controls and another brings them back.
+    double_tap(&world, LogicalPosition::new(180.0, 400.0));
+    wait_position(&world, "back at the start", |p| p < 0.5);
+    world.tap("Play");
+    world.wait_until("playing again", WAIT, |w| player(w).get_playing());
+    world.pointer(LogicalPosition::new(640.0, 200.0), true);
+    world.advance(30);
+    world.pointer(LogicalPosition::new(640.0, 200.0), false);
+    world.advance(400);
+    assert!(!shown(&world, "Pause"), "a tap hides the controls");
+    world.pointer(LogicalPosition::new(640.0, 200.0), true);
+    world.advance(30);
+    world.pointer(LogicalPosition::new(640.0, 200.0), false);
+    world.advance(400);
+    assert!(shown(&world, "Pause"), "another tap shows them");
+
+    world.tap("Close the player");
+    assert_eq!(world.screen(), Screen::Media);
+    world.wait_until("the video stopped", WAIT, |w| !player(w).get_playing());
+    assert!(
+        !player(&world).get_mini_visible(),
+        "a video does not go on in the mini player"
+    );
+}
+
+#[test]
+fn music_plays_on_in_the_mini_player_and_a_vm_switch_pauses_video_until_back() {
+    let dir = TempDir::new("player-music");
+    let world = world(&dir, 800, 480);
+    world.app.open_media_shelf("music");
+    world.draw();
+    world.tap("Blue Hour");
+    world.draw();
+    world.tap("Morning");
+    assert_eq!(world.screen(), Screen::Player);
+    world.wait_until("the song playing", WAIT, |w| player(w).get_playing());
+    assert!(!player(&world).get_has_video());
+    assert_eq!(player(&world).get_subtitle(), "Ada Lind · Blue Hour");
+    assert!(player(&world).get_has_cover(), "the album art");
+    shot(&world, "music-800x480");
+    world.tap("Next");
+    world.wait_until("the next song", WAIT, |w| player(w).get_title() == "Noon");
+
+    world.tap("Close the player");
+    assert_eq!(world.screen(), Screen::Media);
+    assert!(player(&world).get_mini_visible());
+    assert!(shown(&world, "Open the player"));
+    shot(&world, "mini-player-800x480");
+    // Music plays on while a VM is in front.
+    world.app.request_switch(hearth::app::Target::Index(0), 1);
+    world.settle();
+    assert_eq!(world.screen(), Screen::Vm);
+    std::thread::sleep(Duration::from_millis(600));
+    world.advance(10);
+    assert!(player(&world).get_playing(), "music plays on");
+    world.app.go_home();
+    world.tap("Open the player");
+    assert_eq!(world.screen(), Screen::Player);
+
+    // A video is paused by the switch and resumes, on its screen, when home is asked for.
+    world.app.playback().expect("playback").play(
+        vec![QueueItem {
+            path: media().join("Videos/Night train.webm"),
+            title: "Night train".into(),
+            subtitle: String::new(),
+            cover: None,
+        }],
+        0,
+        None,
+    );
+    world.wait_until("the video playing", WAIT, |w| {
+        player(w).get_playing() && player(w).get_has_video()
+    });
+    shot(&world, "video-800x480");
+    world.app.request_switch(hearth::app::Target::Index(0), 1);
+    world.settle();
+    world.wait_until("the video paused", WAIT, |w| !player(w).get_playing());
+    world.app.go_home();
+    assert_eq!(world.screen(), Screen::Player, "back where the user was");
+    world.wait_until("the video playing again", WAIT, |w| player(w).get_playing());
+}
+
+#[test]
+fn a_file_that_cannot_play_ends_on_an_error_screen_and_hearth_goes_on() {
+    let dir = TempDir::new("player-errors");
+    let world = world(&dir, 1280, 800);
+    let counts = || {
+        Index::open(&dir.path().join("index.sqlite"))
+            .and_then(|index| index.counts())
+            .expect("the library's counts")
+    };
+    let counts_before = counts();
+    let item = |file: &str| QueueItem {
+        path: media().join(file),
+        title: file.into(),
+        subtitle: String::new(),
+        cover: None,
+    };
+    let playback = world.app.playback().expect("playback");
+    playback.play(vec![item("Broken/Cut short.mp4")], 0, None);
+    world.wait_until("the error screen", WAIT, |w| {
+        player(w).get_error_title() != ""
+    });
+    assert_eq!(
+        player(&world).get_error_title(),
+        "“Cut short.mp4” cannot be played"
+    );
+    assert_eq!(
+        player(&world).get_error_text(),
+        "The file is damaged or is not a media file."
+    );
+    shot(&world, "error-broken-1280x800");
+    playback.play(vec![item("Broken/Unknown codec.mka")], 0, None);
+    world.wait_until("the codec error", WAIT, |w| {
+        player(w)
+            .get_error_text()
+            .starts_with("Hearth has no decoder")
+    });
+    world.app.set_language("de");
+    world.advance(20);
+    assert!(
+        player(&world)
+            .get_error_text()
+            .starts_with("Hearth hat keinen Decoder"),
+        "re-worded: {}",
+        player(&world).get_error_text()
+    );
+    shot(&world, "error-codec-de-1280x800");
+    world.tap("Player schließen");
+    assert_eq!(world.screen(), Screen::Home);
+    assert_eq!(counts(), counts_before, "the library is intact");
+    playback.play(vec![item("Videos/Night train.webm")], 0, None);
+    world.wait_until("a good file after the bad", WAIT, |w| {
+        player(w).get_playing()
+    });
+}
