@@ -45,6 +45,8 @@ struct Incoming {
     downloads: Vec<crate::downloads::ServiceEvent>,
     /// The player's reports.
     playback: Vec<hearth_media::player::PlayerEvent>,
+    /// What MPRIS clients asked of the player.
+    mpris: Vec<crate::playback::mpris::MprisCommand>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -328,7 +330,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media, downloads, playback) = {
+        let (events, displays, last_screens, media, downloads, playback, mpris) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -338,8 +340,12 @@ impl App {
                 std::mem::take(&mut queue.media),
                 std::mem::take(&mut queue.downloads),
                 std::mem::take(&mut queue.playback),
+                std::mem::take(&mut queue.mpris),
             )
         };
+        if !mpris.is_empty() {
+            self.mpris_commands(mpris);
+        }
         if !playback.is_empty() {
             self.playback_updates(playback);
         }

@@ -176,6 +176,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         if let Some(app) = App::current() {
             app.start_media();
             app.start_downloads();
+            app.start_mpris();
         }
     });
     // Backends without the winit hook never report a first frame: start them a little later.
@@ -183,6 +184,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         if let Some(app) = App::current() {
             app.start_media();
             app.start_downloads();
+            app.start_mpris();
         }
     });
     crate::winit_hook::install(

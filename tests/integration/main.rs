@@ -23,6 +23,7 @@ mod media_check;
 mod media_helper;
 mod media_index;
 mod media_watch;
+mod mpris;
 mod playback;
 mod player_ui;
 mod pointer_touch;

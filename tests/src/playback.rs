@@ -19,7 +19,7 @@ pub const GAPLESS_SAMPLES_PER_BUFFER: u32 = 1024;
 pub fn media_under(scratch: &Path) -> &'static Path {
     static MEDIA: OnceLock<PathBuf> = OnceLock::new();
     MEDIA.get_or_init(|| {
-        let folder = scratch.join("playback-media-v2");
+        let folder = scratch.join("playback-media-v3");
         if !folder.join("done").exists() {
             let partial = folder.with_extension(format!("partial-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&partial);
@@ -33,7 +33,7 @@ pub fn media_under(scratch: &Path) -> &'static Path {
 
 fn make(folder: &Path) {
     hearth_media::samples::make_samples(folder).expect("making the samples");
-    for sub in ["Tracks", "Gapless", "Broken"] {
+    for sub in ["Tracks", "Gapless", "Broken", "Long album"] {
         std::fs::create_dir_all(folder.join(sub)).expect("a folder");
     }
     // Black video with two audio tracks (English and German) and a subtitle file beside it.
@@ -68,6 +68,16 @@ fn make(folder: &Path) {
             &folder.join(format!("Gapless/{half}.flac")),
         )
         .expect("encoding the gapless album");
+    }
+    // Two songs long enough to be driven from outside while they play.
+    for (number, title, frequency) in [(1, "First light", 330), (2, "Second wind", 392)] {
+        encode(
+            &format!(
+                "audiotestsrc freq={frequency} num-buffers=860 samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=2 ! audioconvert ! vorbisenc ! taginject tags=\"title=\\\"{title}\\\",artist=\\\"Ada Lind\\\"\" ! oggmux ! filesink name=out"
+            ),
+            &folder.join(format!("Long album/0{number} {title}.ogg")),
+        )
+        .expect("encoding the long album");
     }
     // Noise named like a video, a video cut short, and sound in a codec nobody has.
     let mut noise = vec![0u8; 64 * 1024];

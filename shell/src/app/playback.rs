@@ -32,6 +32,27 @@ impl App {
         *self.playback.borrow_mut() = Some(controller);
     }
 
+    /// Offers the player to MPRIS clients on the session bus (after the first frame).
+    pub fn start_mpris(&self) {
+        let Some(playback) = self.playback() else {
+            return;
+        };
+        let incoming = self.incoming.clone();
+        playback.start_mpris(Arc::new(move |command| {
+            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.mpris.push(command);
+            schedule(&mut queue);
+        }));
+    }
+
+    pub(super) fn mpris_commands(&self, commands: Vec<crate::playback::mpris::MprisCommand>) {
+        if let Some(playback) = self.playback() {
+            for command in commands {
+                playback.command(command);
+            }
+        }
+    }
+
     /// The playback domain, once attached.
     pub fn playback(&self) -> Option<Rc<PlaybackController>> {
         self.playback.borrow().clone()

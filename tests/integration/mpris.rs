@@ -1,0 +1,153 @@
+//! The real `hearth` on a virtual display and a private session bus, driven by `playerctl`
+//! as desktop widgets and phones drive it over MPRIS: open, play-pause, position, next,
+//! metadata; `dbus-monitor` sees the PropertiesChanged signals and Seeked.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hearth_tests::playback::media_under;
+use hearth_tests::services::{PrivateBus, Process, TempDir};
+use hearth_tests::xvfb::{Running, Xvfb};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn playerctl(bus: &PrivateBus, args: &[&str]) -> String {
+    let output = Command::new("playerctl")
+        .arg("--player=hearth")
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .output()
+        .expect("running playerctl");
+    assert!(
+        output.status.success(),
+        "playerctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn wait_for_answer(
+    bus: &PrivateBus,
+    args: &[&str],
+    what: &str,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let start = Instant::now();
+    loop {
+        let output = Command::new("playerctl")
+            .arg("--player=hearth")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .output()
+            .expect("running playerctl");
+        let answer = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if output.status.success() && ok(&answer) {
+            return answer;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "playerctl {args:?} never said {what}; last: {answer:?} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
+    let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let bus = PrivateBus::start();
+    let dir = TempDir::new("mpris");
+    let config_home = dir.path().join("config");
+    std::fs::create_dir_all(config_home.join("hearth")).expect("a config folder");
+    std::fs::write(
+        config_home.join("hearth/hearth.toml"),
+        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
+    )
+    .expect("a config");
+    let cache = dir.path().join("cache");
+    let xvfb = Xvfb::start();
+    let mut hearth = Running::start(
+        &xvfb,
+        &["--language", "en-US"],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+            ("XDG_CONFIG_HOME", config_home.to_str().expect("UTF-8")),
+            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
+        ],
+    );
+    hearth.wait_for_log("MPRIS offered", WAIT);
+
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut monitor = Process::spawn(
+        "dbus-monitor",
+        Command::new("dbus-monitor")
+            .args(["--address", &bus.address])
+            .arg("type='signal',path='/org/mpris/MediaPlayer2'")
+            .stdout(Stdio::piped()),
+    );
+    {
+        let seen = seen.clone();
+        let stdout = monitor.take_stdout().expect("dbus-monitor's output");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                seen.lock().expect("the monitor's lines").push(line);
+            }
+        });
+    }
+    std::thread::sleep(Duration::from_millis(300));
+
+    assert_eq!(playerctl(&bus, &["status"]), "Stopped");
+    let album = media.join("Long album");
+    let uri = format!(
+        "file://{}",
+        album.to_str().expect("UTF-8").replace(' ', "%20")
+    );
+    playerctl(&bus, &["open", &uri]);
+    wait_for_answer(&bus, &["status"], "Playing", |s| s == "Playing");
+    playerctl(&bus, &["play-pause"]);
+    wait_for_answer(&bus, &["status"], "Paused", |s| s == "Paused");
+    let metadata = playerctl(
+        &bus,
+        &["metadata", "--format", "{{title}}|{{mpris:length}}"],
+    );
+    let (title, length) = metadata.split_once('|').expect("title|length");
+    assert_eq!(title, "01 First light");
+    // 860 buffers of 1024 samples at 44.1 kHz.
+    let length: i64 = length.parse().expect("a length in microseconds");
+    assert!((19_960_000..19_980_000).contains(&length), "{length}");
+
+    playerctl(&bus, &["position", "12"]);
+    wait_for_answer(&bus, &["position"], "about 12 s", |p| {
+        p.parse::<f64>().is_ok_and(|p| (11.8..12.3).contains(&p))
+    });
+    playerctl(&bus, &["next"]);
+    wait_for_answer(&bus, &["metadata", "title"], "the second song", |t| {
+        t == "02 Second wind"
+    });
+    playerctl(&bus, &["play-pause"]);
+    wait_for_answer(&bus, &["status"], "Playing again", |s| s == "Playing");
+
+    let start = Instant::now();
+    loop {
+        let lines = seen.lock().expect("the monitor's lines").join("\n");
+        let signals_ok = lines.contains("member=PropertiesChanged")
+            && lines.contains("\"PlaybackStatus\"")
+            && lines.contains("\"Metadata\"")
+            && lines.contains("string \"Paused\"")
+            && lines.contains("member=Seeked");
+        if signals_ok {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "dbus-monitor saw:\n{lines}\nHearth logged:\n{}",
+            hearth.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    monitor.kill();
+}
