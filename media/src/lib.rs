@@ -22,7 +22,8 @@ pub mod thumbnail;
 
 pub use error::{Error, Result};
 pub use index::{
-    Changes, Counts, Entry, EntryKind, Index, Item, ItemStatus, Metadata, Section, Sort,
+    Changes, Counts, Entry, EntryKind, Index, Item, ItemStatus, Metadata, PlaybackMark, Section,
+    Sort,
 };
 pub use kind::{MediaKind, NameHint, hint_from_name, sniff};
 pub use library::{RootScan, scan_root};

@@ -17,7 +17,7 @@ use hearth_tests::World;
 use hearth_tests::playback::media_under;
 use hearth_tests::services::TempDir;
 use hearth_ui::{PlayerAdapter, Screen};
-use slint::{ComponentHandle, LogicalPosition};
+use slint::{ComponentHandle, LogicalPosition, Model};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -265,5 +265,48 @@ fn a_file_that_cannot_play_ends_on_an_error_screen_and_hearth_goes_on() {
     playback.play(vec![item("Videos/Night train.webm")], 0, None);
     world.wait_until("a good file after the bad", WAIT, |w| {
         player(w).get_playing()
+    });
+}
+
+#[test]
+fn a_video_stopped_part_way_continues_from_home_where_it_stopped() {
+    let dir = TempDir::new("player-resume");
+    let world = world(&dir, 1280, 1100);
+    let media_adapter = || world.app.window().global::<hearth_ui::MediaAdapter>();
+    assert_eq!(media_adapter().get_continuing().row_count(), 0);
+    world.app.open_media_shelf("videos");
+    world.draw();
+    world.tap("Night train");
+    world.wait_until("the video playing", WAIT, |w| player(w).get_playing());
+    world.tap("Pause");
+    world.wait_until("paused", WAIT, |w| !player(w).get_playing());
+    player(&world).invoke_seek(2.0);
+    wait_position(&world, "the seek", |p| (1.9..2.1).contains(&p));
+    world.tap("Close the player");
+    world.app.go_home();
+    world.wait_until("the video under Continue watching", WAIT, |_| {
+        media_adapter().get_continuing().row_count() == 1
+    });
+    world.draw();
+    shot(&world, "continue-watching-1280x1100");
+    assert_eq!(
+        media_adapter()
+            .get_continuing()
+            .row_data(0)
+            .map(|card| card.title.to_string()),
+        Some("Night train".to_string())
+    );
+    media_adapter().invoke_open_continuing(0);
+    assert_eq!(world.screen(), Screen::Player);
+    world.wait_until("playing from where it stopped", WAIT, |w| {
+        player(w).get_playing() && player(w).get_position() >= 1.9
+    });
+
+    // Played to the end, it leaves the row.
+    player(&world).invoke_seek(3.9);
+    world.wait_until("the end", WAIT, |w| !player(w).get_playing());
+    world.tap("Close the player");
+    world.wait_until("the row emptied", WAIT, |_| {
+        media_adapter().get_continuing().row_count() == 0
     });
 }

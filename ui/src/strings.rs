@@ -38,6 +38,7 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_choose_console => "choose-console",
         set_media_title => "media-title",
         set_media_recent => "media-recent",
+        set_media_continue => "media-continue",
         set_media_empty => "media-empty",
         set_media_search => "media-search",
         set_media_sort => "media-sort",

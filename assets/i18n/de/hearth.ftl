@@ -80,6 +80,7 @@ error-refused = Der Hypervisor hat es abgelehnt, { $name } { $action ->
 
 media-title = Medien
 media-recent = Neu hinzugefügt
+media-continue = Weiterschauen
 media-empty = Noch keine Medien. Legen Sie Videos, Musik und Fotos in Ihre Ordner Videos, Musik und Bilder, oder nennen Sie andere Ordner unter [media] in der Konfigurationsdatei: Sie erscheinen hier von selbst.
 media-search = Suchen
 media-sort = Sortieren

@@ -80,6 +80,7 @@ error-refused = The hypervisor refused to { $action ->
 
 media-title = Media
 media-recent = Recently added
+media-continue = Continue watching
 media-empty = No media yet. Put videos, music and photos in your Videos, Music and Pictures folders, or name other folders under [media] in the configuration file: they appear here by themselves.
 media-search = Search
 media-sort = Sort

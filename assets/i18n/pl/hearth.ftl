@@ -81,6 +81,7 @@ error-refused = Hypervisor odmówił { $action ->
 
 media-title = Multimedia
 media-recent = Ostatnio dodane
+media-continue = Oglądaj dalej
 media-empty = Nie ma jeszcze multimediów. Wystarczy umieścić filmy, muzykę i zdjęcia w folderach Wideo, Muzyka i Obrazy albo podać inne foldery w sekcji [media] pliku konfiguracji – pojawią się tu same.
 media-search = Szukaj
 media-sort = Sortuj

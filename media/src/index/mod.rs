@@ -4,6 +4,7 @@
 //! names are derived from them lossily. The schema is versioned with `PRAGMA user_version`
 //! and upgraded in one transaction per step when an older file is opened.
 
+mod playback;
 mod queries;
 mod schema;
 mod sync;
@@ -15,6 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::{Error, MediaKind, Result};
 
+pub use playback::PlaybackMark;
 pub use queries::{Counts, Entry, EntryKind, Section, Sort};
 pub use sync::{Changes, RootState, Sniffed};
 

@@ -26,6 +26,8 @@ pub enum Section {
     },
     /// The albums of one artist.
     Artist(String),
+    /// Videos stopped part-way, the most recently played first.
+    ContinueWatching,
 }
 
 /// How a list is ordered.
@@ -172,6 +174,11 @@ impl Index {
             Section::RecentlyAdded => format!(
                 "SELECT {item_columns} {from} WHERE {VISIBLE} {search_clause}
                  ORDER BY items.added_at DESC, items.id DESC LIMIT {limit}"
+            ),
+            Section::ContinueWatching => format!(
+                "SELECT {item_columns} {from} JOIN playback ON playback.path = items.path
+                 WHERE {VISIBLE} AND items.kind = 1 AND playback.resume_ms IS NOT NULL
+                 {search_clause} ORDER BY playback.last_played DESC LIMIT {limit}"
             ),
             Section::Videos | Section::Songs | Section::Photos => {
                 let kind = match section {

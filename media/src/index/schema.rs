@@ -60,6 +60,16 @@ const MIGRATIONS: &[&str] = &[
         'cover.jpg', 'cover.jpeg', 'cover.png', 'folder.jpg', 'folder.jpeg', 'folder.png',
         'front.jpg', 'front.png', 'albumart.jpg', 'albumartsmall.jpg');
 ",
+    "
+    -- Where playback stopped and what was played, by path, so a rescan keeps them.
+    CREATE TABLE playback (
+        path BLOB PRIMARY KEY,
+        resume_ms INTEGER,
+        played INTEGER NOT NULL DEFAULT 0,
+        last_played INTEGER NOT NULL
+    );
+    CREATE INDEX playback_by_last_played ON playback (last_played DESC);
+",
 ];
 
 /// The schema version this build writes.

@@ -44,7 +44,7 @@ impl App {
         }
     }
 
-    fn media_post(&self) -> crate::media::Post {
+    pub(super) fn media_post(&self) -> crate::media::Post {
         let incoming = self.incoming.clone();
         Arc::new(move |update| {
             let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());

@@ -23,11 +23,16 @@ impl App {
         let controller = PlaybackController::new(&self.window, settings, language, sink);
         if let Some(media) = self.media.borrow().as_ref() {
             let weak = Rc::downgrade(&controller);
-            media.set_play(Box::new(move |queue, start| {
+            media.set_play(Box::new(move |queue, start, position| {
                 if let Some(playback) = weak.upgrade() {
-                    playback.play(queue, start, None);
+                    playback.play(queue, start, position);
                 }
             }));
+            let post = self.media_post();
+            controller.keep_positions(
+                media.index_file().to_path_buf(),
+                Box::new(move || post(crate::media::MediaUpdate::PlaybackSaved)),
+            );
         }
         *self.playback.borrow_mut() = Some(controller);
     }

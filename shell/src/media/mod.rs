@@ -7,6 +7,7 @@
 
 mod cards;
 pub mod check;
+mod play;
 mod thumbnails;
 
 use std::cell::{Cell, RefCell};
@@ -34,17 +35,20 @@ pub use thumbnails::{Pixels, decode as decode_thumbnail};
 pub enum MediaUpdate {
     Library(LibraryEvent),
     Thumbnails(Vec<(PathBuf, Option<Pixels>)>),
+    /// A resume point or a played flag was written: home's "Continue watching" changes.
+    PlaybackSaved,
 }
 
 /// Hands an update to the UI thread; called from any thread.
 pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
 
-/// Plays a queue from an index (the playback domain, wired by the app).
-pub type Play = Box<dyn Fn(Vec<crate::playback::QueueItem>, usize)>;
+pub use play::Play;
 
 /// How many recent items home shows, and how many of them the first frame decodes.
 const RECENT_COUNT: usize = 24;
 const RECENT_DECODED_FIRST: usize = 8;
+/// How many videos "Continue watching" shows.
+const CONTINUING_COUNT: usize = 12;
 /// The most items one browser list shows (the grid builds only the cards in view, so this
 /// bounds the query and the model, not what is drawn); search narrows a longer list.
 const BROWSER_LIMIT: usize = 20_000;
@@ -77,6 +81,8 @@ pub struct MediaController {
     thumbnails: RefCell<ThumbnailCache>,
     recent: RefCell<Vec<Entry>>,
     recent_model: Rc<VecModel<MediaCard>>,
+    continuing: RefCell<Vec<Entry>>,
+    continuing_model: Rc<VecModel<MediaCard>>,
     shelf_covers: RefCell<Vec<Option<PathBuf>>>,
     shelves_model: Rc<VecModel<MediaShelf>>,
     items: RefCell<Vec<Entry>>,
@@ -110,6 +116,8 @@ impl MediaController {
             })),
             recent: RefCell::new(Vec::new()),
             recent_model: Rc::new(VecModel::default()),
+            continuing: RefCell::new(Vec::new()),
+            continuing_model: Rc::new(VecModel::default()),
             shelf_covers: RefCell::new(vec![None; SHELVES.len()]),
             shelves_model: Rc::new(VecModel::default()),
             items: RefCell::new(Vec::new()),
@@ -129,6 +137,7 @@ impl MediaController {
         controller.scanning_shown.set(first_run);
         let adapter = window.global::<MediaAdapter>();
         adapter.set_recent(ModelRc::from(controller.recent_model.clone()));
+        adapter.set_continuing(ModelRc::from(controller.continuing_model.clone()));
         adapter.set_shelves(ModelRc::from(controller.shelves_model.clone()));
         adapter.set_items(ModelRc::from(controller.items_model.clone()));
         controller.connect(&adapter);
@@ -175,6 +184,10 @@ impl MediaController {
             MediaUpdate::Thumbnails(decoded) => {
                 self.thumbnails.borrow_mut().arrived(decoded);
                 self.render_cards();
+                None
+            }
+            MediaUpdate::PlaybackSaved => {
+                self.refresh_home(false);
                 None
             }
             MediaUpdate::Library(LibraryEvent::Problem(problem)) => {
@@ -232,6 +245,12 @@ impl MediaController {
         adapter.on_open_recent(move |index| {
             if let Some(controller) = weak.upgrade() {
                 controller.open_row(&controller.recent, index);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_open_continuing(move |index| {
+            if let Some(controller) = weak.upgrade() {
+                controller.open_row(&controller.continuing, index);
             }
         });
         let weak = Rc::downgrade(self);
@@ -308,6 +327,14 @@ impl MediaController {
                 tracing::warn!(%error, "cannot read the media library");
                 Vec::new()
             });
+        let continuing = index
+            .entries(
+                &Section::ContinueWatching,
+                "",
+                Sort::Added,
+                CONTINUING_COUNT,
+            )
+            .unwrap_or_default();
         let covers: Vec<Option<PathBuf>> = [Section::Videos, Section::Albums, Section::Photos]
             .iter()
             .map(|section| {
@@ -322,6 +349,12 @@ impl MediaController {
             self.counts.set(index.counts().unwrap_or_default());
             let mut files: Vec<PathBuf> = covers.iter().flatten().cloned().collect();
             files.extend(
+                continuing
+                    .iter()
+                    .take(4)
+                    .filter_map(|e| e.thumbnail.clone()),
+            );
+            files.extend(
                 recent
                     .iter()
                     .take(RECENT_DECODED_FIRST)
@@ -332,10 +365,12 @@ impl MediaController {
         self.thumbnails.borrow_mut().request(
             recent
                 .iter()
+                .chain(continuing.iter())
                 .filter_map(|entry| entry.thumbnail.clone())
                 .chain(covers.iter().flatten().cloned()),
         );
         *self.recent.borrow_mut() = recent;
+        *self.continuing.borrow_mut() = continuing;
         *self.shelf_covers.borrow_mut() = covers;
         drop(guard);
         self.render_home();
@@ -364,6 +399,13 @@ impl MediaController {
             .map(|entry| self.card(&translator, entry))
             .collect();
         update_model(&self.recent_model, cards);
+        let cards: Vec<MediaCard> = self
+            .continuing
+            .borrow()
+            .iter()
+            .map(|entry| self.card(&translator, entry))
+            .collect();
+        update_model(&self.continuing_model, cards);
         let counts = self.counts.get();
         let shelves: Vec<MediaShelf> = SHELVES
             .iter()
@@ -437,6 +479,12 @@ impl MediaController {
             .iter()
             .filter_map(|entry| entry.thumbnail.clone())
             .collect();
+        shown.extend(
+            self.continuing
+                .borrow()
+                .iter()
+                .filter_map(|e| e.thumbnail.clone()),
+        );
         shown.extend(self.shelf_covers.borrow().iter().flatten().cloned());
         if self.browser.borrow().is_some() {
             shown.extend(
@@ -510,51 +558,10 @@ impl MediaController {
             EntryKind::Item(MediaKind::Video | MediaKind::Audio)
         );
         if playable && self.play.borrow().is_some() {
-            let (queue, start) = self.queue_from(&rows.borrow(), index);
-            if let Some(play) = self.play.borrow().as_ref() {
-                play(queue, start);
-            }
+            self.play_from(&rows.borrow(), index);
             return;
         }
         self.open_entry(entry);
-    }
-
-    /// Sets what plays a queue when a video or a song is tapped.
-    pub fn set_play(&self, play: Play) {
-        *self.play.borrow_mut() = Some(play);
-    }
-
-    /// The queue a tap on `rows[index]` plays: a video alone; a song with the songs of the
-    /// list it is in (the album, the artist, the search), from it.
-    fn queue_from(&self, rows: &[Entry], index: usize) -> (Vec<crate::playback::QueueItem>, usize) {
-        let item = |entry: &Entry| {
-            Some(crate::playback::QueueItem {
-                path: entry.path.clone()?,
-                title: entry.title.clone(),
-                subtitle: [entry.artist.clone(), entry.album.clone()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                cover: entry.thumbnail.clone(),
-            })
-        };
-        let tapped = &rows[index];
-        if tapped.kind != EntryKind::Item(MediaKind::Audio) {
-            return (item(tapped).into_iter().collect(), 0);
-        }
-        let mut start = 0;
-        let mut queue = Vec::new();
-        for (at, entry) in rows.iter().enumerate() {
-            if entry.kind != EntryKind::Item(MediaKind::Audio) {
-                continue;
-            }
-            if at == index {
-                start = queue.len();
-            }
-            queue.extend(item(entry));
-        }
-        (queue, start)
     }
 
     fn open_entry(&self, entry: Entry) {

@@ -7,12 +7,13 @@
 
 mod frames;
 pub mod mpris;
+mod positions;
 mod uri;
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hearth_media::player::{
     OpenRequest, PlayState, Player, PlayerEvent, PlayerSink, Problem, Repeat, Track, Tracks,
@@ -68,7 +69,13 @@ pub struct PlaybackController {
     mpris: RefCell<Option<Mpris>>,
     /// Counts the files started, to give each its own MPRIS track id.
     track_serial: Cell<u64>,
+    positions: RefCell<Option<positions::PositionWriter>>,
+    /// When the position playing was last written.
+    saved_at: Cell<Option<Instant>>,
 }
+
+/// How often the position of what plays is written while it plays.
+const SAVE_INTERVAL: Duration = Duration::from_secs(10);
 
 impl PlaybackController {
     /// Wires the player screen; no player yet (it starts on the first play). `sink` hands
@@ -96,6 +103,8 @@ impl PlaybackController {
             paused_for_vm: Cell::new(false),
             mpris: RefCell::new(None),
             track_serial: Cell::new(0),
+            positions: RefCell::new(None),
+            saved_at: Cell::new(None),
         });
         let adapter = window.global::<PlayerAdapter>();
         adapter.set_swipe_seek(controller.settings.swipe_seek);
@@ -239,6 +248,9 @@ impl PlaybackController {
     pub fn close(&self) {
         let video = self.shown.borrow().tracks.has_video;
         let failed = self.shown.borrow().problem.is_some();
+        if video && !failed {
+            self.save_position();
+        }
         if video || failed {
             self.with_player(Player::stop);
             self.queue.borrow_mut().clear();
@@ -320,6 +332,28 @@ impl PlaybackController {
     }
 
     fn apply(&self, event: PlayerEvent) {
+        // The file that was playing is recorded before the next one takes its place.
+        if matches!(event, PlayerEvent::Started { .. }) {
+            self.save_position();
+        }
+        self.apply_to_shown(&event);
+        match event {
+            PlayerEvent::State(PlayState::Paused | PlayState::Ended) => self.save_position(),
+            PlayerEvent::Position { .. }
+                if self.state() == PlayState::Playing
+                    && self
+                        .saved_at
+                        .get()
+                        .is_none_or(|at| at.elapsed() >= SAVE_INTERVAL) =>
+            {
+                self.save_position();
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_to_shown(&self, event: &PlayerEvent) {
+        let event = event.clone();
         let mut shown = self.shown.borrow_mut();
         match event {
             PlayerEvent::Started { index, .. } => {
@@ -477,6 +511,36 @@ impl PlaybackController {
         }
         drop(shown);
         self.render_cover(item.as_ref());
+    }
+
+    /// Keeps resume points and played flags in the library's index at `index_file`;
+    /// `saved` runs (on the writer's thread) after each write.
+    pub fn keep_positions(&self, index_file: PathBuf, saved: positions::Saved) {
+        *self.positions.borrow_mut() = Some(positions::PositionWriter::start(index_file, saved));
+    }
+
+    /// Writes where the file playing is (a file played to within a second of its end
+    /// counts as played to the end).
+    fn save_position(&self) {
+        let (current, position, duration) = {
+            let shown = self.shown.borrow();
+            (shown.current, shown.position, shown.duration)
+        };
+        let (Some(current), Some(duration)) = (current, duration) else {
+            return;
+        };
+        let Some(item) = self.queue.borrow().get(current).cloned() else {
+            return;
+        };
+        let position = if position + Duration::from_secs(1) >= duration {
+            duration
+        } else {
+            position
+        };
+        if let Some(writer) = self.positions.borrow().as_ref() {
+            writer.save(item.path, position, duration);
+        }
+        self.saved_at.set(Some(Instant::now()));
     }
 
     /// Offers the player on the session bus (MPRIS); `commands` hands calls to the UI
