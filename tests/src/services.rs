@@ -74,6 +74,11 @@ impl Process {
         self.child.as_mut().and_then(|c| c.stdout.take())
     }
 
+    /// The child's process id, while it runs.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
     /// `kill -9`, as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

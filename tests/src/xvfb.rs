@@ -161,7 +161,17 @@ pub struct Running {
 
 impl Running {
     pub fn start(xvfb: &Xvfb, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let mut command = Command::new(hearth_binary());
+        Running::start_binary(&hearth_binary(), xvfb, args, env)
+    }
+
+    /// [`Running::start`] with a `hearth` of another build (a benchmark's release one).
+    pub fn start_binary(
+        binary: &Path,
+        xvfb: &Xvfb,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Running {
+        let mut command = Command::new(binary);
         command
             .args(args)
             .env("DISPLAY", &xvfb.display)

@@ -8,14 +8,18 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
             switch()?;
             display()?;
             media()?;
-            images()
+            images()?;
+            playback()
         }
         Some("switch") => switch(),
         Some("display") => display(),
         Some("media") => media(),
         Some("images") => images(),
+        Some("playback") => playback(),
         Some(other) => {
-            bail!("unknown benchmark {other:?} (expected: switch, display, media or images)")
+            bail!(
+                "unknown benchmark {other:?} (expected: switch, display, media, images or playback)"
+            )
         }
     }
 }
@@ -66,6 +70,14 @@ fn images() -> anyhow::Result<()> {
     run_benchmark(
         "bench-images",
         "image delivery benchmarks (delta bytes and requests, full install, memory)",
+    )
+}
+
+fn playback() -> anyhow::Result<()> {
+    crate::packages::ensure_with_gstreamer(crate::packages::BENCH_PLAYBACK)?;
+    run_benchmark(
+        "bench-playback",
+        "playback benchmarks (CPU beside decode-only, lost frames, paused on screen)",
     )
 }
 

@@ -18,7 +18,7 @@ commands:
                  (on a virtual display with screenshots when there is no display)
   test [ARGS]    install what the tests need, then fmt, clippy, boundaries and every test
                  (ARGS go to `cargo test`, e.g. a test name filter)
-  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display)
+  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display, media, images, playback)
   screenshots    render the main screens to docs/screenshots
   setup [run|test]  only install the system packages";
 

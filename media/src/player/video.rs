@@ -11,8 +11,9 @@ use gstreamer as gst;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
-/// One frame's pixels, RGBA, lent to the reader: `stride` bytes per row, which may be more
-/// than `width * 4`.
+/// One frame's pixels, BGRx (blue, green, red, unused; the byte order of a little-endian
+/// `0xXXRRGGBB`), lent to the reader: `stride` bytes per row, which may be more than
+/// `width * 4`.
 pub struct FrameView<'a> {
     pub width: u32,
     pub height: u32,

@@ -1,6 +1,6 @@
 //! The player's video frames as Slint images: each new frame is copied once, row by row
-//! (the decoder's stride honoured), into one of two alternating pixel buffers, so the
-//! buffer written is never the one the renderer holds.
+//! (the decoder's stride honoured), BGRx to RGBA on the way, into one of two alternating
+//! pixel buffers, so the buffer written is never the one the renderer holds.
 
 use hearth_media::player::VideoOutput;
 use slint::{Image, Rgba8Pixel, SharedPixelBuffer};
@@ -29,7 +29,7 @@ impl VideoFrames {
             let bytes = buffer.make_mut_bytes();
             for (y, target) in bytes.chunks_exact_mut(row).enumerate() {
                 let start = y * frame.stride;
-                target.copy_from_slice(frame.data.get(start..start + row)?);
+                bgrx_to_rgba(frame.data.get(start..start + row)?, target);
             }
             Some(Image::from_rgba8(buffer.clone()))
         })?;
@@ -41,5 +41,24 @@ impl VideoFrames {
     /// Forgets the buffers and what was seen (the player closed or opened a new file).
     pub fn reset(&mut self) {
         *self = VideoFrames::default();
+    }
+}
+
+/// One row of BGRx pixels as RGBA, a `u32` at a time (about memcpy speed).
+fn bgrx_to_rgba(source: &[u8], target: &mut [u8]) {
+    for (from, to) in source.chunks_exact(4).zip(target.chunks_exact_mut(4)) {
+        let pixel = u32::from_le_bytes([from[0], from[1], from[2], from[3]]);
+        let rgba = ((pixel & 0xff) << 16) | (pixel & 0xff00) | ((pixel >> 16) & 0xff) | 0xff00_0000;
+        to.copy_from_slice(&rgba.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bgrx_becomes_opaque_rgba() {
+        let mut target = [0u8; 8];
+        super::bgrx_to_rgba(&[10, 20, 30, 0, 1, 2, 3, 99], &mut target);
+        assert_eq!(target, [30, 20, 10, 255, 3, 2, 1, 255]);
     }
 }

@@ -340,7 +340,11 @@ impl PlaybackController {
         }
         self.apply_to_shown(&event);
         match event {
-            PlayerEvent::State(PlayState::Paused | PlayState::Ended) => self.save_position(),
+            PlayerEvent::State(PlayState::Ended) => {
+                self.save_position();
+                self.log_frames();
+            }
+            PlayerEvent::State(PlayState::Paused) => self.save_position(),
             PlayerEvent::Position { .. }
                 if self.state() == PlayState::Playing
                     && self
@@ -384,6 +388,22 @@ impl PlaybackController {
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
             PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
             PlayerEvent::Tags(_) | PlayerEvent::Frame => {}
+        }
+    }
+
+    /// Says how many frames a video showed and lost (`cargo xtask bench playback` reads it).
+    fn log_frames(&self) {
+        if !self.shown.borrow().tracks.has_video {
+            return;
+        }
+        if let Some(player) = self.player.borrow().as_ref() {
+            let stats = player.video().stats();
+            tracing::info!(
+                shown = stats.shown,
+                replaced = stats.replaced,
+                late = stats.late,
+                "video frames"
+            );
         }
     }
 

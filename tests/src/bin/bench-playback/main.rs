@@ -1,0 +1,185 @@
+//! `cargo xtask bench playback`: the real `hearth` (software renderer, on Xvfb at 1280x800)
+//! playing 720p30 and 1080p30 H.264 clips, started over MPRIS, beside GStreamer decoding the
+//! same clips into `fakesink` (no display at all) in the same run:
+//!
+//! - CPU time for the whole clip, Hearth against decode-only (goal: at most 1.15x);
+//! - frames the screen lost: replaced before the UI took them, or dropped late by the sink
+//!   (goal: none at 720p);
+//! - CPU while a paused video is on screen (goal: 0.0 %).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hearth_media::samples::encode;
+use hearth_tests::services::{PrivateBus, TempDir};
+use hearth_tests::startup::{cpu_ticks, sibling};
+use hearth_tests::xvfb::{Running, Xvfb};
+
+const SECONDS: u32 = 10;
+const TICKS_PER_SECOND: f64 = 100.0;
+
+struct Clip {
+    name: &'static str,
+    width: u32,
+    height: u32,
+}
+
+const CLIPS: [Clip; 2] = [
+    Clip {
+        name: "720p30",
+        width: 1280,
+        height: 720,
+    },
+    Clip {
+        name: "1080p30",
+        width: 1920,
+        height: 1080,
+    },
+];
+
+fn make_clip(dir: &Path, clip: &Clip) -> PathBuf {
+    let file = dir.join(format!("{}.mp4", clip.name));
+    let frames = SECONDS * 30;
+    let audio_buffers = SECONDS * 44100 / 1024;
+    encode(
+        &format!(
+            "videotestsrc pattern=ball num-buffers={frames} ! video/x-raw,format=I420,width={},height={},framerate=30/1 ! x264enc speed-preset=ultrafast tune=zerolatency bitrate=6000 key-int-max=60 ! h264parse ! mp4mux name=mux ! filesink name=out audiotestsrc num-buffers={audio_buffers} samplesperbuffer=1024 ! audio/x-raw,rate=44100,channels=2 ! audioconvert ! avenc_aac ! mux.",
+            clip.width, clip.height
+        ),
+        &file,
+    )
+    .expect("encoding a clip");
+    file
+}
+
+/// CPU seconds GStreamer spends decoding `file` in real time into `fakesink`.
+fn decode_only(file: &Path) -> f64 {
+    let script = format!(
+        "TIMEFORMAT='%U %S'; time gst-launch-1.0 -q playbin uri='file://{}' video-sink='fakesink sync=true' audio-sink='fakesink sync=true' > /dev/null",
+        file.display()
+    );
+    let output = Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .expect("running gst-launch-1.0");
+    assert!(
+        output.status.success(),
+        "gst-launch-1.0 failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stderr);
+    text.split_whitespace()
+        .filter_map(|word| word.parse::<f64>().ok())
+        .sum()
+}
+
+fn playerctl(bus: &PrivateBus, args: &[&str]) {
+    let status = Command::new("playerctl")
+        .arg("--player=hearth")
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .status()
+        .expect("running playerctl");
+    assert!(status.success(), "playerctl {args:?}");
+}
+
+/// The numbers of a `video frames shown=… replaced=… late=…` log line.
+fn frame_counts(log: &str) -> (u64, u64, u64) {
+    let line = log
+        .lines()
+        .rev()
+        .find(|line| line.contains("video frames"))
+        .expect("Hearth's frame counts");
+    let value = |name: &str| {
+        line.split_whitespace()
+            .find_map(|word| word.strip_prefix(&format!("{name}=")))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (value("shown"), value("replaced"), value("late"))
+}
+
+struct Measured {
+    cpu: f64,
+    shown: u64,
+    replaced: u64,
+    late: u64,
+    paused_cpu_percent: f64,
+}
+
+fn hearth_plays(file: &Path) -> Measured {
+    let bus = PrivateBus::start();
+    let dir = TempDir::new("bench-playback");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
+    std::fs::write(
+        config.join("hearth/hearth.toml"),
+        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
+    )
+    .expect("a config");
+    let cache = dir.path().join("cache");
+    let xvfb = Xvfb::start();
+    let mut hearth = Running::start_binary(
+        &sibling("hearth"),
+        &xvfb,
+        &["--language", "en-US"],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+            ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
+            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
+        ],
+    );
+    hearth.wait_for_log("MPRIS offered", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = hearth.process.id();
+    let uri = format!("file://{}", file.display());
+    let before = cpu_ticks(pid);
+    playerctl(&bus, &["open", &uri]);
+    hearth.wait_for_log("video frames", Duration::from_secs(SECONDS as u64 * 4));
+    let cpu = (cpu_ticks(pid) - before) as f64 / TICKS_PER_SECOND;
+    let (shown, replaced, late) = frame_counts(&hearth.log());
+
+    // The last frame stays on screen, paused: nothing should run.
+    playerctl(&bus, &["position", "2"]);
+    playerctl(&bus, &["pause"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let start = Instant::now();
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(10));
+    let ticks = cpu_ticks(pid) - before;
+    let paused_cpu_percent =
+        ticks as f64 / TICKS_PER_SECOND / start.elapsed().as_secs_f64() * 100.0;
+    Measured {
+        cpu,
+        shown,
+        replaced,
+        late,
+        paused_cpu_percent,
+    }
+}
+
+fn main() {
+    let dir = TempDir::new("bench-playback-clips");
+    println!("## Playback ({SECONDS} s clips, H.264 + AAC, software renderer at 1280x800)\n");
+    println!(
+        "| clip | Hearth CPU | decode-only CPU | ratio (goal ≤ 1.15) | frames shown | replaced before shown | dropped late | paused on screen (goal 0.0 %) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for clip in &CLIPS {
+        let file = make_clip(dir.path(), clip);
+        let baseline = decode_only(&file);
+        let hearth = hearth_plays(&file);
+        println!(
+            "| {} | {:.2} s | {:.2} s | {:.2}x | {} | {} | {} | {:.1} % |",
+            clip.name,
+            hearth.cpu,
+            baseline,
+            hearth.cpu / baseline,
+            hearth.shown,
+            hearth.replaced,
+            hearth.late,
+            hearth.paused_cpu_percent,
+        );
+    }
+}
