@@ -168,6 +168,7 @@ fn read_one(helper: &mut Helper, item: &PendingItem, root: &Path, size: Thumbnai
             file: file.as_os_str().as_bytes().to_vec(),
             uri,
         }),
+        view: None,
     };
     match helper.read(&request) {
         Err(Unavailable(reason)) => Answer::Unavailable(reason),

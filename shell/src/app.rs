@@ -47,6 +47,8 @@ struct Incoming {
     playback: Vec<hearth_media::player::PlayerEvent>,
     /// What MPRIS clients asked of the player.
     mpris: Vec<crate::playback::mpris::MprisCommand>,
+    /// Photos the helper decoded for the viewer.
+    photos: Vec<crate::playback::photos::Loaded>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -330,7 +332,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media, downloads, playback, mpris) = {
+        let (events, displays, last_screens, media, downloads, playback, mpris, photos) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -341,8 +343,12 @@ impl App {
                 std::mem::take(&mut queue.downloads),
                 std::mem::take(&mut queue.playback),
                 std::mem::take(&mut queue.mpris),
+                std::mem::take(&mut queue.photos),
             )
         };
+        if !photos.is_empty() {
+            self.photos_loaded(photos);
+        }
         if !mpris.is_empty() {
             self.mpris_commands(mpris);
         }

@@ -24,6 +24,7 @@ mod media_helper;
 mod media_index;
 mod media_watch;
 mod mpris;
+mod photo_ui;
 mod playback;
 mod player_ui;
 mod pointer_touch;

@@ -445,6 +445,7 @@ fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
                 .to_vec(),
             uri: file_uri(path),
         }),
+        view: None,
     };
     match helper.read(&request(&big)).expect("the helper starts") {
         Reply::Failed { reason } => assert!(reason.contains("64 MiB"), "{reason}"),
@@ -482,6 +483,7 @@ fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
         kind: MediaKind::Photo,
         mtime: 0,
         thumbnail: None,
+        view: None,
     };
     match helper.read(&request(&pipe)).expect("the helper starts") {
         Reply::Failed { reason } => assert!(reason.contains("longer than 2 s"), "{reason}"),

@@ -6,15 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hearth::config::PlaybackSettings;
 use hearth::playback::QueueItem;
-use hearth_media::helper::{HelperLimits, helper_binary};
-use hearth_media::player::AudioOutput;
-use hearth_media::reading::Reader;
-use hearth_media::thumbnail::ThumbnailSize;
-use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
+use hearth_media::Index;
 use hearth_tests::World;
-use hearth_tests::playback::media_under;
+use hearth_tests::playback::{library_world, media_under};
 use hearth_tests::services::TempDir;
 use hearth_ui::{PlayerAdapter, Screen};
 use slint::{ComponentHandle, LogicalPosition, Model};
@@ -27,31 +22,7 @@ fn media() -> &'static Path {
 
 /// A world over a read library of the test media, with a silent player.
 fn world(dir: &TempDir, width: u32, height: u32) -> World {
-    let root = media().to_path_buf();
-    let mut settings = LibrarySettings::new(vec![root.clone()], dir.path().join("index.sqlite"));
-    settings.thumbnails = dir.path().join("thumbnails");
-    let mut index = Index::open(&settings.index_file).expect("an index");
-    assert!(matches!(
-        scan_root(&mut index, &root, 1_000).expect("scanning"),
-        RootScan::Synced(_)
-    ));
-    let mut reader = Reader::new(
-        helper_binary(),
-        HelperLimits::default(),
-        2,
-        settings.thumbnails.clone(),
-        ThumbnailSize::Large,
-    );
-    reader.read_pending(&index, |_| {}).expect("reading");
-    let world = World::with(width, height, "en-US", hearth_tests::test_sim_config());
-    world.app.attach_media(settings);
-    world.app.attach_playback(PlaybackSettings {
-        audio: AudioOutput::Silent,
-        ..PlaybackSettings::default()
-    });
-    world.advance(20);
-    world.draw();
-    world
+    library_world(media(), dir, width, height)
 }
 
 fn player(world: &World) -> PlayerAdapter<'_> {

@@ -7,8 +7,16 @@ use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use hearth::config::PlaybackSettings;
+use hearth_media::helper::{HelperLimits, helper_binary};
 use hearth_media::player::{AudioOutput, Player, PlayerEvent};
+use hearth_media::reading::Reader;
 use hearth_media::samples::encode;
+use hearth_media::thumbnail::ThumbnailSize;
+use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
+
+use crate::World;
+use crate::services::TempDir;
 
 /// Samples per buffer and buffers per file of the gapless album's two halves.
 pub const GAPLESS_BUFFERS: u32 = 43;
@@ -192,4 +200,33 @@ impl Watched {
         }
         found
     }
+}
+
+/// A world over `media` scanned and read into an index in `dir`, with a silent player.
+pub fn library_world(media: &Path, dir: &TempDir, width: u32, height: u32) -> World {
+    let root = media.to_path_buf();
+    let mut settings = LibrarySettings::new(vec![root.clone()], dir.path().join("index.sqlite"));
+    settings.thumbnails = dir.path().join("thumbnails");
+    let mut index = Index::open(&settings.index_file).expect("an index");
+    assert!(matches!(
+        scan_root(&mut index, &root, 1_000).expect("scanning"),
+        RootScan::Synced(_)
+    ));
+    let mut reader = Reader::new(
+        helper_binary(),
+        HelperLimits::default(),
+        2,
+        settings.thumbnails.clone(),
+        ThumbnailSize::Large,
+    );
+    reader.read_pending(&index, |_| {}).expect("reading");
+    let world = World::with(width, height, "en-US", crate::test_sim_config());
+    world.app.attach_media(settings);
+    world.app.attach_playback(PlaybackSettings {
+        audio: AudioOutput::Silent,
+        ..PlaybackSettings::default()
+    });
+    world.advance(20);
+    world.draw();
+    world
 }

@@ -55,6 +55,10 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_player_volume => "player-volume",
         set_player_close => "player-close",
         set_player_open => "player-open",
+        set_photo_next => "photo-next",
+        set_photo_previous => "photo-previous",
+        set_photo_slideshow => "photo-slideshow",
+        set_photo_close => "photo-close",
         set_downloads_title => "downloads-title",
         set_downloads_history => "downloads-history",
     );

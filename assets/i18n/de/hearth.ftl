@@ -163,6 +163,11 @@ player-error-broken = Die Datei ist beschädigt oder keine Mediendatei.
 player-error-unreadable = Die Datei kann nicht gelesen werden. Vielleicht wurde sie verschoben oder gelöscht.
 player-error-output = Die Ton- oder Bildausgabe ist fehlgeschlagen.
 player-seek-feedback = { $seconds } s
+photo-next = Nächstes Foto
+photo-previous = Vorheriges Foto
+photo-slideshow = Diashow
+photo-close = Foto schließen
+photo-error = Dieses Foto kann nicht angezeigt werden: { $reason }
 
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Updates

@@ -163,6 +163,11 @@ player-error-broken = The file is damaged or is not a media file.
 player-error-unreadable = The file cannot be read. It may have been moved or deleted.
 player-error-output = The sound or picture output failed.
 player-seek-feedback = { $seconds } s
+photo-next = Next photo
+photo-previous = Previous photo
+photo-slideshow = Slideshow
+photo-close = Close the photo
+photo-error = This photo cannot be shown: { $reason }
 
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Updates

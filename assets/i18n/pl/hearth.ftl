@@ -168,6 +168,11 @@ player-error-broken = Plik jest uszkodzony albo nie jest plikiem multimedialnym.
 player-error-unreadable = Nie można odczytać pliku. Mógł zostać przeniesiony lub usunięty.
 player-error-output = Wyjście dźwięku lub obrazu zawiodło.
 player-seek-feedback = { $seconds } s
+photo-next = Następne zdjęcie
+photo-previous = Poprzednie zdjęcie
+photo-slideshow = Pokaz slajdów
+photo-close = Zamknij zdjęcie
+photo-error = Nie można wyświetlić tego zdjęcia: { $reason }
 
 ## VM images: the updates row, the tile's word, the detail sheet
 downloads-title = Aktualizacje

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::av::AvReader;
 use super::photo::{Picture, read_photo};
-use super::protocol::{Envelope, Reply, Request, ThumbnailRequest};
+use super::protocol::{Envelope, Reply, Request, ThumbnailRequest, ViewRequest};
+use super::view::write_view_file;
 use crate::MediaKind;
 use crate::thumbnail::{ThumbnailFields, file_uri, write_png};
 
@@ -41,6 +42,9 @@ pub fn run(memory_mib: u64) -> std::io::Result<()> {
 
 fn handle(request: &Request, av: &mut Option<Result<AvReader, String>>) -> Reply {
     let path = PathBuf::from(OsString::from_vec(request.path.clone()));
+    if let Some(view) = &request.view {
+        return view_photo(&path, view);
+    }
     let side = request
         .thumbnail
         .as_ref()
@@ -72,6 +76,36 @@ fn handle(request: &Request, av: &mut Option<Result<AvReader, String>>) -> Reply
             }
         }
         Err(reason) => Reply::Failed { reason },
+    }
+}
+
+/// Decodes a photo for the viewer into a raw RGB file.
+fn view_photo(path: &Path, view: &ViewRequest) -> Reply {
+    let file = PathBuf::from(OsString::from_vec(view.file.clone()));
+    let picture = match read_photo(path, Some(view.longest_side)) {
+        Ok((_, Some(picture))) => picture,
+        Ok((_, None)) => {
+            return Reply::Failed {
+                reason: "no picture was decoded".into(),
+            };
+        }
+        Err(reason) => return Reply::Failed { reason },
+    };
+    match write_view_file(&file, picture.width, picture.height, &picture.rgb) {
+        Ok(()) => Reply::Read {
+            metadata: crate::index::Metadata {
+                width: Some(picture.width),
+                height: Some(picture.height),
+                ..crate::index::Metadata::default()
+            },
+            thumbnail: false,
+        },
+        Err(error) => Reply::Failed {
+            reason: format!(
+                "the picture cannot be written to {}: {error}",
+                file.display()
+            ),
+        },
     }
 }
 

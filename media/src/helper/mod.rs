@@ -11,6 +11,8 @@ pub mod child;
 mod photo;
 mod pool;
 pub mod protocol;
+mod view;
 
 pub use photo::MAX_PIXELS;
 pub use pool::{Helper, HelperLimits, Unavailable, helper_binary};
+pub use view::{read_view_file, view_file};

@@ -17,6 +17,18 @@ pub struct Request {
     pub mtime: i64,
     /// Where to write a thumbnail, if one is wanted.
     pub thumbnail: Option<ThumbnailRequest>,
+    /// A photo decoded for the viewer, if one is wanted (photos only).
+    #[serde(default)]
+    pub view: Option<ViewRequest>,
+}
+
+/// A photo to decode for the full-screen viewer: upright, at most `longest_side` pixels on
+/// its longer side, written as a [`view_file`](crate::helper::view_file) (raw RGB).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewRequest {
+    pub longest_side: u32,
+    /// The file to write, as bytes.
+    pub file: Vec<u8>,
 }
 
 /// A thumbnail to make.

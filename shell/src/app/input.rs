@@ -128,7 +128,11 @@ impl App {
     /// A touch point from the platform, before the UI sees it. Returns false when the touch
     /// is not Hearth's or a guest's, and the UI should handle it as usual.
     pub fn touch(&self, touch: Touch) -> bool {
-        let on_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+        let screen = self.window.global::<AppAdapter>().get_screen();
+        if screen == Screen::Photo {
+            return self.photo_touch(touch);
+        }
+        let on_vm = screen == Screen::Vm;
         if on_vm && self.touch_for_vm_view_controls(&touch) {
             return false;
         }

@@ -21,7 +21,25 @@ impl App {
             schedule(&mut queue);
         });
         let controller = PlaybackController::new(&self.window, settings, language, sink);
+        let incoming = self.incoming.clone();
+        let viewer = crate::playback::photos::PhotoViewer::new(
+            &self.window,
+            language,
+            viewer_folder(),
+            Arc::new(move |loaded| {
+                let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+                queue.photos.push(loaded);
+                schedule(&mut queue);
+            }),
+        );
+        controller.set_photos(viewer.clone());
         if let Some(media) = self.media.borrow().as_ref() {
+            let weak_viewer = Rc::downgrade(&viewer);
+            media.set_view(Box::new(move |photos, start| {
+                if let Some(viewer) = weak_viewer.upgrade() {
+                    viewer.open(photos, start);
+                }
+            }));
             let weak = Rc::downgrade(&controller);
             media.set_play(Box::new(move |queue, start, position| {
                 if let Some(playback) = weak.upgrade() {
@@ -63,6 +81,23 @@ impl App {
         self.playback.borrow().clone()
     }
 
+    pub(super) fn photos_loaded(&self, loaded: Vec<crate::playback::photos::Loaded>) {
+        let Some(viewer) = self.playback().and_then(|playback| playback.photos()) else {
+            return;
+        };
+        for photo in loaded {
+            viewer.loaded(photo);
+        }
+    }
+
+    /// A finger on the photo viewer, before the UI: two fingers zoom. Returns whether Hearth
+    /// took it.
+    pub(super) fn photo_touch(&self, touch: crate::gestures::Touch) -> bool {
+        self.playback()
+            .and_then(|playback| playback.photos())
+            .is_some_and(|viewer| viewer.touch(touch))
+    }
+
     pub(super) fn playback_updates(&self, events: Vec<hearth_media::player::PlayerEvent>) {
         if let Some(playback) = self.playback() {
             playback.handle(events);
@@ -85,4 +120,19 @@ impl App {
         self.playback()
             .is_some_and(|playback| playback.back_from_vm())
     }
+}
+
+/// Where the helper leaves the viewer's decoded photos: Hearth's own cache folder, or a
+/// private one under the temporary folder.
+fn viewer_folder() -> std::path::PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cache"))
+        })
+        .map(|cache| cache.join("hearth").join("viewer"))
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("hearth-viewer-{}", std::process::id()))
+        })
 }

@@ -42,7 +42,7 @@ pub enum MediaUpdate {
 /// Hands an update to the UI thread; called from any thread.
 pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
 
-pub use play::Play;
+pub use play::{Play, View};
 
 /// How many recent items home shows, and how many of them the first frame decodes.
 const RECENT_COUNT: usize = 24;
@@ -94,6 +94,7 @@ pub struct MediaController {
     scanning_timer: slint::Timer,
     visible: Cell<(usize, usize)>,
     play: RefCell<Option<Play>>,
+    view: RefCell<Option<View>>,
 }
 
 impl MediaController {
@@ -129,6 +130,7 @@ impl MediaController {
             scanning_timer: slint::Timer::default(),
             visible: Cell::new((0, 0)),
             play: RefCell::new(None),
+            view: RefCell::new(None),
         });
         // Without an index nothing has been found yet: say so from the first frame instead of
         // claiming the library is empty.
@@ -559,6 +561,10 @@ impl MediaController {
         );
         if playable && self.play.borrow().is_some() {
             self.play_from(&rows.borrow(), index);
+            return;
+        }
+        if entry.kind == EntryKind::Item(MediaKind::Photo) && self.view.borrow().is_some() {
+            self.view_from(&rows.borrow(), index);
             return;
         }
         self.open_entry(entry);

@@ -10,11 +10,43 @@ use crate::playback::QueueItem;
 
 /// Plays a queue from an index, at a position (the playback domain, wired by the app).
 pub type Play = Box<dyn Fn(Vec<QueueItem>, usize, Option<Duration>)>;
+/// Shows photos full-screen from an index.
+pub type View = Box<dyn Fn(Vec<QueueItem>, usize)>;
 
 impl MediaController {
     /// Sets what plays a queue when a video or a song is tapped.
     pub fn set_play(&self, play: Play) {
         *self.play.borrow_mut() = Some(play);
+    }
+
+    /// Sets what shows photos when a photo is tapped.
+    pub fn set_view(&self, view: View) {
+        *self.view.borrow_mut() = Some(view);
+    }
+
+    /// Shows the photos of `rows` from `rows[index]`, dated as their cards are.
+    pub(super) fn view_from(&self, rows: &[Entry], index: usize) {
+        let translator = self.translator.borrow();
+        let mut start = 0;
+        let mut photos = Vec::new();
+        for (at, entry) in rows.iter().enumerate() {
+            let (EntryKind::Item(MediaKind::Photo), Some(path)) = (entry.kind, &entry.path) else {
+                continue;
+            };
+            if at == index {
+                start = photos.len();
+            }
+            photos.push(QueueItem {
+                path: path.clone(),
+                title: entry.title.clone(),
+                subtitle: super::cards::subtitle(&translator, entry),
+                cover: entry.thumbnail.clone(),
+            });
+        }
+        drop(translator);
+        if let Some(view) = self.view.borrow().as_ref() {
+            view(photos, start);
+        }
     }
 
     /// The index file, where the player keeps resume points.

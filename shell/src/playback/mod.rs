@@ -7,6 +7,7 @@
 
 mod frames;
 pub mod mpris;
+pub mod photos;
 mod positions;
 mod remote;
 mod render;
@@ -72,6 +73,7 @@ pub struct PlaybackController {
     /// Counts the files started, to give each its own MPRIS track id.
     track_serial: Cell<u64>,
     positions: RefCell<Option<positions::PositionWriter>>,
+    photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
     /// When the position playing was last written.
     saved_at: Cell<Option<Instant>>,
 }
@@ -106,6 +108,7 @@ impl PlaybackController {
             mpris: RefCell::new(None),
             track_serial: Cell::new(0),
             positions: RefCell::new(None),
+            photos: RefCell::new(None),
             saved_at: Cell::new(None),
         });
         let adapter = window.global::<PlayerAdapter>();
@@ -315,7 +318,20 @@ impl PlaybackController {
 
     pub fn set_language(&self, code: &str) {
         *self.translator.borrow_mut() = Translator::new(code);
+        if let Some(photos) = self.photos() {
+            photos.set_language(code);
+        }
         self.render();
+    }
+
+    /// Gives the domain its photo viewer.
+    pub fn set_photos(&self, viewer: Rc<photos::PhotoViewer>) {
+        *self.photos.borrow_mut() = Some(viewer);
+    }
+
+    /// The photo viewer, once set.
+    pub fn photos(&self) -> Option<Rc<photos::PhotoViewer>> {
+        self.photos.borrow().clone()
     }
 
     /// Handles the player's reports, in order.

@@ -147,6 +147,7 @@ fn metadata(trees: &tree::Trees) {
         kind: kind_of(file),
         mtime: 0,
         thumbnail: None,
+        view: None,
     };
     // A helper as Hearth runs it: started once, reading file after file.
     let mut helper = Helper::new(helper_binary(), HelperLimits::default());
