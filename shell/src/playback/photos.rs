@@ -342,9 +342,9 @@ fn start_loader(folder: PathBuf, sink: LoadedSink) -> Sender<(PathBuf, usize, u3
                 let picture = match helper.read(&request) {
                     Ok(Reply::Read { .. }) => read_view_file(&file)
                         .map_err(|error| error.to_string())
-                        .and_then(|(width, height, rgb)| {
+                        .map(|(width, height, rgb)| {
                             let _ = std::fs::remove_file(&file);
-                            Ok(SharedPixelBuffer::clone_from_slice(&rgb, width, height))
+                            SharedPixelBuffer::clone_from_slice(&rgb, width, height)
                         }),
                     Ok(Reply::Failed { reason }) => Err(reason),
                     Err(unavailable) => Err(unavailable.0),
