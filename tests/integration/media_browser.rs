@@ -5,10 +5,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use hearth_media::helper::{HelperLimits, helper_binary};
-use hearth_media::reading::Reader;
-use hearth_media::thumbnail::ThumbnailSize;
-use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
+use hearth_media::LibrarySettings;
+use hearth_media::helper::helper_binary;
 use hearth_tests::World;
 use hearth_tests::services::TempDir;
 use hearth_ui::{MediaAdapter, Screen};
@@ -41,22 +39,7 @@ fn library(dir: &TempDir) -> LibrarySettings {
         .expect("running touch");
     assert!(touched.success());
 
-    let mut settings = LibrarySettings::new(vec![root.clone()], dir.path().join("index.sqlite"));
-    settings.thumbnails = dir.path().join("thumbnails");
-    let mut index = Index::open(&settings.index_file).expect("an index");
-    assert!(matches!(
-        scan_root(&mut index, &root, 1_000).expect("scanning"),
-        RootScan::Synced(_)
-    ));
-    let mut reader = Reader::new(
-        helper_binary(),
-        HelperLimits::default(),
-        2,
-        settings.thumbnails.clone(),
-        ThumbnailSize::Large,
-    );
-    reader.read_pending(&index, |_| {}).expect("reading");
-    settings
+    hearth_tests::media::read_library(&root, dir.path())
 }
 
 fn titles(model: slint::ModelRc<hearth_ui::MediaCard>) -> Vec<String> {

@@ -8,25 +8,31 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hearth_tests::playback::media_under;
+use hearth_tests::playback::{hearth_with_mpris, media_under};
 use hearth_tests::services::{PrivateBus, Process, TempDir};
-use hearth_tests::xvfb::{Running, Xvfb};
+use hearth_tests::xvfb::Xvfb;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn playerctl(bus: &PrivateBus, args: &[&str]) -> String {
+/// Runs `playerctl` against Hearth on `bus`: whether it succeeded, its answer, its errors.
+fn ask(bus: &PrivateBus, args: &[&str]) -> (bool, String, String) {
     let output = Command::new("playerctl")
         .arg("--player=hearth")
         .args(args)
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
         .output()
         .expect("running playerctl");
-    assert!(
+    (
         output.status.success(),
-        "playerctl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+fn playerctl(bus: &PrivateBus, args: &[&str]) -> String {
+    let (ok, answer, errors) = ask(bus, args);
+    assert!(ok, "playerctl {args:?}: {errors}");
+    answer
 }
 
 fn wait_for_answer(
@@ -37,20 +43,13 @@ fn wait_for_answer(
 ) -> String {
     let start = Instant::now();
     loop {
-        let output = Command::new("playerctl")
-            .arg("--player=hearth")
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .output()
-            .expect("running playerctl");
-        let answer = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        if output.status.success() && ok(&answer) {
+        let (succeeded, answer, errors) = ask(bus, args);
+        if succeeded && ok(&answer) {
             return answer;
         }
         assert!(
             start.elapsed() < WAIT,
-            "playerctl {args:?} never said {what}; last: {answer:?} {}",
-            String::from_utf8_lossy(&output.stderr)
+            "playerctl {args:?} never said {what}; last: {answer:?} {errors}"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -61,25 +60,8 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
     let bus = PrivateBus::start();
     let dir = TempDir::new("mpris");
-    let config_home = dir.path().join("config");
-    std::fs::create_dir_all(config_home.join("hearth")).expect("a config folder");
-    std::fs::write(
-        config_home.join("hearth/hearth.toml"),
-        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
-    )
-    .expect("a config");
-    let cache = dir.path().join("cache");
     let xvfb = Xvfb::start();
-    let mut hearth = Running::start(
-        &xvfb,
-        &["--language", "en-US"],
-        &[
-            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
-            ("XDG_CONFIG_HOME", config_home.to_str().expect("UTF-8")),
-            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
-        ],
-    );
-    hearth.wait_for_log("MPRIS offered", WAIT);
+    let mut hearth = hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir);
 
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut monitor = Process::spawn(

@@ -3,7 +3,7 @@
 //! through the list, a double tap zooms where it lands, two fingers pinch-zoom through
 //! Hearth's touch router, and the slideshow moves on by itself.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use hearth::gestures::Phase;
@@ -34,11 +34,8 @@ fn picture_size(world: &World) -> (u32, u32) {
 }
 
 fn shot(world: &World, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("player-screens");
-    std::fs::create_dir_all(&dir).expect("a folder");
-    world.advance(20);
-    let image = world.headless.snapshot().expect("a frame");
-    hearth::headless::write_png(&dir.join(format!("{name}.png")), &image).expect("a PNG");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    hearth_tests::media::save_screen(world, &hearth_tests::media::player_screens(scratch), name);
 }
 
 /// Steps with the arrow until the photo titled `title` is shown, decoded.

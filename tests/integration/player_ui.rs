@@ -3,7 +3,7 @@
 //! a switch to a VM pauses video and coming back restores it; a file that cannot play ends
 //! on an error screen. Screens are saved to the test target's `player-screens/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use hearth::playback::QueueItem;
@@ -30,11 +30,8 @@ fn player(world: &World) -> PlayerAdapter<'_> {
 }
 
 fn shot(world: &World, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("player-screens");
-    std::fs::create_dir_all(&dir).expect("a folder");
-    world.advance(20);
-    let image = world.headless.snapshot().expect("a frame");
-    hearth::headless::write_png(&dir.join(format!("{name}.png")), &image).expect("a PNG");
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    hearth_tests::media::save_screen(world, &hearth_tests::media::player_screens(scratch), name);
 }
 
 fn shown(world: &World, label: &str) -> bool {

@@ -8,12 +8,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use hearth::config::PlaybackSettings;
-use hearth_media::helper::{HelperLimits, helper_binary};
 use hearth_media::player::{AudioOutput, Player, PlayerEvent};
-use hearth_media::reading::Reader;
 use hearth_media::samples::encode;
-use hearth_media::thumbnail::ThumbnailSize;
-use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
 
 use crate::World;
 use crate::services::TempDir;
@@ -204,22 +200,7 @@ impl Watched {
 
 /// A world over `media` scanned and read into an index in `dir`, with a silent player.
 pub fn library_world(media: &Path, dir: &TempDir, width: u32, height: u32) -> World {
-    let root = media.to_path_buf();
-    let mut settings = LibrarySettings::new(vec![root.clone()], dir.path().join("index.sqlite"));
-    settings.thumbnails = dir.path().join("thumbnails");
-    let mut index = Index::open(&settings.index_file).expect("an index");
-    assert!(matches!(
-        scan_root(&mut index, &root, 1_000).expect("scanning"),
-        RootScan::Synced(_)
-    ));
-    let mut reader = Reader::new(
-        helper_binary(),
-        HelperLimits::default(),
-        2,
-        settings.thumbnails.clone(),
-        ThumbnailSize::Large,
-    );
-    reader.read_pending(&index, |_| {}).expect("reading");
+    let settings = crate::media::read_library(media, dir.path());
     let world = World::with(width, height, "en-US", crate::test_sim_config());
     world.app.attach_media(settings);
     world.app.attach_playback(PlaybackSettings {
@@ -229,4 +210,34 @@ pub fn library_world(media: &Path, dir: &TempDir, width: u32, height: u32) -> Wo
     world.advance(20);
     world.draw();
     world
+}
+
+/// The real `hearth` (`binary`) on `xvfb`, with the session bus `bus`, no media library and
+/// silent playback, its configuration and cache in `dir`; returns once MPRIS is offered.
+pub fn hearth_with_mpris(
+    binary: &Path,
+    bus: &crate::services::PrivateBus,
+    xvfb: &crate::xvfb::Xvfb,
+    dir: &TempDir,
+) -> crate::xvfb::Running {
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
+    std::fs::write(
+        config.join("hearth/hearth.toml"),
+        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
+    )
+    .expect("a config");
+    let cache = dir.path().join("cache");
+    let mut hearth = crate::xvfb::Running::start_binary(
+        binary,
+        xvfb,
+        &["--language", "en-US"],
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+            ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
+            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
+        ],
+    );
+    hearth.wait_for_log("MPRIS offered", Duration::from_secs(30));
+    hearth
 }

@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `playback`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -445,5 +445,34 @@ fn the_image_service_is_looked_for_on_the_bus_named() {
     assert_eq!(
         parse("[images]\nbus = \"unix:path=/run/hearth/bus\"\n"),
         Some(Bus::Address("unix:path=/run/hearth/bus".into()))
+    );
+}
+
+#[test]
+fn playback_settings_name_the_sound_output_and_the_gestures() {
+    use hearth_media::player::AudioOutput;
+    let path = Path::new("/hearth-config-test/hearth.toml");
+    let parse = |text: &str| Config::parse(text, path).map(|config| config.playback);
+    let defaults = parse("").expect("a valid config");
+    assert_eq!(defaults, PlaybackSettings::default());
+    assert!(defaults.pause_video_on_switch && !defaults.pause_music_on_switch);
+    let set = parse(
+        "[playback]\naudio = \"alsa:hw:0,3\"\npause_music_on_switch = true\nswipe_seek = false\n",
+    )
+    .expect("a valid config");
+    assert_eq!(set.audio, AudioOutput::Alsa(Some("hw:0,3".into())));
+    assert!(set.pause_music_on_switch && !set.swipe_seek && set.double_tap_seek);
+    assert_eq!(
+        parse("[playback]\naudio = \"none\"\n")
+            .expect("a valid config")
+            .audio,
+        AudioOutput::Silent
+    );
+    let error = parse("[playback]\naudio = \"speakers\"\n")
+        .expect_err("an unknown output")
+        .to_string();
+    assert!(
+        error.starts_with("/hearth-config-test/hearth.toml:2:9: invalid audio output \"speakers\""),
+        "{error}"
     );
 }

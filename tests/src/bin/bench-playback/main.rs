@@ -12,9 +12,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hearth_media::samples::encode;
+use hearth_tests::playback::hearth_with_mpris;
 use hearth_tests::services::{PrivateBus, TempDir};
 use hearth_tests::startup::{cpu_ticks, sibling};
-use hearth_tests::xvfb::{Running, Xvfb};
+use hearth_tests::xvfb::Xvfb;
 
 const SECONDS: u32 = 10;
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -111,26 +112,8 @@ struct Measured {
 fn hearth_plays(file: &Path) -> Measured {
     let bus = PrivateBus::start();
     let dir = TempDir::new("bench-playback");
-    let config = dir.path().join("config");
-    std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
-    std::fs::write(
-        config.join("hearth/hearth.toml"),
-        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
-    )
-    .expect("a config");
-    let cache = dir.path().join("cache");
     let xvfb = Xvfb::start();
-    let mut hearth = Running::start_binary(
-        &sibling("hearth"),
-        &xvfb,
-        &["--language", "en-US"],
-        &[
-            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
-            ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
-            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
-        ],
-    );
-    hearth.wait_for_log("MPRIS offered", Duration::from_secs(30));
+    let mut hearth = hearth_with_mpris(&sibling("hearth"), &bus, &xvfb, &dir);
     std::thread::sleep(Duration::from_secs(1));
     let pid = hearth.process.id();
     let uri = format!("file://{}", file.display());
