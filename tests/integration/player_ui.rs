@@ -278,3 +278,28 @@ fn a_video_stopped_part_way_continues_from_home_where_it_stopped() {
         media_adapter().get_continuing().row_count() == 0
     });
 }
+
+#[test]
+fn seek_gestures_switched_off_in_settings_leave_the_video_alone() {
+    let dir = TempDir::new("player-settings");
+    let world = world(&dir, 1280, 800);
+    world.app.show_settings();
+    world.draw();
+    world.tap("Swipe sideways on a video to seek");
+    world.tap("Double-tap a video's side to jump 10 s");
+    assert!(!player(&world).get_swipe_seek());
+    assert!(!player(&world).get_double_tap_seek());
+
+    world.app.open_media_shelf("videos");
+    world.draw();
+    world.tap("Harbour at dusk");
+    world.wait_until("the video playing", WAIT, |w| player(w).get_playing());
+    world.tap("Pause");
+    world.wait_until("paused", WAIT, |w| !player(w).get_playing());
+    let before = player(&world).get_position();
+    swipe(&world, LogicalPosition::new(400.0, 300.0), 300.0);
+    double_tap(&world, LogicalPosition::new(1100.0, 400.0));
+    std::thread::sleep(Duration::from_millis(500));
+    world.advance(20);
+    assert_eq!(player(&world).get_position(), before, "no seek");
+}

@@ -129,6 +129,15 @@ impl PlaybackController {
             }
         };
         adapter.on_toggle(with(|c| c.with_player(Player::toggle)));
+        let weak = Rc::downgrade(self);
+        adapter.on_set_gestures(move |swipe, double_tap| {
+            if let Some(c) = weak.upgrade() {
+                c.with_adapter(|adapter| {
+                    adapter.set_swipe_seek(swipe);
+                    adapter.set_double_tap_seek(double_tap);
+                });
+            }
+        });
         adapter.on_next(with(|c| c.with_player(Player::next)));
         adapter.on_previous(with(|c| c.with_player(Player::previous)));
         adapter.on_close(with(PlaybackController::close));
