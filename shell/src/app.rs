@@ -43,12 +43,8 @@ struct Incoming {
     media: Vec<crate::media::MediaUpdate>,
     /// The image service's news and answers.
     downloads: Vec<crate::downloads::ServiceEvent>,
-    /// The player's reports.
-    playback: Vec<hearth_media::player::PlayerEvent>,
-    /// What MPRIS clients asked of the player.
-    mpris: Vec<crate::playback::mpris::MprisCommand>,
-    /// Photos the helper decoded for the viewer.
-    photos: Vec<crate::playback::photos::Loaded>,
+    /// The playback domain's news: the player's reports, previews, decoded photos, MPRIS.
+    playback: Vec<crate::playback::PlaybackNews>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -332,7 +328,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media, downloads, playback, mpris, photos) = {
+        let (events, displays, last_screens, media, downloads, playback) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -342,16 +338,8 @@ impl App {
                 std::mem::take(&mut queue.media),
                 std::mem::take(&mut queue.downloads),
                 std::mem::take(&mut queue.playback),
-                std::mem::take(&mut queue.mpris),
-                std::mem::take(&mut queue.photos),
             )
         };
-        if !photos.is_empty() {
-            self.photos_loaded(photos);
-        }
-        if !mpris.is_empty() {
-            self.mpris_commands(mpris);
-        }
         if !playback.is_empty() {
             self.playback_updates(playback);
         }

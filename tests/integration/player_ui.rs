@@ -115,6 +115,25 @@ fn a_tapped_video_plays_and_taps_double_taps_and_swipes_drive_it() {
     world.advance(400);
     assert!(shown(&world, "Pause"), "another tap shows them");
 
+    // A finger on the seek bar shows the picture and time under it; lifting it seeks there.
+    world.tap("Pause");
+    world.wait_until("paused", WAIT, |w| !player(w).get_playing());
+    let bar = world.find("Position").expect("the seek bar");
+    let (origin, size) = (bar.absolute_position(), bar.size());
+    let at = LogicalPosition::new(origin.x + size.width * 0.75, origin.y + size.height / 2.0);
+    world.pointer(at, true);
+    world.advance(30);
+    world.wait_until("a preview of 0:03", WAIT, |w| {
+        player(w).get_has_preview() && player(w).get_preview_text() == "0:03"
+    });
+    let preview = player(&world).get_preview().size();
+    assert_eq!(preview.width, 240, "a small picture, not the frame");
+    shot(&world, "video-scrubbing-1280x800");
+    world.pointer(at, false);
+    wait_position(&world, "the seek where the finger lifted", |p| {
+        (2.9..3.2).contains(&p)
+    });
+
     world.tap("Close the player");
     assert_eq!(world.screen(), Screen::Media);
     world.wait_until("the video stopped", WAIT, |w| !player(w).get_playing());

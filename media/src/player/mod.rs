@@ -9,6 +9,7 @@
 //! Nothing crossing this module's boundary is a GStreamer type.
 
 mod engine;
+mod preview;
 mod queue;
 mod video;
 
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
 pub use queue::Repeat;
 pub use video::{FrameStats, FrameView, VideoOutput};
 

@@ -8,29 +8,19 @@ use hearth_ui::Screen;
 
 use super::{App, schedule};
 use crate::config::PlaybackSettings;
-use crate::playback::PlaybackController;
+use crate::playback::{PlaybackController, PlaybackNews};
 
 impl App {
     /// Wires the player screen. The player itself (GStreamer) starts on the first play.
     pub fn attach_playback(&self, settings: PlaybackSettings) {
         let language = self.state.borrow().translator.code();
-        let incoming = self.incoming.clone();
-        let sink = Arc::new(move |event| {
-            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
-            queue.playback.push(event);
-            schedule(&mut queue);
-        });
-        let controller = PlaybackController::new(&self.window, settings, language, sink);
-        let incoming = self.incoming.clone();
+        let post = self.playback_post();
+        let controller = PlaybackController::new(&self.window, settings, language, post.clone());
         let viewer = crate::playback::photos::PhotoViewer::new(
             &self.window,
             language,
             viewer_folder(),
-            Arc::new(move |loaded| {
-                let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
-                queue.photos.push(loaded);
-                schedule(&mut queue);
-            }),
+            Arc::new(move |loaded| post(PlaybackNews::Photo(loaded))),
         );
         controller.set_photos(viewer.clone());
         if let Some(media) = self.media.borrow().as_ref() {
@@ -60,34 +50,23 @@ impl App {
         let Some(playback) = self.playback() else {
             return;
         };
-        let incoming = self.incoming.clone();
-        playback.start_mpris(Arc::new(move |command| {
-            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
-            queue.mpris.push(command);
-            schedule(&mut queue);
-        }));
+        let post = self.playback_post();
+        playback.start_mpris(Arc::new(move |command| post(PlaybackNews::Mpris(command))));
     }
 
-    pub(super) fn mpris_commands(&self, commands: Vec<crate::playback::mpris::MprisCommand>) {
-        if let Some(playback) = self.playback() {
-            for command in commands {
-                playback.command(command);
-            }
-        }
+    /// Hands news of the playback domain to the UI thread; called from any thread.
+    fn playback_post(&self) -> crate::playback::Post {
+        let incoming = self.incoming.clone();
+        Arc::new(move |news| {
+            let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+            queue.playback.push(news);
+            schedule(&mut queue);
+        })
     }
 
     /// The playback domain, once attached.
     pub fn playback(&self) -> Option<Rc<PlaybackController>> {
         self.playback.borrow().clone()
-    }
-
-    pub(super) fn photos_loaded(&self, loaded: Vec<crate::playback::photos::Loaded>) {
-        let Some(viewer) = self.playback().and_then(|playback| playback.photos()) else {
-            return;
-        };
-        for photo in loaded {
-            viewer.loaded(photo);
-        }
     }
 
     /// A finger on the photo viewer, before the UI: two fingers zoom. Returns whether Hearth
@@ -98,9 +77,9 @@ impl App {
             .is_some_and(|viewer| viewer.touch(touch))
     }
 
-    pub(super) fn playback_updates(&self, events: Vec<hearth_media::player::PlayerEvent>) {
+    pub(super) fn playback_updates(&self, news: Vec<PlaybackNews>) {
         if let Some(playback) = self.playback() {
-            playback.handle(events);
+            playback.handle(news);
         }
     }
 

@@ -16,10 +16,11 @@ mod uri;
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hearth_media::player::{
-    OpenRequest, PlayState, Player, PlayerEvent, PlayerSink, Problem, Repeat, Tracks,
+    OpenRequest, PlayState, Player, PlayerEvent, PreviewFrame, Previewer, Problem, Repeat, Tracks,
 };
 use hearth_ui::i18n::Translator;
 use hearth_ui::{AppAdapter, AppWindow, PlayerAdapter, Screen};
@@ -27,7 +28,18 @@ use slint::{ComponentHandle, Image};
 
 use crate::config::PlaybackSettings;
 use frames::VideoFrames;
-use mpris::Mpris;
+use mpris::{Mpris, MprisCommand};
+
+/// What reaches the UI thread from the playback domain's threads.
+pub enum PlaybackNews {
+    Player(PlayerEvent),
+    Preview(PreviewFrame),
+    Photo(photos::Loaded),
+    Mpris(MprisCommand),
+}
+
+/// Hands news to the UI thread; called from any thread.
+pub type Post = Arc<dyn Fn(PlaybackNews) + Send + Sync>;
 
 /// One file of the queue as the player screen names it.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +70,7 @@ pub struct PlaybackController {
     window: slint::Weak<AppWindow>,
     settings: PlaybackSettings,
     translator: RefCell<Translator>,
-    sink: PlayerSink,
+    post: Post,
     player: RefCell<Option<Player>>,
     queue: RefCell<Vec<QueueItem>>,
     shown: RefCell<Shown>,
@@ -74,6 +86,8 @@ pub struct PlaybackController {
     track_serial: Cell<u64>,
     positions: RefCell<Option<positions::PositionWriter>>,
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
+    /// Seek previews, made on the first scrub.
+    previewer: RefCell<Option<Previewer>>,
     /// When the position playing was last written.
     saved_at: Cell<Option<Instant>>,
 }
@@ -82,19 +96,19 @@ pub struct PlaybackController {
 const SAVE_INTERVAL: Duration = Duration::from_secs(10);
 
 impl PlaybackController {
-    /// Wires the player screen; no player yet (it starts on the first play). `sink` hands
-    /// the player's reports to the UI thread.
+    /// Wires the player screen; no player yet (it starts on the first play). `post` hands
+    /// the domain's news to the UI thread.
     pub fn new(
         window: &AppWindow,
         settings: PlaybackSettings,
         language: &str,
-        sink: PlayerSink,
+        post: Post,
     ) -> Rc<PlaybackController> {
         let controller = Rc::new(PlaybackController {
             window: window.as_weak(),
             settings,
             translator: RefCell::new(Translator::new(language)),
-            sink,
+            post,
             player: RefCell::new(None),
             queue: RefCell::new(Vec::new()),
             shown: RefCell::new(Shown {
@@ -109,6 +123,7 @@ impl PlaybackController {
             track_serial: Cell::new(0),
             positions: RefCell::new(None),
             photos: RefCell::new(None),
+            previewer: RefCell::new(None),
             saved_at: Cell::new(None),
         });
         let adapter = window.global::<PlayerAdapter>();
@@ -129,6 +144,12 @@ impl PlaybackController {
             }
         };
         adapter.on_toggle(with(|c| c.with_player(Player::toggle)));
+        let weak = Rc::downgrade(self);
+        adapter.on_scrub(move |seconds| {
+            if let Some(c) = weak.upgrade() {
+                c.scrub(Duration::from_secs_f32(seconds.max(0.0)));
+            }
+        });
         let weak = Rc::downgrade(self);
         adapter.on_set_gestures(move |swipe, double_tap| {
             if let Some(c) = weak.upgrade() {
@@ -218,8 +239,10 @@ impl PlaybackController {
             return;
         }
         if self.player.borrow().is_none() {
-            *self.player.borrow_mut() =
-                Some(Player::new(self.settings.audio.clone(), self.sink.clone()));
+            *self.player.borrow_mut() = Some(Player::new(self.settings.audio.clone(), {
+                let post = self.post.clone();
+                Arc::new(move |event| post(PlaybackNews::Player(event)))
+            }));
         }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
@@ -343,13 +366,20 @@ impl PlaybackController {
         self.photos.borrow().clone()
     }
 
-    /// Handles the player's reports, in order.
-    pub fn handle(&self, events: Vec<PlayerEvent>) {
+    /// Handles the domain's news, in order (frames only once, however many came).
+    pub fn handle(&self, news: Vec<PlaybackNews>) {
         let mut frame = false;
-        for event in events {
-            match event {
-                PlayerEvent::Frame => frame = true,
-                event => self.apply(event),
+        for item in news {
+            match item {
+                PlaybackNews::Player(PlayerEvent::Frame) => frame = true,
+                PlaybackNews::Player(event) => self.apply(event),
+                PlaybackNews::Preview(preview) => self.preview_arrived(preview),
+                PlaybackNews::Photo(loaded) => {
+                    if let Some(photos) = self.photos() {
+                        photos.loaded(loaded);
+                    }
+                }
+                PlaybackNews::Mpris(command) => self.command(command),
             }
         }
         if frame {
@@ -389,6 +419,7 @@ impl PlaybackController {
         match event {
             PlayerEvent::Started { index, .. } => {
                 self.track_serial.set(self.track_serial.get() + 1);
+                self.with_adapter(|adapter| adapter.set_has_preview(false));
                 shown.current = Some(index);
                 shown.problem = None;
                 shown.position = Duration::ZERO;
@@ -414,6 +445,51 @@ impl PlaybackController {
             PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
             PlayerEvent::Tags(_) | PlayerEvent::Frame => {}
         }
+    }
+
+    /// A finger is on the seek bar at `position`: the time shows at once, the picture when
+    /// the previewer has it.
+    fn scrub(&self, position: Duration) {
+        let (video, path) = {
+            let shown = self.shown.borrow();
+            let path = shown
+                .current
+                .and_then(|i| self.queue.borrow().get(i).map(|item| item.path.clone()));
+            (shown.tracks.has_video, path)
+        };
+        self.with_adapter(|adapter| adapter.set_preview_text(render::clock(position).into()));
+        let (true, Some(path)) = (video, path) else {
+            return;
+        };
+        if self.previewer.borrow().is_none() {
+            let post = self.post.clone();
+            *self.previewer.borrow_mut() = Some(Previewer::new(Arc::new(move |frame| {
+                post(PlaybackNews::Preview(frame))
+            })));
+        }
+        if let Some(previewer) = self.previewer.borrow().as_ref() {
+            previewer.request(&path, position);
+        }
+    }
+
+    fn preview_arrived(&self, preview: PreviewFrame) {
+        let current = self
+            .shown
+            .borrow()
+            .current
+            .and_then(|i| self.queue.borrow().get(i).map(|item| item.path.clone()));
+        if current.as_ref() != Some(&preview.path) {
+            return;
+        }
+        let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+            &preview.rgba,
+            preview.width,
+            preview.height,
+        );
+        self.with_adapter(|adapter| {
+            adapter.set_preview(Image::from_rgba8(buffer));
+            adapter.set_has_preview(true);
+        });
     }
 
     /// Says how many frames a video showed and lost (`cargo xtask bench playback` reads it).
