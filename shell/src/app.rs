@@ -288,9 +288,13 @@ impl App {
         {
             let mut state = self.state.borrow_mut();
             state.frame = Frames::Gpu(Box::new(GpuPresenter::new(device.clone(), queue.clone())));
-            state.neighbour_frame = Frames::Gpu(Box::new(GpuPresenter::new(device, queue)));
+            state.neighbour_frame =
+                Frames::Gpu(Box::new(GpuPresenter::new(device.clone(), queue.clone())));
         }
         tracing::info!("VM frames go through wgpu textures");
+        if let Some(playback) = self.playback() {
+            playback.use_gpu(device, queue);
+        }
         self.present_focused(true);
     }
 

@@ -61,7 +61,8 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     let bus = PrivateBus::start();
     let dir = TempDir::new("mpris");
     let xvfb = Xvfb::start();
-    let mut hearth = hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir);
+    let mut hearth =
+        hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir, &[]);
 
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut monitor = Process::spawn(
@@ -132,4 +133,43 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
         std::thread::sleep(Duration::from_millis(100));
     }
     monitor.kill();
+}
+
+/// The colour in the middle of the video's picture, with Hearth playing a one-colour video
+/// opened over MPRIS under `renderer`.
+fn video_colour_with(renderer: &str) -> (u8, u8, u8) {
+    let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let bus = PrivateBus::start();
+    let dir = TempDir::new("video-colour");
+    let xvfb = Xvfb::start();
+    let mut hearth = hearth_with_mpris(
+        &hearth_tests::xvfb::hearth_binary(),
+        &bus,
+        &xvfb,
+        &dir,
+        &["--renderer", renderer],
+    );
+    if renderer == "wgpu" {
+        hearth.wait_for_log("video frames go through wgpu textures", WAIT);
+    }
+    let uri = format!("file://{}", media.join("Colour/Blue.mp4").display());
+    playerctl(&bus, &["open", &uri]);
+    wait_for_answer(&bus, &["status"], "Playing", |s| s == "Playing");
+    std::thread::sleep(Duration::from_secs(2));
+    let (width, _, pixels) = xvfb.screenshot();
+    // Left of the middle, clear of the controls.
+    let at = (250 * width as usize + 200) * 3;
+    (pixels[at], pixels[at + 1], pixels[at + 2])
+}
+
+#[test]
+fn both_renderers_show_a_video_in_its_own_colours() {
+    for renderer in ["software", "wgpu"] {
+        let (r, g, b) = video_colour_with(renderer);
+        let close = |value: u8, wanted: u8| value.abs_diff(wanted) <= 8;
+        assert!(
+            close(r, 0x33) && close(g, 0x66) && close(b, 0xcc),
+            "{renderer}: ({r}, {g}, {b}) is not #3366cc"
+        );
+    }
 }

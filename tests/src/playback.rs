@@ -23,7 +23,7 @@ pub const GAPLESS_SAMPLES_PER_BUFFER: u32 = 1024;
 pub fn media_under(scratch: &Path) -> &'static Path {
     static MEDIA: OnceLock<PathBuf> = OnceLock::new();
     MEDIA.get_or_init(|| {
-        let folder = scratch.join("playback-media-v3");
+        let folder = scratch.join("playback-media-v4");
         if !folder.join("done").exists() {
             let partial = folder.with_extension(format!("partial-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&partial);
@@ -37,7 +37,7 @@ pub fn media_under(scratch: &Path) -> &'static Path {
 
 fn make(folder: &Path) {
     hearth_media::samples::make_samples(folder).expect("making the samples");
-    for sub in ["Tracks", "Gapless", "Broken", "Long album"] {
+    for sub in ["Tracks", "Gapless", "Broken", "Long album", "Colour"] {
         std::fs::create_dir_all(folder.join(sub)).expect("a folder");
     }
     // Black video with two audio tracks (English and German) and a subtitle file beside it.
@@ -83,6 +83,12 @@ fn make(folder: &Path) {
         )
         .expect("encoding the long album");
     }
+    // One colour (#3366cc) for 10 s, to check the colours each renderer shows.
+    encode(
+        "videotestsrc pattern=solid-color foreground-color=0xff3366cc num-buffers=250 ! video/x-raw,format=I420,width=640,height=360,framerate=25/1 ! x264enc speed-preset=ultrafast ! h264parse ! mp4mux ! filesink name=out",
+        &folder.join("Colour/Blue.mp4"),
+    )
+    .expect("encoding the one-colour video");
     // Noise named like a video, a video cut short, and sound in a codec nobody has.
     let mut noise = vec![0u8; 64 * 1024];
     fastrand::Rng::with_seed(7).fill(&mut noise);
@@ -219,6 +225,7 @@ pub fn hearth_with_mpris(
     bus: &crate::services::PrivateBus,
     xvfb: &crate::xvfb::Xvfb,
     dir: &TempDir,
+    args: &[&str],
 ) -> crate::xvfb::Running {
     let config = dir.path().join("config");
     std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
@@ -228,11 +235,14 @@ pub fn hearth_with_mpris(
     )
     .expect("a config");
     let cache = dir.path().join("cache");
+    let mut all = vec!["--language", "en-US"];
+    all.extend(args);
     let mut hearth = crate::xvfb::Running::start_binary(
         binary,
         xvfb,
-        &["--language", "en-US"],
+        &all,
         &[
+            ("SLINT_WGPU_CPU", "1"),
             ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
             ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
             ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),

@@ -15,7 +15,7 @@ use gstreamer_app as gst_app;
 use super::queue::Queue;
 use super::{
     AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags, Track,
-    Tracks, VideoOutput, subtitle_beside,
+    Tracks, VideoFormat, VideoOutput, subtitle_beside,
 };
 
 pub(super) enum Message {
@@ -69,12 +69,13 @@ struct Engine {
 
 pub(super) fn run(
     audio: AudioOutput,
+    video_format: VideoFormat,
     sink: PlayerSink,
     video: VideoOutput,
     commands: Sender<Message>,
     receiver: Receiver<Message>,
 ) {
-    let mut engine = match Engine::new(audio, sink.clone(), video, commands) {
+    let mut engine = match Engine::new(audio, video_format, sink.clone(), video, commands) {
         Ok(engine) => engine,
         Err(detail) => {
             tracing::error!(%detail, "the player cannot start");
@@ -190,6 +191,7 @@ fn audio_sink(output: &AudioOutput) -> Result<gst::Element, String> {
 impl Engine {
     fn new(
         audio: AudioOutput,
+        video_format: VideoFormat,
         sink: PlayerSink,
         video: VideoOutput,
         commands: Sender<Message>,
@@ -200,8 +202,15 @@ impl Engine {
             .caps(
                 // BGRx: GStreamer converts to it fastest (about a fifth less CPU than RGBA
                 // at 1080p here); the reader swaps channels in the copy it makes anyway.
+                // I420: what decoders give, for a GPU to convert.
                 &gst::Caps::builder("video/x-raw")
-                    .field("format", "BGRx")
+                    .field(
+                        "format",
+                        match video_format {
+                            VideoFormat::Bgrx => "BGRx",
+                            VideoFormat::I420 => "I420",
+                        },
+                    )
                     .build(),
             )
             .max_buffers(2)

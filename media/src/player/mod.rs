@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
 pub use queue::Repeat;
-pub use video::{FrameStats, FrameView, VideoOutput};
+pub use video::{FrameFormat, FrameStats, FrameView, Plane, VideoFormat, VideoOutput};
 
 /// Where sound goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -177,6 +177,11 @@ pub struct Player {
 impl Player {
     /// Starts the player's thread (and GStreamer on it). Events go to `sink`.
     pub fn new(audio: AudioOutput, sink: PlayerSink) -> Player {
+        Player::with_video(audio, VideoFormat::Bgrx, sink)
+    }
+
+    /// [`Player::new`], handing video frames over in `video` format.
+    pub fn with_video(audio: AudioOutput, video_format: VideoFormat, sink: PlayerSink) -> Player {
         let video = VideoOutput::default();
         let (commands, receiver) = std::sync::mpsc::channel();
         let thread = {
@@ -184,7 +189,7 @@ impl Player {
             let commands = commands.clone();
             std::thread::Builder::new()
                 .name("hearth-player".into())
-                .spawn(move || engine::run(audio, sink, video, commands, receiver))
+                .spawn(move || engine::run(audio, video_format, sink, video, commands, receiver))
                 .ok()
         };
         Player {

@@ -11,14 +11,40 @@ use gstreamer as gst;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
-/// One frame's pixels, BGRx (blue, green, red, unused; the byte order of a little-endian
-/// `0xXXRRGGBB`), lent to the reader: `stride` bytes per row, which may be more than
-/// `width * 4`.
+/// What a frame's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameFormat {
+    /// One plane: blue, green, red, unused (a little-endian `0xXXRRGGBB`).
+    Bgrx,
+    /// Three planes, Y at full size and U and V at half size each way, with the colour
+    /// matrix (BT.709 or BT.601) and whether the values use the full 0–255 range.
+    I420 { bt709: bool, full_range: bool },
+}
+
+/// How the player should hand frames over: BGRx for the CPU, I420 for a GPU that converts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoFormat {
+    #[default]
+    Bgrx,
+    I420,
+}
+
+/// One plane of a frame: `stride` bytes per row, which may be more than a row's pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Plane<'a> {
+    pub data: &'a [u8],
+    pub stride: usize,
+}
+
+/// One frame's pixels, lent to the reader. `stride` and `data` are the first plane (the
+/// whole frame for BGRx, Y for I420); `chroma` holds U and V for I420.
 pub struct FrameView<'a> {
     pub width: u32,
     pub height: u32,
+    pub format: FrameFormat,
     pub stride: usize,
     pub data: &'a [u8],
+    pub chroma: Option<[Plane<'a>; 2]>,
 }
 
 #[derive(Default)]
@@ -95,19 +121,39 @@ impl VideoOutput {
         let info = gst_video::VideoInfo::from_caps(caps).ok()?;
         let buffer = sample.buffer()?;
         let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info).ok()?;
-        let stride = usize::try_from(*frame.plane_stride().first()?).ok()?;
-        let data = frame.plane_data(0).ok()?;
+        let strides = frame.plane_stride();
+        let plane = |index: usize, rows: u32, row_bytes: u32| -> Option<Plane<'_>> {
+            let stride = usize::try_from(*strides.get(index)?).ok()?;
+            let data = frame.plane_data(u32::try_from(index).ok()?).ok()?;
+            (stride >= row_bytes as usize && data.len() >= stride * rows as usize)
+                .then_some(Plane { data, stride })
+        };
         let (width, height) = (frame.width(), frame.height());
-        if data.len() < stride * height as usize || stride < width as usize * 4 {
-            return None;
-        }
+        let (format, first, chroma) = match info.format() {
+            gst_video::VideoFormat::I420 => {
+                let colorimetry = info.colorimetry();
+                let format = FrameFormat::I420 {
+                    bt709: colorimetry.matrix() != gst_video::VideoColorMatrix::Bt601,
+                    full_range: colorimetry.range() == gst_video::VideoColorRange::Range0_255,
+                };
+                let (half_width, half_height) = (width.div_ceil(2), height.div_ceil(2));
+                let chroma = [
+                    plane(1, half_height, half_width)?,
+                    plane(2, half_height, half_width)?,
+                ];
+                (format, plane(0, height, width)?, Some(chroma))
+            }
+            _ => (FrameFormat::Bgrx, plane(0, height, width * 4)?, None),
+        };
         Some((
             generation,
             read(FrameView {
                 width,
                 height,
-                stride,
-                data,
+                format,
+                stride: first.stride,
+                data: first.data,
+                chroma,
             }),
         ))
     }

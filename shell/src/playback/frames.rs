@@ -2,17 +2,60 @@
 //! (the decoder's stride honoured), BGRx to RGBA on the way, into one of two alternating
 //! pixel buffers, so the buffer written is never the one the renderer holds.
 
-use hearth_media::player::VideoOutput;
+use hearth_media::player::{VideoFormat, VideoOutput};
 use slint::{Image, Rgba8Pixel, SharedPixelBuffer};
 
+/// How frames reach the screen: copied by the CPU, or converted by the GPU (with the wgpu
+/// renderer).
+pub enum VideoFrames {
+    Cpu(CpuFrames),
+    #[cfg(feature = "wgpu")]
+    Gpu(Box<super::gpu::GpuVideo>),
+}
+
+impl Default for VideoFrames {
+    fn default() -> VideoFrames {
+        VideoFrames::Cpu(CpuFrames::default())
+    }
+}
+
+impl VideoFrames {
+    /// The newest frame as an image, if one came since the last call.
+    pub fn present(&mut self, video: &VideoOutput) -> Option<Image> {
+        match self {
+            VideoFrames::Cpu(frames) => frames.present(video),
+            #[cfg(feature = "wgpu")]
+            VideoFrames::Gpu(frames) => frames.present(video),
+        }
+    }
+
+    /// Forgets the frames and what was seen (the player closed or opened a new file).
+    pub fn reset(&mut self) {
+        match self {
+            VideoFrames::Cpu(frames) => *frames = CpuFrames::default(),
+            #[cfg(feature = "wgpu")]
+            VideoFrames::Gpu(frames) => frames.reset(),
+        }
+    }
+
+    /// What the player should hand over for this path.
+    pub fn format(&self) -> VideoFormat {
+        match self {
+            VideoFrames::Cpu(_) => VideoFormat::Bgrx,
+            #[cfg(feature = "wgpu")]
+            VideoFrames::Gpu(_) => VideoFormat::I420,
+        }
+    }
+}
+
 #[derive(Default)]
-pub struct VideoFrames {
+pub struct CpuFrames {
     buffers: [Option<SharedPixelBuffer<Rgba8Pixel>>; 2],
     next: usize,
     seen: u64,
 }
 
-impl VideoFrames {
+impl CpuFrames {
     /// The newest frame as an image, if one came since the last call.
     pub fn present(&mut self, video: &VideoOutput) -> Option<Image> {
         let slot = self.next;
@@ -36,11 +79,6 @@ impl VideoFrames {
         self.seen = generation;
         self.next = 1 - slot;
         image
-    }
-
-    /// Forgets the buffers and what was seen (the player closed or opened a new file).
-    pub fn reset(&mut self) {
-        *self = VideoFrames::default();
     }
 }
 

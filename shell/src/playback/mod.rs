@@ -6,6 +6,8 @@
 //! queue; the screen shows what they say, never what a button asked for.
 
 mod frames;
+#[cfg(feature = "wgpu")]
+mod gpu;
 pub mod mpris;
 pub mod photos;
 mod positions;
@@ -239,10 +241,12 @@ impl PlaybackController {
             return;
         }
         if self.player.borrow().is_none() {
-            *self.player.borrow_mut() = Some(Player::new(self.settings.audio.clone(), {
-                let post = self.post.clone();
-                Arc::new(move |event| post(PlaybackNews::Player(event)))
-            }));
+            let post = self.post.clone();
+            *self.player.borrow_mut() = Some(Player::with_video(
+                self.settings.audio.clone(),
+                self.frames.borrow().format(),
+                Arc::new(move |event| post(PlaybackNews::Player(event))),
+            ));
         }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
@@ -354,6 +358,22 @@ impl PlaybackController {
             photos.set_language(code);
         }
         self.render();
+    }
+
+    /// Video frames go through wgpu from now on: the player hands over I420 and the GPU
+    /// converts it (a player already made for the CPU is made again).
+    #[cfg(feature = "wgpu")]
+    pub fn use_gpu(
+        &self,
+        device: slint::wgpu_30::wgpu::Device,
+        queue: slint::wgpu_30::wgpu::Queue,
+    ) {
+        *self.frames.borrow_mut() =
+            frames::VideoFrames::Gpu(Box::new(gpu::GpuVideo::new(device, queue)));
+        if self.queue.borrow().is_empty() {
+            self.player.borrow_mut().take();
+        }
+        tracing::info!("video frames go through wgpu textures");
     }
 
     /// Gives the domain its photo viewer.
