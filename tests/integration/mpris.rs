@@ -133,6 +133,20 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
         std::thread::sleep(Duration::from_millis(100));
     }
     monitor.kill();
+
+    // A file from outside the library is named by its own tags once they are read.
+    let song = media.join("Music/Ada Lind - Blue Hour/01 Morning.flac");
+    let uri = format!(
+        "file://{}",
+        song.to_str().expect("UTF-8").replace(' ', "%20")
+    );
+    playerctl(&bus, &["open", &uri]);
+    wait_for_answer(
+        &bus,
+        &["metadata", "--format", "{{title}} by {{artist}}"],
+        "the song's tags",
+        |answer| answer == "Morning by Ada Lind",
+    );
 }
 
 /// The colour in the middle of the video's picture, with Hearth playing a one-colour video

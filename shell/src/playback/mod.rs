@@ -463,7 +463,28 @@ impl PlaybackController {
             PlayerEvent::Shuffle(shuffle) => shown.shuffle = shuffle,
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
             PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
-            PlayerEvent::Tags(_) | PlayerEvent::Frame => {}
+            PlayerEvent::Tags(tags) => {
+                // A file opened from outside the library (MPRIS OpenUri) is named by its file
+                // until its own tags say better.
+                if let Some(current) = shown.current
+                    && let Some(item) = self.queue.borrow_mut().get_mut(current)
+                    && item.subtitle.is_empty()
+                    && item.cover.is_none()
+                    && item
+                        .path
+                        .file_stem()
+                        .is_some_and(|stem| *stem == *item.title)
+                    && let Some(title) = tags.title.filter(|t| !t.is_empty())
+                {
+                    item.title = title;
+                    item.subtitle = [tags.artist, tags.album]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                }
+            }
+            PlayerEvent::Frame => {}
         }
     }
 

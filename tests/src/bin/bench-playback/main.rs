@@ -129,7 +129,10 @@ fn hearth_plays(file: &Path, renderer: &str) -> Measured {
     let uri = format!("file://{}", file.display());
     let before = cpu_ticks(pid);
     playerctl(&bus, &mut hearth, &["open", &uri]);
-    hearth.wait_for_log("video frames shown=", Duration::from_secs(SECONDS as u64 * 4));
+    hearth.wait_for_log(
+        "video frames shown=",
+        Duration::from_secs(SECONDS as u64 * 4),
+    );
     let cpu = (cpu_ticks(pid) - before) as f64 / TICKS_PER_SECOND;
     let (shown, replaced, late) = frame_counts(&hearth.log());
 
