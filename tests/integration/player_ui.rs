@@ -296,6 +296,23 @@ fn a_video_stopped_part_way_continues_from_home_where_it_stopped() {
     world.wait_until("the row emptied", WAIT, |_| {
         media_adapter().get_continuing().row_count() == 0
     });
+    // Its card now carries the played mark.
+    world.app.open_media_shelf("videos");
+    world.draw();
+    let played: Vec<(String, bool)> = media_adapter()
+        .get_items()
+        .iter()
+        .map(|card| (card.title.to_string(), card.played))
+        .collect();
+    assert!(
+        played.contains(&("Night train".to_string(), true)),
+        "{played:?}"
+    );
+    assert!(
+        played.contains(&("Harbour at dusk".to_string(), false)),
+        "{played:?}"
+    );
+    shot(&world, "videos-played-1280x1100");
 }
 
 #[test]

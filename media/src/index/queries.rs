@@ -70,6 +70,8 @@ pub struct Entry {
     /// How many items a group holds.
     pub count: usize,
     pub thumbnail: Option<PathBuf>,
+    /// Played to the end once (items only).
+    pub played: bool,
 }
 
 /// How much the library holds, for the home screen's entries and the scanning line.
@@ -165,18 +167,20 @@ impl Index {
             Sort::Added => format!("MAX(items.added_at) DESC, {name} COLLATE NOCASE"),
             Sort::Date => format!("MAX(items.year) DESC, {name} COLLATE NOCASE"),
         };
-        let from = "FROM items JOIN roots ON roots.id = items.root_id";
+        let from = "FROM items JOIN roots ON roots.id = items.root_id
+                    LEFT JOIN playback ON playback.path = items.path";
         let item_columns =
             "items.kind, items.id, items.path, COALESCE(items.title, ''), items.name,
              items.artist, items.album, items.year, items.track, items.duration_ms,
-             COALESCE(items.taken_at, items.mtime_ns / 1000000000), 1, items.thumbnail";
+             COALESCE(items.taken_at, items.mtime_ns / 1000000000), 1, items.thumbnail,
+             COALESCE(playback.played, 0)";
         let sql = match section {
             Section::RecentlyAdded => format!(
                 "SELECT {item_columns} {from} WHERE {VISIBLE} {search_clause}
                  ORDER BY items.added_at DESC, items.id DESC LIMIT {limit}"
             ),
             Section::ContinueWatching => format!(
-                "SELECT {item_columns} {from} JOIN playback ON playback.path = items.path
+                "SELECT {item_columns} {from}
                  WHERE {VISIBLE} AND items.kind = 1 AND playback.resume_ms IS NOT NULL
                  {search_clause} ORDER BY playback.last_played DESC LIMIT {limit}"
             ),
@@ -214,7 +218,7 @@ impl Index {
                 format!(
                     "SELECT -1, 0, NULL, items.album, items.album, items.artist, items.album,
                      MAX(items.year), NULL, SUM(items.duration_ms), MAX(items.mtime_ns / 1000000000),
-                     COUNT(*), MIN(items.thumbnail)
+                     COUNT(*), MIN(items.thumbnail), 0
                      {from} WHERE {VISIBLE} AND items.kind = 2 AND items.album IS NOT NULL
                      {artist_clause} {search_clause}
                      GROUP BY items.album, items.artist ORDER BY {} LIMIT {limit}",
@@ -224,7 +228,7 @@ impl Index {
             Section::Artists => format!(
                 "SELECT -2, 0, NULL, items.artist, items.artist, items.artist, NULL,
                  MAX(items.year), NULL, SUM(items.duration_ms), MAX(items.mtime_ns / 1000000000),
-                 COUNT(*), MIN(items.thumbnail)
+                 COUNT(*), MIN(items.thumbnail), 0
                  {from} WHERE {VISIBLE} AND items.kind = 2 AND items.artist IS NOT NULL
                  {search_clause}
                  GROUP BY items.artist ORDER BY {} LIMIT {limit}",
@@ -259,6 +263,7 @@ impl Index {
                     date: row.get::<_, Option<i64>>(10)?.unwrap_or(0),
                     count: row.get::<_, i64>(11)? as usize,
                     thumbnail: row.get::<_, Option<Vec<u8>>>(12)?.map(path_from),
+                    played: row.get::<_, i64>(13)? != 0,
                 })
             })
             .and_then(|rows| rows.collect())

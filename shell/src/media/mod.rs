@@ -389,6 +389,7 @@ impl MediaController {
             kind: cards::kind_name(entry.kind).into(),
             has_thumbnail: thumbnail.is_some(),
             thumbnail: thumbnail.unwrap_or_default(),
+            played: entry.played,
         }
     }
 
