@@ -492,8 +492,25 @@ impl Spool {
 
     /// Starts spooling the frame at `offset` of `pack` with `bytes` already received. The
     /// header is emptied first, so a cut-off reset never pairs old bytes with a new header.
+    /// Going on with the frame already spooled (`bytes` is what [`Spool::load`] found) leaves
+    /// the files as they are and appends after them: a run killed right after it started
+    /// must not lose what earlier runs received.
     fn reset(&self, pack: &str, offset: u64, bytes: &[u8]) -> Result<()> {
         use std::io::{Seek, Write};
+        let expected = format!("{pack} {offset}");
+        let resuming = !bytes.is_empty()
+            && std::fs::read_to_string(&self.header).is_ok_and(|header| header == expected);
+        if resuming {
+            let mut slot = self.file.lock().expect("spool lock");
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.data)
+                .at(&self.data)?;
+            file.set_len(bytes.len() as u64).at(&self.data)?;
+            file.seek(std::io::SeekFrom::End(0)).at(&self.data)?;
+            *slot = Some(file);
+            return Ok(());
+        }
         std::fs::write(&self.header, "").at(&self.header)?;
         let mut slot = self.file.lock().expect("spool lock");
         if slot.is_none() {
@@ -511,7 +528,7 @@ impl Spool {
         file.seek(std::io::SeekFrom::Start(0)).at(&self.data)?;
         file.write_all(bytes).at(&self.data)?;
         drop(slot);
-        std::fs::write(&self.header, format!("{pack} {offset}")).at(&self.header)
+        std::fs::write(&self.header, expected).at(&self.header)
     }
 
     fn append(&self, bytes: &[u8]) -> Result<()> {
