@@ -6,6 +6,8 @@
 use hearth_media::player::{FrameFormat, FrameView, Plane, VideoOutput};
 use slint::wgpu_30::wgpu;
 
+use crate::gpu_presenter::{draw_full_screen, full_screen_pipeline};
+
 const SHADER: &str = r"
 struct Convert {
     // Y offset, Y scale, chroma scale, unused.
@@ -115,36 +117,7 @@ impl GpuVideo {
                 },
             ],
         });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("hearth-video"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("hearth-video"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState {
-                module: &module,
-                entry_point: Some("vertex"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &module,
-                entry_point: Some("fragment"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    blend: None,
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let pipeline = full_screen_pipeline(&device, "hearth-video", &module, &layout);
         let convert = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("hearth-video-convert"),
             size: 32,
@@ -319,34 +292,13 @@ impl GpuVideo {
     }
 
     fn convert_into(&self, bind_group: &wgpu::BindGroup, target: &wgpu::Texture) {
-        let view = target.create_view(&wgpu::TextureViewDescriptor::default());
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("hearth-video"),
-            });
-        {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("hearth-video"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, bind_group, &[]);
-            pass.draw(0..3, 0..1);
-        }
-        self.queue.submit([encoder.finish()]);
+        draw_full_screen(
+            &self.device,
+            &self.queue,
+            &self.pipeline,
+            bind_group,
+            target,
+        );
     }
 
     /// Forgets the textures and what was seen (a new file, or the player closed).

@@ -88,6 +88,8 @@ pub struct PlaybackController {
     track_serial: Cell<u64>,
     positions: RefCell<Option<positions::PositionWriter>>,
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
+    /// The album art on screen, so it is decoded again only when it changes.
+    cover_shown: RefCell<Option<PathBuf>>,
     /// Seek previews, made on the first scrub.
     previewer: RefCell<Option<Previewer>>,
     /// When the position playing was last written.
@@ -125,6 +127,7 @@ impl PlaybackController {
             track_serial: Cell::new(0),
             positions: RefCell::new(None),
             photos: RefCell::new(None),
+            cover_shown: RefCell::new(None),
             previewer: RefCell::new(None),
             saved_at: Cell::new(None),
         });

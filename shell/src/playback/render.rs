@@ -1,8 +1,6 @@
 //! The player screen and the mini player as the player reported them: the adapter's
 //! properties, the track sheets and the album art, in the user's language.
 
-use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -115,16 +113,9 @@ impl PlaybackController {
     }
 
     fn render_cover(&self, item: Option<&QueueItem>) {
-        thread_local! {
-            static SHOWN_COVER: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
-        }
         let file = item.and_then(|item| item.cover.clone());
-        let changed = SHOWN_COVER.with(|shown| {
-            let mut shown = shown.borrow_mut();
-            let changed = *shown != file;
-            shown.clone_from(&file);
-            changed
-        });
+        let changed = *self.cover_shown.borrow() != file;
+        self.cover_shown.replace(file.clone());
         if !changed {
             return;
         }
