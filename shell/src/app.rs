@@ -4,9 +4,12 @@
 mod consoles;
 mod images;
 mod input;
+mod kiosk;
 mod last_screens;
 mod media;
+mod notices;
 mod playback;
+mod service;
 mod switching;
 mod tiles;
 mod view_size;
@@ -17,9 +20,9 @@ use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hearth_ui::i18n::{Arg, LANGUAGES, Translator};
+use hearth_ui::i18n::{LANGUAGES, Translator};
 use hearth_ui::{AppAdapter, AppWindow, Language, Screen, VmAdapter, VmTile};
-use hearth_vm_bridge::{BackendEvent, Error, Hypervisor, Lifecycle, VmId, VmInfo, VmState};
+use hearth_vm_bridge::{BackendEvent, Hypervisor, Lifecycle, VmId, VmInfo, VmState};
 use slint::{ComponentHandle, Image, ModelRc, VecModel};
 
 use crate::focus::InputRouter;
@@ -27,6 +30,10 @@ use crate::frames::Frames;
 use crate::gestures::Recognizer;
 use crate::keyboard::Keyboard;
 
+use notices::{Notice, NoticeArg, notice_for_error};
+
+pub use kiosk::Clock;
+pub use service::screen_id;
 pub use switching::{SETTLE_TICK, Target};
 
 /// Wakes the UI thread to run [`App::drain_pending`]; called from any thread.
@@ -45,6 +52,10 @@ struct Incoming {
     downloads: Vec<crate::downloads::ServiceEvent>,
     /// The playback domain's news: the player's reports, previews, decoded photos, MPRIS.
     playback: Vec<crate::playback::PlaybackNews>,
+    /// Commands from D-Bus clients, each with its reply.
+    commands: Vec<(crate::service::Command, crate::service::Reply)>,
+    /// Answers of admin PIN checks.
+    pin_checks: Vec<kiosk::PinChecked>,
     scheduled: bool,
     /// How to wake the UI thread; Slint's event loop when unset.
     waker: Option<Waker>,
@@ -53,18 +64,6 @@ struct Incoming {
 thread_local! {
     /// The app living on this (the UI) thread, for closures sent from backend threads.
     static CURRENT: RefCell<Weak<App>> = const { RefCell::new(Weak::new()) };
-}
-
-/// A message for the user, kept as an id and arguments so a language change re-words it.
-#[derive(Debug, Clone)]
-struct Notice {
-    id: &'static str,
-    args: Vec<(&'static str, NoticeArg)>,
-}
-
-#[derive(Debug, Clone)]
-enum NoticeArg {
-    Text(String),
 }
 
 struct State {
@@ -103,6 +102,10 @@ struct State {
     badges: HashMap<String, (String, &'static str)>,
     /// The VMs whose disk the image service manages, by name.
     imaged: BTreeSet<String>,
+    /// Kiosk mode's policy, while it is on.
+    kiosk: Option<crate::kiosk::KioskSettings>,
+    /// The VMs kiosk mode takes off the list, kept current for when it is left.
+    hidden_vms: Vec<VmInfo>,
 }
 
 pub struct App {
@@ -127,6 +130,9 @@ pub struct App {
     playback: RefCell<Option<Rc<crate::playback::PlaybackController>>>,
     switches: RefCell<images::ImageSwitches>,
     switch_timer: slint::Timer,
+    kiosk: kiosk::KioskRuntime,
+    /// The D-Bus service, the session file, what is left to restore.
+    outside: service::Outside,
 }
 
 /// How often home thumbnails refresh at most while their VMs draw.
@@ -168,6 +174,8 @@ impl App {
                 observed: BTreeSet::new(),
                 badges: HashMap::new(),
                 imaged: BTreeSet::new(),
+                kiosk: None,
+                hidden_vms: Vec::new(),
             }),
             tiles: Rc::new(VecModel::default()),
             incoming: Arc::new(Mutex::new(Incoming::default())),
@@ -183,6 +191,8 @@ impl App {
             playback: RefCell::new(None),
             switches: RefCell::new(images::ImageSwitches::default()),
             switch_timer: slint::Timer::default(),
+            kiosk: kiosk::KioskRuntime::default(),
+            outside: service::Outside::default(),
             window,
         });
         CURRENT.with(|current| *current.borrow_mut() = Rc::downgrade(&app));
@@ -228,6 +238,10 @@ impl App {
         adapter.on_open_settings(with(|app| app.show_screen(Screen::Settings)));
         adapter.on_go_home(with(|app| app.go_home()));
         adapter.on_notice_dismissed(with(|app| app.set_notice(None)));
+        adapter.on_screen_changed(with(|app| {
+            app.kiosk_check_screen();
+            app.schedule_publish();
+        }));
         let weak = Rc::downgrade(self);
         adapter.on_choose_language(move |code| {
             if let Some(app) = weak.upgrade() {
@@ -332,7 +346,7 @@ impl App {
 
     /// Handles everything queued for the UI thread.
     fn drain(&self) {
-        let (events, displays, last_screens, media, downloads, playback) = {
+        let (events, displays, last_screens, media, downloads, playback, commands, pin_checks) = {
             let mut queue = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
             queue.scheduled = false;
             (
@@ -342,8 +356,23 @@ impl App {
                 std::mem::take(&mut queue.media),
                 std::mem::take(&mut queue.downloads),
                 std::mem::take(&mut queue.playback),
+                std::mem::take(&mut queue.commands),
+                std::mem::take(&mut queue.pin_checks),
             )
         };
+        // Frames alone change nothing the service or the session reports.
+        let news = !(events.is_empty()
+            && playback.is_empty()
+            && media.is_empty()
+            && downloads.is_empty()
+            && commands.is_empty()
+            && pin_checks.is_empty());
+        for checked in pin_checks {
+            self.pin_checked(checked);
+        }
+        if !commands.is_empty() {
+            self.service_commands(commands);
+        }
         if !playback.is_empty() {
             self.playback_updates(playback);
         }
@@ -362,6 +391,9 @@ impl App {
         if !displays.is_empty() {
             self.displays_changed(displays);
         }
+        if news {
+            self.schedule_publish();
+        }
     }
 
     fn handle_backend_event(&self, event: BackendEvent) {
@@ -374,13 +406,18 @@ impl App {
                     state.connected = true;
                     state.listed = true;
                     state.vms = vms;
+                    state.hidden_vms.clear();
                     tiles::sort(&mut state.vms);
                 }
+                self.kiosk_sort_out_vms();
                 self.window.global::<VmAdapter>().set_listed(true);
                 self.load_unknown_last_screens();
                 self.observe_displays();
                 self.vms_changed();
                 self.downloads_follow_vms();
+                if !self.restore_front() {
+                    self.go_to_kiosk_start();
+                }
             }
             BackendEvent::Disconnected { reason } => {
                 self.state.borrow_mut().connected = false;
@@ -394,16 +431,21 @@ impl App {
                     state.vms.push(info);
                     tiles::sort(&mut state.vms);
                 }
+                self.kiosk_sort_out_vms();
                 self.load_unknown_last_screens();
                 self.observe_displays();
                 self.vms_changed();
             }
             BackendEvent::VmRemoved(id) => {
                 let was_focused = self.state.borrow().router.focused() == Some(&id);
+                {
+                    let mut state = self.state.borrow_mut();
+                    state.vms.retain(|vm| vm.id != id);
+                    state.hidden_vms.retain(|vm| vm.id != id);
+                }
                 if was_focused {
                     self.go_home();
                 }
-                self.state.borrow_mut().vms.retain(|vm| vm.id != id);
                 self.vms_changed();
             }
             BackendEvent::StateChanged {
@@ -412,7 +454,13 @@ impl App {
             } => {
                 let releases = {
                     let mut state = self.state.borrow_mut();
-                    if let Some(info) = state.vms.iter_mut().find(|info| info.id == vm) {
+                    let state = &mut *state;
+                    if let Some(info) = state
+                        .vms
+                        .iter_mut()
+                        .chain(state.hidden_vms.iter_mut())
+                        .find(|info| info.id == vm)
+                    {
                         info.state = vm_state;
                     }
                     if vm_state != VmState::Running && state.router.focused() == Some(&vm) {
@@ -433,6 +481,10 @@ impl App {
                 }
                 if let Some(name) = self.vm_name(&vm) {
                     self.images_follow_state(&name, vm_state);
+                    self.kiosk_vm_state(&name, vm_state);
+                }
+                if vm_state == VmState::Running {
+                    self.restore_front();
                 }
             }
             BackendEvent::RequestFailed { vm, action, error } => {
@@ -560,6 +612,9 @@ impl App {
     }
 
     fn show_screen(&self, screen: Screen) {
+        if screen == Screen::Settings && !self.kiosk_allows_settings() {
+            return;
+        }
         let from = self.window.global::<AppAdapter>().get_screen();
         self.playback_screen_change(from, screen);
         self.window.global::<AppAdapter>().set_screen(screen);
@@ -573,6 +628,10 @@ impl App {
     }
 
     fn lifecycle(&self, index: usize, action: &str) {
+        if !self.kiosk_permits_action(action) {
+            tracing::info!(action, "kiosk mode hides this action");
+            return;
+        }
         if action == tiles::IMAGE_ACTION {
             self.open_image_sheet(index);
             return;
@@ -600,46 +659,6 @@ impl App {
             _ => {}
         }
         hypervisor.request(&vm, action);
-    }
-
-    fn set_notice(&self, notice: Option<Notice>) {
-        let shown = notice.is_some();
-        self.state.borrow_mut().notice = notice;
-        self.refresh_notice();
-        if shown {
-            let weak = CURRENT.with(|current| current.borrow().clone());
-            self.notice_timer
-                .start(slint::TimerMode::SingleShot, NOTICE_DURATION, move || {
-                    if let Some(app) = weak.upgrade() {
-                        app.set_notice(None);
-                    }
-                });
-        } else {
-            self.notice_timer.stop();
-        }
-    }
-
-    fn refresh_notice(&self) {
-        let state = self.state.borrow();
-        let text = state.notice.as_ref().map(|notice| {
-            let args: Vec<(&str, Arg<'_>)> = notice
-                .args
-                .iter()
-                .map(|(name, value)| {
-                    let NoticeArg::Text(text) = value;
-                    (*name, Arg::Text(text))
-                })
-                .collect();
-            state.translator.tr_args(notice.id, &args)
-        });
-        self.window
-            .global::<AppAdapter>()
-            .set_notice(text.unwrap_or_default().into());
-    }
-
-    /// The message shown, if any (for tests and logs).
-    pub fn notice_text(&self) -> String {
-        self.window.global::<AppAdapter>().get_notice().to_string()
     }
 
     pub fn set_language(&self, code: &str) {
@@ -720,44 +739,5 @@ fn schedule(queue: &mut Incoming) {
     if result.is_err() {
         // The event loop is gone (shutting down); nothing will read the queue again.
         queue.scheduled = false;
-    }
-}
-
-fn notice_for_error(name: &str, action: Lifecycle, error: &Error) -> Notice {
-    let text = |value: &str| NoticeArg::Text(value.to_string());
-    let named = |id| Notice {
-        id,
-        args: vec![("name", text(name))],
-    };
-    match error {
-        Error::InvalidTransition { state, .. } => match (action, state) {
-            (Lifecycle::Start, VmState::Running | VmState::Paused) => {
-                named("error-already-running")
-            }
-            (Lifecycle::Resume, VmState::Running) => named("error-already-running"),
-            (Lifecycle::Resume, _) => named("error-not-paused"),
-            (_, VmState::Starting) => Notice {
-                id: "error-busy",
-                args: vec![("name", text(name)), ("state", text("starting"))],
-            },
-            (_, VmState::Stopping) => Notice {
-                id: "error-busy",
-                args: vec![("name", text(name)), ("state", text("stopping"))],
-            },
-            _ => named("error-not-running"),
-        },
-        Error::UnknownVm(_) => named("error-unknown-vm"),
-        Error::Unavailable(reason) => Notice {
-            id: "error-unavailable",
-            args: vec![("reason", text(reason))],
-        },
-        Error::Refused(reason) => Notice {
-            id: "error-refused",
-            args: vec![
-                ("name", text(name)),
-                ("action", text(tiles::action_id(action))),
-                ("reason", text(reason)),
-            ],
-        },
     }
 }

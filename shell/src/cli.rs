@@ -65,15 +65,61 @@ pub struct Args {
     /// Save the first frame, exactly as it is about to be drawn, to this PNG file (tests).
     #[arg(long, value_name = "FILE", hide = true)]
     pub snapshot_first_frame: Option<PathBuf>,
+
+    /// Make the UI thread hang this many seconds after the first frame (watchdog tests).
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub debug_hang_ui_after: Option<f64>,
+
+    #[command(subcommand)]
+    pub command: Option<Subcommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Subcommand {
+    /// Asks a running Hearth what it shows, or tells it what to do (over D-Bus,
+    /// org.hearth.Shell1).
+    Ctl(crate::service::ctl::CtlArgs),
+    /// Reads an admin PIN (4 to 12 digits) from standard input and prints the `pin = …`
+    /// line for the `[kiosk]` table: its argon2 hash, never the PIN.
+    KioskPin,
 }
 
 /// Runs the `hearth` command and returns its exit status.
 pub fn run() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    match args.command.take() {
+        Some(Subcommand::Ctl(ctl)) => return crate::service::ctl::run(ctl),
+        Some(Subcommand::KioskPin) => return kiosk_pin(),
+        None => {}
+    }
     match run_with(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hearth: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `hearth kiosk-pin`: one PIN from standard input, its hash on standard output.
+fn kiosk_pin() -> ExitCode {
+    let mut line = String::new();
+    if let Err(error) = std::io::stdin().read_line(&mut line) {
+        eprintln!("hearth kiosk-pin: cannot read the PIN: {error}");
+        return ExitCode::FAILURE;
+    }
+    let pin = line.trim();
+    if !crate::kiosk::pin::valid(pin) {
+        eprintln!("hearth kiosk-pin: a PIN is 4 to 12 digits");
+        return ExitCode::FAILURE;
+    }
+    match crate::kiosk::pin::hash(pin) {
+        Ok(hash) => {
+            println!("pin = \"{hash}\"");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("hearth kiosk-pin: {error}");
             ExitCode::FAILURE
         }
     }
@@ -126,7 +172,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(config = ?path, language, "starting");
 
-    select_renderer(&args.renderer)?;
+    select_platform(&args.renderer, &config)?;
     let window =
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
@@ -160,12 +206,21 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             .map(|vm| vm.name.clone())
             .collect(),
     );
+    if let Some(kiosk) = config.kiosk.clone() {
+        app.enter_kiosk(kiosk, crate::kiosk::pin::Lockout::in_user_state());
+    }
+    if let Some(path) = crate::session::SessionFile::in_user_state() {
+        app.keep_session(crate::session::SessionFile::new(path));
+    }
     if args.renderer == "wgpu" {
         use_gpu_for_frames(&app)?;
     }
     let report_first_frame = args.report_first_frame;
-    // The media library's scan starts once the first frame is on screen, so its threads never
-    // compete with that frame for the CPU.
+    let service_bus = config.service_bus.clone();
+    let hang_after = args.debug_hang_ui_after;
+    // The media library's scan, the services and the player start once the first frame is
+    // on screen, so they never compete with that frame for the CPU.
+    let bus = service_bus.clone();
     let after_first_frame: Box<dyn FnOnce()> = Box::new(move || {
         if report_first_frame {
             println!(
@@ -174,17 +229,16 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             );
         }
         if let Some(app) = App::current() {
-            app.start_media();
-            app.start_downloads();
-            app.start_mpris();
+            app.first_frame_shown(&bus);
+        }
+        if let Some(seconds) = hang_after {
+            hang_ui_after(seconds);
         }
     });
     // Backends without the winit hook never report a first frame: start them a little later.
-    slint::Timer::single_shot(std::time::Duration::from_millis(500), || {
+    slint::Timer::single_shot(std::time::Duration::from_millis(500), move || {
         if let Some(app) = App::current() {
-            app.start_media();
-            app.start_downloads();
-            app.start_mpris();
+            app.first_frame_shown(&service_bus);
         }
     });
     crate::winit_hook::install(
@@ -220,6 +274,17 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Hangs the UI thread for good after `seconds`, for tests of the watchdog.
+fn hang_ui_after(seconds: f64) {
+    let delay = std::time::Duration::from_secs_f64(seconds.max(0.0));
+    slint::Timer::single_shot(delay, || {
+        tracing::warn!("hanging the UI thread on purpose (--debug-hang-ui-after)");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+}
+
 /// The configured VM icons; one that does not load is logged and left out (the tile shows its
 /// role's icon instead).
 fn load_icons(config: &Config) -> std::collections::HashMap<String, slint::Image> {
@@ -237,6 +302,17 @@ fn load_icons(config: &Config) -> std::collections::HashMap<String, slint::Image
             }
         })
         .collect()
+}
+
+/// The appliance's DRM/KMS when built for it and no desktop display is there; else a window
+/// with the chosen renderer.
+fn select_platform(renderer: &str, config: &Config) -> anyhow::Result<()> {
+    #[cfg(feature = "linuxkms")]
+    if crate::kms::wanted() {
+        return crate::kms::select(&config.appliance);
+    }
+    let _ = config;
+    select_renderer(renderer)
 }
 
 fn select_renderer(renderer: &str) -> anyhow::Result<()> {

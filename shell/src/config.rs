@@ -48,6 +48,11 @@ pub struct Config {
     pub media: MediaSettings,
     pub images: ImagesSettings,
     pub playback: PlaybackSettings,
+    /// Kiosk mode, when the file has a `[kiosk]` table.
+    pub kiosk: Option<crate::kiosk::KioskSettings>,
+    /// Where Hearth's own D-Bus service is offered.
+    pub service_bus: crate::service::ServiceBus,
+    pub appliance: ApplianceSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -143,6 +148,9 @@ impl Config {
                 samples: true,
             },
             images: ImagesSettings::default(),
+            kiosk: None,
+            service_bus: crate::service::ServiceBus::Session,
+            appliance: ApplianceSettings::default(),
             playback: PlaybackSettings::default(),
         }
     }
@@ -172,6 +180,9 @@ impl Config {
         let media = media::check(&source, file.media.unwrap_or_default())?;
         let images = images::check(&source, file.images.unwrap_or_default())?;
         let playback = playback::check(&source, file.playback.unwrap_or_default())?;
+        let kiosk = kiosk::check(&source, file.kiosk, &vms)?;
+        let service_bus = service::check(&source, file.service.unwrap_or_default())?;
+        let appliance = appliance::check(&source, file.appliance.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -183,6 +194,9 @@ impl Config {
             media,
             images,
             playback,
+            kiosk,
+            service_bus,
+            appliance,
         })
     }
 
@@ -335,6 +349,9 @@ struct ConfigFile {
     media: Option<media::MediaTable>,
     images: Option<images::ImagesTable>,
     playback: Option<playback::PlaybackTable>,
+    kiosk: Option<kiosk::KioskTable>,
+    service: Option<service::ServiceTable>,
+    appliance: Option<appliance::ApplianceTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -590,11 +607,15 @@ fn whole_milliseconds(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+mod appliance;
 mod images;
+mod kiosk;
 mod libvirt;
 mod media;
 mod playback;
+mod service;
 
+pub use appliance::ApplianceSettings;
 pub use images::ImagesSettings;
 pub use libvirt::LibvirtSettings;
 pub use media::{MediaSettings, data_folder};

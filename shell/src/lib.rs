@@ -15,11 +15,18 @@ pub mod gpu_presenter;
 pub mod headless;
 pub mod keyboard;
 mod keymap;
+pub mod kiosk;
+#[cfg(feature = "linuxkms")]
+mod kms;
 pub mod last_screens;
 pub mod media;
 pub mod playback;
 pub mod presenter;
+mod properties_changed;
 pub mod screens;
+pub mod service;
+pub mod session;
+pub mod systemd;
 mod winit_hook;
 
 pub use app::App;

@@ -56,6 +56,12 @@ pub fn install(
                     }
                     return EventResult::Propagate;
                 }
+                WindowEvent::MouseInput { .. } | WindowEvent::MouseWheel { .. } => {
+                    if let Some(app) = app.upgrade() {
+                        app.user_active();
+                    }
+                    return EventResult::Propagate;
+                }
                 WindowEvent::Focused(false) => {
                     if let Some(app) = app.upgrade() {
                         app.keyboard_lost();

@@ -1,5 +1,6 @@
 //! Hearth's integration tests: one binary, a module per area, each test in a private world.
 
+mod appliance;
 mod consoles;
 mod downloads_restart;
 mod downloads_ui;
@@ -15,6 +16,7 @@ mod images_resume;
 mod images_service;
 mod images_vm;
 mod keyboard;
+mod kiosk;
 mod libvirt;
 mod libvirtd;
 mod lifecycle;
@@ -32,4 +34,5 @@ mod qemu;
 mod randomized;
 mod renderers;
 mod screenshots;
+mod shell_service;
 mod tiles;

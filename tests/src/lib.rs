@@ -9,6 +9,7 @@ pub mod media;
 pub mod playback;
 pub mod services;
 pub mod startup;
+pub mod supervisor;
 pub mod xvfb;
 
 use std::cell::Cell;

@@ -16,6 +16,11 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
     let strings = window.global::<Strings>();
     fill!(strings, translator,
         set_app_name => "app-name",
+        set_kiosk_pin_title => "kiosk-pin-title",
+        set_kiosk_pin_entered => "kiosk-pin-entered",
+        set_kiosk_pin_digit => "kiosk-pin-digit",
+        set_kiosk_pin_erase => "kiosk-pin-erase",
+        set_kiosk_pin_unlock => "kiosk-pin-unlock",
         set_home_title => "home-title",
         set_open_settings => "open-settings",
         set_settings_title => "settings-title",

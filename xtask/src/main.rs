@@ -119,9 +119,36 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         build,
         "cargo build -p hearth -p hearth-media -p hearth-images",
     )?;
+    // The appliance build (LinuxKMS, without wgpu) must compile as well, and its start-up
+    // is tested. It goes to a target folder of its own, so its `hearth` never replaces the
+    // one the other tests start.
+    let mut appliance = cargo();
+    appliance
+        .args([
+            "build",
+            "-p",
+            "hearth",
+            "--no-default-features",
+            "--features",
+            "linuxkms",
+        ])
+        .arg("--target-dir")
+        .arg(appliance_target());
+    status(
+        appliance,
+        "cargo build -p hearth --no-default-features --features linuxkms",
+    )?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).args(extra);
     status(tests, "cargo test --workspace")
+}
+
+/// Where the appliance build goes: `appliance/` in the target folder.
+fn appliance_target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("appliance")
 }
 
 /// Fails when a crate depends on what its boundary forbids (docs/ARCHITECTURE.md).

@@ -73,6 +73,12 @@ pub const TEST: &[&str] = &[
     "python3-dbusmock",
     // An MPRIS client, to drive Hearth's player as desktop widgets do.
     "playerctl",
+    // busctl as a client of Hearth's own service, systemd-analyze to check its unit.
+    "systemd",
+    // The appliance build: Slint's LinuxKMS backend with libinput (GBM and DRM come with
+    // TEST_BACKPORTS).
+    "libinput-dev",
+    "libudev-dev",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
 /// lavapipe, which renders wgpu correctly only from backports. GStreamer's development

@@ -231,3 +231,15 @@ rollback-reason-stopped = Version { $version } hat sich { $seconds } s nach dem 
 rolled-back-automatically = { $vm } läuft wieder mit Version { $version }: { $reason }
 image-switch-failed = { $vm } konnte die Version nicht wechseln: { $reason }
 download-problem = Der Update-Dienst hat ein Problem: { $reason }
+
+## Kiosk mode
+kiosk-pin-title = Admin-PIN eingeben, um den Kioskmodus zu verlassen
+kiosk-pin-entered = Eingegebene PIN-Ziffern
+kiosk-pin-digit = PIN-Ziffer
+kiosk-pin-erase = Letzte Ziffer löschen
+kiosk-pin-unlock = Entsperren
+kiosk-pin-checking = Wird geprüft …
+kiosk-pin-wrong = Falsche PIN
+kiosk-pin-wait = Zu viele falsche PINs. Erneut versuchen in { $seconds } s
+kiosk-no-pin = Keine Admin-PIN festgelegt: Der Kioskmodus lässt sich nur über die Konfiguration beenden
+kiosk-left = Der Kioskmodus ist bis zum Neustart von Hearth aus

@@ -231,3 +231,15 @@ rollback-reason-stopped = Version { $version } shut off by itself { $seconds } s
 rolled-back-automatically = { $vm } is back on version { $version }: { $reason }
 image-switch-failed = { $vm } could not change versions: { $reason }
 download-problem = The update service has a problem: { $reason }
+
+## Kiosk mode
+kiosk-pin-title = Enter the admin PIN to leave kiosk mode
+kiosk-pin-entered = PIN digits entered
+kiosk-pin-digit = PIN digit
+kiosk-pin-erase = Erase the last digit
+kiosk-pin-unlock = Unlock
+kiosk-pin-checking = Checking…
+kiosk-pin-wrong = Wrong PIN
+kiosk-pin-wait = Too many wrong PINs. Try again in { $seconds } s
+kiosk-no-pin = No admin PIN is set: kiosk mode can only be left by changing the configuration
+kiosk-left = Kiosk mode is off until Hearth restarts

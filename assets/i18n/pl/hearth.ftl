@@ -236,3 +236,15 @@ rollback-reason-stopped = Wersja { $version } wyłączyła się sama { $seconds 
 rolled-back-automatically = { $vm } znów działa w wersji { $version }: { $reason }
 image-switch-failed = { $vm } nie może zmienić wersji: { $reason }
 download-problem = Usługa aktualizacji ma problem: { $reason }
+
+## Kiosk mode
+kiosk-pin-title = Wpisz PIN administratora, aby wyjść z trybu kiosku
+kiosk-pin-entered = Wpisane cyfry PIN-u
+kiosk-pin-digit = Cyfra PIN-u
+kiosk-pin-erase = Usuń ostatnią cyfrę
+kiosk-pin-unlock = Odblokuj
+kiosk-pin-checking = Sprawdzanie…
+kiosk-pin-wrong = Błędny PIN
+kiosk-pin-wait = Za dużo błędnych PIN-ów. Spróbuj ponownie za { $seconds } s
+kiosk-no-pin = Nie ustawiono PIN-u administratora: z trybu kiosku można wyjść tylko przez zmianę konfiguracji
+kiosk-left = Tryb kiosku jest wyłączony do ponownego uruchomienia Hearth

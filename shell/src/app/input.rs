@@ -20,7 +20,8 @@ impl App {
     /// testing and headless platforms, LinuxKMS until its libinput hook exists): characters
     /// map to the key that types them on a US layout. Returns whether Hearth used the key.
     pub fn key(&self, text: &str, pressed: bool) -> bool {
-        if self.physical_keys.get() {
+        self.kiosk_input();
+        if self.physical_keys.get() || self.pin_pad_open() {
             // The winit hook already saw this key by its position; Slint gets what is left.
             return false;
         }
@@ -36,6 +37,11 @@ impl App {
     /// not use are left to the UI.
     pub fn physical_key(&self, evdev: u32, pressed: bool) -> bool {
         self.physical_keys.set(true);
+        self.kiosk_input();
+        if self.pin_pad_open() {
+            // The PIN pad is over everything: no key reaches a guest.
+            return false;
+        }
         let Some(key) = keys::from_evdev(evdev) else {
             tracing::debug!(evdev, "no PC key for this evdev code; not sent");
             return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
@@ -96,6 +102,7 @@ impl App {
         view_width: f32,
         view_height: f32,
     ) {
+        self.kiosk_input();
         let Some((gx, gy)) = self.to_guest(x, y, view_width, view_height) else {
             return;
         };
@@ -128,6 +135,12 @@ impl App {
     /// A touch point from the platform, before the UI sees it. Returns false when the touch
     /// is not Hearth's or a guest's, and the UI should handle it as usual.
     pub fn touch(&self, touch: Touch) -> bool {
+        if self.pin_pad_open() {
+            return false;
+        }
+        if self.kiosk_touch(&touch) {
+            return true;
+        }
         let screen = self.window.global::<AppAdapter>().get_screen();
         if screen == Screen::Photo {
             return self.photo_touch(touch);

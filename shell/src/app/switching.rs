@@ -51,7 +51,7 @@ impl Switching {
 }
 
 impl App {
-    fn focused_index(&self) -> Option<usize> {
+    pub(super) fn focused_index(&self) -> Option<usize> {
         let state = self.state.borrow();
         let focused = state.router.focused()?;
         state.vms.iter().position(|vm| &vm.id == focused)
@@ -128,6 +128,9 @@ impl App {
     }
 
     pub fn go_home(&self) {
+        if !self.kiosk_allows_home() && self.kiosk_instead_of_home() {
+            return;
+        }
         let from_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
         let releases = {
             let mut state = self.state.borrow_mut();
@@ -318,6 +321,7 @@ impl App {
                     _ => self.start_settle(Settle::Switch),
                 }
             }
+            Output::Home { .. } | Output::HomeEnd { .. } if !self.kiosk_allows_home() => {}
             Output::Home { progress } => {
                 self.state.borrow_mut().switching.home_progress = progress;
                 adapter.set_home_progress(progress);

@@ -48,7 +48,7 @@ pub fn state_id(state: VmState) -> &'static str {
     }
 }
 
-fn role_id(role: VmRole) -> &'static str {
+pub fn role_id(role: VmRole) -> &'static str {
     match role {
         VmRole::Work => "work",
         VmRole::Personal => "personal",
@@ -155,16 +155,25 @@ impl super::State {
             .thumbnails
             .get(&vm.id)
             .or_else(|| self.last_screens.get(&vm.name));
+        let kiosk = self.kiosk.as_ref();
+        let actions: Vec<Lifecycle> = Lifecycle::offered_in(vm.state)
+            .iter()
+            .copied()
+            .filter(|action| {
+                *action == Lifecycle::Start || kiosk.is_none_or(|kiosk| !kiosk.hide_lifecycle)
+            })
+            .collect();
         tile(
             TileFacts {
                 id: &vm.id.0,
                 name: &vm.name,
                 role: vm.role,
                 state: state_id(vm.state),
-                actions: Lifecycle::offered_in(vm.state),
+                actions: &actions,
                 screen_on: vm.state != VmState::ShutOff,
                 badge: self.badges.get(&vm.name),
-                imaged: self.imaged.contains(&vm.name),
+                imaged: self.imaged.contains(&vm.name)
+                    && kiosk.is_none_or(|kiosk| !kiosk.hide_downloads),
             },
             &self.translator,
             thumbnail,
@@ -197,6 +206,11 @@ impl super::State {
         } else {
             self.expected
                 .iter()
+                .filter(|vm| {
+                    self.kiosk
+                        .as_ref()
+                        .is_none_or(|kiosk| kiosk.allows_vm(&vm.name))
+                })
                 .map(|vm| self.expected_tile(vm))
                 .collect()
         }
@@ -283,6 +297,8 @@ impl App {
     }
 
     pub(super) fn refresh_focused_index(&self) {
+        // The VM in front is part of what the service and the session report.
+        self.schedule_publish();
         let state = self.state.borrow();
         let index = state
             .router

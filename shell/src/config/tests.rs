@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `playback`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `playback`, `kiosk`, `service`, `appliance`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -474,5 +474,60 @@ fn playback_settings_name_the_sound_output_and_the_gestures() {
     assert!(
         error.starts_with("/hearth-config-test/hearth.toml:2:9: invalid audio output \"speakers\""),
         "{error}"
+    );
+}
+
+#[test]
+fn kiosk_tables_are_checked_against_the_vms() {
+    let vms = "[[vm]]\nname = \"Work\"\n\n[[vm]]\nname = \"Personal\"\n\n";
+    let broken: &[(&str, &str)] = &[
+        (
+            "[kiosk]\nallow = [\"Wrok\"]\n",
+            "/hearth-config-test/hearth.toml:8:10: no VM is called \"Wrok\" (expected \"home\", \"media\" or one of: Work, Personal)",
+        ),
+        (
+            "[kiosk]\nallow = [\"Work\"]\nstart = \"home\"\n",
+            "/hearth-config-test/hearth.toml:9:9: kiosk mode cannot start at \"home\": it must be an allowed VM, \"home\" when home is allowed, or \"videos\", \"music\" or \"photos\" when media is",
+        ),
+        (
+            "[kiosk]\nallow = [\"Work\"]\nhide = [\"everything\"]\n",
+            "/hearth-config-test/hearth.toml:9:9: cannot hide \"everything\" (expected \"lifecycle\", \"settings\" or \"downloads\")",
+        ),
+        (
+            "[kiosk]\nallow = [\"Work\"]\npin = \"1234\"\n",
+            "/hearth-config-test/hearth.toml:9:7: pin must be an argon2 hash as `hearth kiosk-pin` prints it, never the PIN itself",
+        ),
+        (
+            "[service]\nbus = \"sesion\"\n",
+            "/hearth-config-test/hearth.toml:8:7: invalid bus \"sesion\" (expected \"session\", \"system\", \"none\" or a D-Bus address)",
+        ),
+    ];
+    for (text, message) in broken {
+        let text = format!("{vms}{text}");
+        let error = Config::parse(&text, Path::new(TEST_PATH))
+            .expect_err("a broken kiosk table")
+            .to_string();
+        assert_eq!(error, *message, "config text:\n{text}");
+    }
+    let text = format!(
+        "{vms}[kiosk]\nallow = [\"work\", \"media\"]\nhide = [\"settings\"]\nidle_timeout_s = 90\nwhen_stopped = \"show\"\nadmin_corner = \"bottom-right\"\n"
+    );
+    let kiosk = Config::parse(&text, Path::new(TEST_PATH))
+        .expect("a good kiosk table")
+        .kiosk
+        .expect("kiosk mode on");
+    assert_eq!(kiosk.vms, vec!["work".to_string()]);
+    assert!(kiosk.media && !kiosk.home);
+    assert_eq!(kiosk.start, crate::kiosk::Start::Vm("work".into()));
+    assert!(kiosk.hide_settings && !kiosk.hide_lifecycle && !kiosk.hide_downloads);
+    assert_eq!(kiosk.idle_timeout, Some(Duration::from_secs(90)));
+    assert_eq!(kiosk.when_stopped, crate::kiosk::WhenStopped::Show);
+    assert_eq!(kiosk.corner, crate::kiosk::Corner::BottomRight);
+    let off = format!("{vms}[kiosk]\nenabled = false\nallow = [\"Work\"]\n");
+    assert_eq!(
+        Config::parse(&off, Path::new(TEST_PATH))
+            .expect("parses")
+            .kiosk,
+        None
     );
 }

@@ -49,6 +49,17 @@ impl MediaController {
         }
     }
 
+    /// Where a video stopped last time, from the index.
+    pub fn resume_point(&self, path: &std::path::Path) -> Option<Duration> {
+        let index = self.index.borrow();
+        index.as_ref()?.playback_mark(path).ok()?.resume
+    }
+
+    /// The shelf the browser is on, if it is open.
+    pub fn shelf(&self) -> Option<&'static str> {
+        self.browser.borrow().as_ref().map(|browser| browser.shelf)
+    }
+
     /// The index file, where the player keeps resume points.
     pub fn index_file(&self) -> &std::path::Path {
         &self.settings.index_file

@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use zbus::interface;
 use zbus::object_server::SignalEmitter;
-use zbus::zvariant::{ObjectPath, OwnedValue, Value};
+use zbus::zvariant::{ObjectPath, Value};
+
+use crate::properties_changed::{Values, emit_changes, owned};
 
 pub const BUS_NAME: &str = "org.mpris.MediaPlayer2.hearth";
 const PATH: &str = "/org/mpris/MediaPlayer2";
@@ -156,25 +158,8 @@ fn serve(commands: CommandSink, news: Receiver<News>) -> zbus::Result<()> {
             News::State(state) => {
                 let now = properties(&state);
                 *shared.lock().unwrap_or_else(|p| p.into_inner()) = state;
-                let changed: HashMap<&str, Value<'_>> = now
-                    .iter()
-                    .filter(|(name, value)| sent.get(*name) != Some(value))
-                    .filter_map(|(name, value)| Some((*name, Value::from(value.try_clone().ok()?))))
-                    .collect();
+                emit_changes(&emitter, PLAYER, &sent, &now);
                 sent = now;
-                if changed.is_empty() {
-                    continue;
-                }
-                let interface = zbus::names::InterfaceName::from_static_str_unchecked(PLAYER);
-                let result = zbus::block_on(zbus::fdo::Properties::properties_changed(
-                    &emitter,
-                    interface,
-                    changed,
-                    std::borrow::Cow::Borrowed(&[]),
-                ));
-                if let Err(error) = result {
-                    tracing::warn!("sending MPRIS PropertiesChanged: {error}");
-                }
             }
             News::Seeked(position) => {
                 shared.lock().unwrap_or_else(|p| p.into_inner()).position = position;
@@ -188,9 +173,9 @@ fn serve(commands: CommandSink, news: Receiver<News>) -> zbus::Result<()> {
 }
 
 /// The properties PropertiesChanged carries (Position never does).
-fn properties(state: &MprisState) -> HashMap<&'static str, OwnedValue> {
-    let value = |v: Value<'_>| v.try_to_owned().unwrap_or_else(|_| OwnedValue::from(0u8));
-    HashMap::from([
+fn properties(state: &MprisState) -> Values {
+    let value = owned;
+    Values::from([
         ("PlaybackStatus", value(Value::from(state.status))),
         ("LoopStatus", value(Value::from(state.loop_status))),
         ("Shuffle", value(Value::from(state.shuffle))),

@@ -19,6 +19,17 @@ impl PlaybackController {
         self.render();
     }
 
+    /// Plays a local file, or the playable files of a folder, from `position`; false when
+    /// there is nothing playable there.
+    pub fn open_path(&self, path: &std::path::Path, position: Option<Duration>) -> bool {
+        let queue = queue_for_path(path);
+        if queue.is_empty() {
+            return false;
+        }
+        self.play(queue, 0, position);
+        true
+    }
+
     pub(super) fn track_id(&self) -> String {
         format!("/org/hearth/Track/{}", self.track_serial.get())
     }
@@ -100,12 +111,9 @@ impl PlaybackController {
                     tracing::warn!(uri = %address, "MPRIS OpenUri: not a local file");
                     return;
                 };
-                let queue = queue_for_path(&path);
-                if queue.is_empty() {
+                if !self.open_path(&path, None) {
                     tracing::warn!(path = %path.display(), "MPRIS OpenUri: nothing to play there");
-                    return;
                 }
-                self.play(queue, 0, None);
             }
             MprisCommand::Volume(volume) => self.with_player(|player| player.set_volume(volume)),
             MprisCommand::Shuffle(shuffle) => {

@@ -1,0 +1,373 @@
+//! Hearth's D-Bus service and the session file wired into the app: what is shown is
+//! published to both whenever it changes, clients' commands are carried out (or refused) on
+//! the UI thread, and the previous run's session is restored.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use hearth_media::player::PlayState;
+use hearth_ui::{AppAdapter, Screen};
+use hearth_vm_bridge::{Lifecycle, VmState};
+use slint::ComponentHandle;
+
+use super::{App, CURRENT, schedule, switching::Target, tiles};
+use crate::service::{
+    Command, DownloadEntry, PlaybackEntry, Refusal, Reply, ServiceBus, ShellService, Status,
+    VmEntry,
+};
+use crate::session::{Session, SessionFile};
+
+/// The service, the session file and what is left to restore.
+#[derive(Default)]
+pub(super) struct Outside {
+    service: RefCell<Option<ShellService>>,
+    session: RefCell<Option<SessionFile>>,
+    saved: RefCell<Session>,
+    /// The previous run's VM in front, until it is back in front or the user moves on.
+    restore_front: RefCell<Option<String>>,
+    /// The previous run's file in the player, played once the first frame is on screen.
+    restore_playing: RefCell<Option<std::path::PathBuf>>,
+    publish_timer: slint::Timer,
+    watchdog_timer: slint::Timer,
+    /// Whether what waits for the first frame has started.
+    started: std::cell::Cell<bool>,
+}
+
+pub fn screen_id(screen: Screen) -> &'static str {
+    match screen {
+        Screen::Home => "home",
+        Screen::Vm => "vm",
+        Screen::Settings => "settings",
+        Screen::Media => "media",
+        Screen::Player => "player",
+        Screen::Photo => "photo",
+    }
+}
+
+impl App {
+    /// Keeps the session in `file` and restores the one kept there by the previous run: the
+    /// settings or media screen at once (so the first frame shows it), the VM in front once
+    /// the hypervisor lists it running, the player after the first frame.
+    pub fn keep_session(&self, file: SessionFile) {
+        let last = file.load().unwrap_or_default();
+        tracing::info!(path = %file.path().display(), screen = %last.screen, front = ?last.front, "last session");
+        *self.outside.saved.borrow_mut() = last.clone();
+        *self.outside.session.borrow_mut() = Some(file);
+        match last.screen.as_str() {
+            "settings" => self.show_screen(Screen::Settings),
+            "media" => {
+                if let Some(shelf) = &last.shelf {
+                    self.open_media_shelf(shelf);
+                }
+            }
+            "vm" => *self.outside.restore_front.borrow_mut() = last.front.clone(),
+            "player" => *self.outside.restore_playing.borrow_mut() = last.playing.clone(),
+            _ => {}
+        }
+    }
+
+    /// The first frame is on screen (or the backend cannot tell, and it is time): starts
+    /// what waited for it, once.
+    pub fn first_frame_shown(&self, bus: &ServiceBus) {
+        if self.outside.started.replace(true) {
+            return;
+        }
+        self.start_media();
+        self.start_downloads();
+        self.start_mpris();
+        self.start_service(bus.clone());
+        crate::systemd::ready();
+        self.start_watchdog();
+        self.restore_playback();
+    }
+
+    /// Offers `org.hearth.Shell1` on `bus` (after the first frame).
+    pub fn start_service(&self, bus: ServiceBus) {
+        if bus == ServiceBus::Off || self.outside.service.borrow().is_some() {
+            return;
+        }
+        let incoming = self.incoming.clone();
+        let service = ShellService::start(
+            bus,
+            Arc::new(move |command, reply| {
+                let mut queue = incoming.lock().unwrap_or_else(|p| p.into_inner());
+                queue.commands.push((command, reply));
+                schedule(&mut queue);
+            }),
+            self.status(),
+        );
+        *self.outside.service.borrow_mut() = Some(service);
+    }
+
+    /// Pings the service manager's watchdog from this (the UI) thread, when it asks for it.
+    pub fn start_watchdog(&self) {
+        crate::systemd::start_watchdog(&self.outside.watchdog_timer);
+    }
+
+    /// Plays what the previous run had in the player, from its resume point.
+    pub fn restore_playback(&self) {
+        let Some(path) = self.outside.restore_playing.borrow_mut().take() else {
+            return;
+        };
+        let Some(playback) = self.playback() else {
+            return;
+        };
+        if !path.exists() {
+            tracing::info!(path = %path.display(), "the last session's file is gone");
+            return;
+        }
+        let resume = self
+            .media
+            .borrow()
+            .as_ref()
+            .and_then(|media| media.resume_point(&path));
+        tracing::info!(path = %path.display(), ?resume, "playing the last session's file again");
+        playback.open_path(&path, resume);
+    }
+
+    /// What is shown changed (or may have): publish it soon, once per burst.
+    pub(super) fn schedule_publish(&self) {
+        if self.outside.publish_timer.running() {
+            return;
+        }
+        let weak = CURRENT.with(|current| current.borrow().clone());
+        self.outside.publish_timer.start(
+            slint::TimerMode::SingleShot,
+            std::time::Duration::ZERO,
+            move || {
+                if let Some(app) = weak.upgrade() {
+                    app.publish();
+                }
+            },
+        );
+    }
+
+    fn publish(&self) {
+        let status = self.status();
+        self.keep(&status);
+        if let Some(service) = self.outside.service.borrow().as_ref() {
+            service.update(status);
+        }
+    }
+
+    /// Writes the session when what it records changed.
+    fn keep(&self, status: &Status) {
+        let shelf = self.media.borrow().as_ref().and_then(|media| media.shelf());
+        let session = Session {
+            screen: status.screen.clone(),
+            front: (!status.front.is_empty()).then(|| status.front.clone()),
+            shelf: shelf.map(str::to_string),
+            playing: self
+                .playback()
+                .and_then(|playback| playback.now_playing())
+                .map(|item| item.path),
+        };
+        if *self.outside.saved.borrow() == session {
+            return;
+        }
+        *self.outside.saved.borrow_mut() = session.clone();
+        if let Some(file) = self.outside.session.borrow().as_ref() {
+            file.save(session);
+        }
+    }
+
+    /// What Hearth shows now, as the service reports it.
+    pub fn status(&self) -> Status {
+        let screen = self.window.global::<AppAdapter>().get_screen();
+        let state = self.state.borrow();
+        let front = state
+            .router
+            .focused()
+            .and_then(|id| state.vms.iter().find(|vm| &vm.id == id))
+            .map(|vm| vm.name.clone())
+            .unwrap_or_default();
+        let vms = state
+            .vms
+            .iter()
+            .map(|vm| VmEntry {
+                name: vm.name.clone(),
+                state: tiles::state_id(vm.state).into(),
+                role: tiles::role_id(vm.role).into(),
+            })
+            .collect();
+        drop(state);
+        let playback = self
+            .playback()
+            .map(|playback| {
+                let state = match playback.state() {
+                    PlayState::Playing | PlayState::Buffering(_) | PlayState::Opening => "playing",
+                    PlayState::Paused => "paused",
+                    PlayState::Stopped | PlayState::Ended => "stopped",
+                };
+                let item = playback.now_playing();
+                PlaybackEntry {
+                    state: state.into(),
+                    title: item.as_ref().map(|i| i.title.clone()).unwrap_or_default(),
+                    file: item
+                        .map(|i| i.path.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                }
+            })
+            .unwrap_or_else(|| PlaybackEntry {
+                state: "stopped".into(),
+                ..PlaybackEntry::default()
+            });
+        let downloads = self
+            .downloads()
+            .map(|downloads| {
+                downloads
+                    .images()
+                    .into_iter()
+                    .map(|image| DownloadEntry {
+                        image: image.name,
+                        phase: image.phase,
+                        bytes_done: image.bytes_done,
+                        bytes_total: image.bytes_total,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (kiosk, kiosk_targets) = self.kiosk_status();
+        Status {
+            vms,
+            front,
+            screen: screen_id(screen).into(),
+            kiosk,
+            kiosk_targets,
+            playback,
+            downloads,
+        }
+    }
+
+    /// Carries out clients' commands, in order, answering each.
+    pub(super) fn service_commands(&self, commands: Vec<(Command, Reply)>) {
+        for (command, reply) in commands {
+            tracing::info!(?command, "asked over D-Bus");
+            let result = self.command(command);
+            if let Err(refusal) = &result {
+                tracing::info!(%refusal, "refused");
+            }
+            let _ = reply.send(result);
+        }
+        self.schedule_publish();
+    }
+
+    /// Carries out one command as the matching tap would, within kiosk mode's limits.
+    pub fn command(&self, command: Command) -> Result<(), Refusal> {
+        self.kiosk_permits(&command)?;
+        match command {
+            Command::Switch(name) => {
+                let index = self.vm_index(&name)?;
+                *self.outside.restore_front.borrow_mut() = None;
+                self.request_switch(Target::Index(index), 0);
+                Ok(())
+            }
+            Command::Home => {
+                *self.outside.restore_front.borrow_mut() = None;
+                self.go_home();
+                Ok(())
+            }
+            Command::Start(name) => {
+                let index = self.vm_index(&name)?;
+                self.lifecycle_checked(index, &name, Lifecycle::Start)
+            }
+            Command::Stop(name) => {
+                let index = self.vm_index(&name)?;
+                self.lifecycle_checked(index, &name, Lifecycle::Shutdown)
+            }
+            Command::OpenMedia(path) => {
+                let path = std::path::PathBuf::from(path);
+                if !path.is_absolute() {
+                    return Err(Refusal::Failed(format!(
+                        "{} is not an absolute path",
+                        path.display()
+                    )));
+                }
+                if !path.exists() {
+                    return Err(Refusal::Failed(format!(
+                        "{} does not exist",
+                        path.display()
+                    )));
+                }
+                let playback = self
+                    .playback()
+                    .ok_or_else(|| Refusal::Failed("this Hearth has no player".into()))?;
+                if !playback.open_path(&path, None) {
+                    return Err(Refusal::Failed(format!(
+                        "nothing playable in {}",
+                        path.display()
+                    )));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn vm_index(&self, name: &str) -> Result<usize, Refusal> {
+        let state = self.state.borrow();
+        state
+            .vms
+            .iter()
+            .position(|vm| vm.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = state.vms.iter().map(|vm| vm.name.as_str()).collect();
+                Refusal::UnknownVm(format!(
+                    "no VM is called \"{name}\" (there are: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    fn lifecycle_checked(
+        &self,
+        index: usize,
+        name: &str,
+        action: Lifecycle,
+    ) -> Result<(), Refusal> {
+        let vm_state = self.state.borrow().vms.get(index).map(|vm| vm.state);
+        let possible = matches!(
+            (action, vm_state),
+            (Lifecycle::Start, Some(VmState::ShutOff | VmState::Crashed))
+                | (
+                    Lifecycle::Shutdown,
+                    Some(VmState::Running | VmState::Paused)
+                )
+        );
+        if !possible {
+            let state = vm_state.map(tiles::state_id).unwrap_or("unknown");
+            return Err(Refusal::Failed(format!(
+                "{name} is {state}; it cannot {} now",
+                tiles::action_id(action)
+            )));
+        }
+        self.lifecycle(index, tiles::action_id(action));
+        Ok(())
+    }
+
+    /// After the hypervisor listed or a VM changed state: brings the previous run's VM back
+    /// to the front once it runs, unless the user has moved on since. Returns whether it did.
+    pub(super) fn restore_front(&self) -> bool {
+        let Some(name) = self.outside.restore_front.borrow().clone() else {
+            return false;
+        };
+        if self.window.global::<AppAdapter>().get_screen() != Screen::Home {
+            *self.outside.restore_front.borrow_mut() = None;
+            return false;
+        }
+        let found = self
+            .state
+            .borrow()
+            .vms
+            .iter()
+            .position(|vm| vm.name == name && vm.state == VmState::Running);
+        if let Some(index) = found
+            && self.kiosk_permits(&Command::Switch(name.clone())).is_ok()
+        {
+            tracing::info!(vm = %name, "back in front as in the last session");
+            *self.outside.restore_front.borrow_mut() = None;
+            self.request_switch(Target::Index(index), 0);
+            return true;
+        }
+        false
+    }
+}
