@@ -86,20 +86,12 @@ fn hook_touch(
     let mut fingers = fingers.borrow_mut();
     let (id, phase, position) = match touch {
         TouchEvent::Down(down) => {
-            let id = down.slot().unwrap_or(0) as i32;
-            let at = (
-                down.x_transformed(width) as f32,
-                down.y_transformed(height) as f32,
-            );
+            let (id, at) = placed(down, width, height);
             fingers.insert(id, at);
             (id, Phase::Down, at)
         }
         TouchEvent::Motion(motion) => {
-            let id = motion.slot().unwrap_or(0) as i32;
-            let at = (
-                motion.x_transformed(width) as f32,
-                motion.y_transformed(height) as f32,
-            );
+            let (id, at) = placed(motion, width, height);
             fingers.insert(id, at);
             (id, Phase::Move, at)
         }
@@ -121,4 +113,19 @@ fn hook_touch(
         y: position.1,
         time: started.elapsed(),
     })
+}
+
+/// A finger's slot and where it is, in a `width` x `height` window.
+fn placed(
+    event: &(impl TouchEventSlot + TouchEventPosition),
+    width: u32,
+    height: u32,
+) -> (i32, (f32, f32)) {
+    (
+        event.slot().unwrap_or(0) as i32,
+        (
+            event.x_transformed(width) as f32,
+            event.y_transformed(height) as f32,
+        ),
+    )
 }

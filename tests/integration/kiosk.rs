@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 use hearth::gestures::Phase;
-use hearth::kiosk::{Corner, KioskSettings, Start, WhenStopped};
+use hearth::kiosk::KioskSettings;
 use hearth::service::{Command, Refusal};
 use hearth_tests::World;
 use hearth_tests::services::TempDir;
@@ -18,19 +18,7 @@ use slint::ComponentHandle;
 use slint::platform::Key;
 
 fn only_work() -> KioskSettings {
-    KioskSettings {
-        vms: vec!["Work".into()],
-        home: false,
-        media: false,
-        start: Start::Vm("Work".into()),
-        hide_lifecycle: true,
-        hide_settings: true,
-        hide_downloads: true,
-        idle_timeout: None,
-        when_stopped: WhenStopped::Restart,
-        pin: None,
-        corner: Corner::TopLeft,
-    }
+    KioskSettings::allowing(vec!["Work".into()])
 }
 
 fn kiosk_world(settings: KioskSettings, lockout: Option<PathBuf>) -> World {

@@ -34,5 +34,6 @@ mod qemu;
 mod randomized;
 mod renderers;
 mod screenshots;
+mod session;
 mod shell_service;
 mod tiles;

@@ -2,14 +2,12 @@
 //! as desktop widgets and phones drive it over MPRIS: open, play-pause, position, next,
 //! metadata; `dbus-monitor` sees the PropertiesChanged signals and Seeked.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hearth_tests::playback::{hearth_with_mpris, media_under};
-use hearth_tests::services::{PrivateBus, Process, TempDir};
+use hearth_tests::services::{PrivateBus, SignalMonitor, TempDir};
 use hearth_tests::xvfb::Xvfb;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -64,23 +62,7 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     let mut hearth =
         hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir, &[]);
 
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut monitor = Process::spawn(
-        "dbus-monitor",
-        Command::new("dbus-monitor")
-            .args(["--address", &bus.address])
-            .arg("type='signal',path='/org/mpris/MediaPlayer2'")
-            .stdout(Stdio::piped()),
-    );
-    {
-        let seen = seen.clone();
-        let stdout = monitor.take_stdout().expect("dbus-monitor's output");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                seen.lock().expect("the monitor's lines").push(line);
-            }
-        });
-    }
+    let mut monitor = SignalMonitor::start(&bus, "/org/mpris/MediaPlayer2");
     std::thread::sleep(Duration::from_millis(300));
 
     assert_eq!(playerctl(&bus, &["status"]), "Stopped");
@@ -116,7 +98,7 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
 
     let start = Instant::now();
     loop {
-        let lines = seen.lock().expect("the monitor's lines").join("\n");
+        let lines = monitor.seen();
         let signals_ok = lines.contains("member=PropertiesChanged")
             && lines.contains("\"PlaybackStatus\"")
             && lines.contains("\"Metadata\"")
@@ -132,7 +114,7 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    monitor.kill();
+    monitor.stop();
 
     // A file from outside the library is named by its own tags once they are read.
     let song = media.join("Music/Ada Lind - Blue Hour/01 Morning.flac");

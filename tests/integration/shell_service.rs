@@ -4,13 +4,11 @@
 //! what systemd does with `assets/systemd/hearth.service`: kill -9 brings Hearth back with
 //! the same VM in front, and a hung UI thread is killed by the watchdog.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hearth_tests::services::{PrivateBus, Process, TempDir, wait_for};
+use hearth_tests::services::{PrivateBus, SignalMonitor, TempDir, wait_for};
 use hearth_tests::supervisor::{Event, Supervisor};
 use hearth_tests::xvfb::{Running, Xvfb, hearth_binary};
 
@@ -103,6 +101,21 @@ const OBJECT: [&str; 3] = [
     "org.hearth.Shell1",
 ];
 
+/// `gdbus call` of a method of Hearth's service: whether it succeeded, and its errors.
+fn gdbus(bus: &PrivateBus, method: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new("gdbus")
+        .args(["call", "--address", &bus.address, "--dest", OBJECT[0]])
+        .args(["--object-path", OBJECT[1], "--method"])
+        .arg(format!("{}.{method}", OBJECT[2]))
+        .args(args)
+        .output()
+        .expect("running gdbus");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn busctl_gdbus_and_hearth_ctl_drive_the_real_hearth_and_see_its_signals() {
     let bus = PrivateBus::start();
@@ -110,24 +123,7 @@ fn busctl_gdbus_and_hearth_ctl_drive_the_real_hearth_and_see_its_signals() {
     let dir = TempDir::new("shell-service");
     let mut hearth = start_hearth(&bus, &xvfb, &dir, TWO_VMS);
 
-    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut monitor = Process::spawn(
-        "dbus-monitor",
-        Command::new("dbus-monitor")
-            .args(["--address", &bus.address])
-            .arg("type='signal',path='/org/hearth/Shell1'")
-            .stdout(Stdio::piped()),
-    );
-    {
-        let seen = seen.clone();
-        let stdout = monitor.take_stdout().expect("dbus-monitor's output");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                seen.lock().expect("the monitor's lines").push(line);
-            }
-        });
-    }
-    std::thread::sleep(Duration::from_millis(500));
+    let mut monitor = SignalMonitor::start(&bus, "/org/hearth/Shell1");
 
     // Reading properties with busctl.
     wait_for("both VMs listed", WAIT, || {
@@ -183,24 +179,8 @@ fn busctl_gdbus_and_hearth_ctl_drive_the_real_hearth_and_see_its_signals() {
     wait_for_status(&bus, "home", |s| s["screen"] == "home" && s["front"] == "");
 
     // Lifecycle through gdbus: stop Personal, see it stop, start it again.
-    let output = Command::new("gdbus")
-        .args([
-            "call",
-            "--address",
-            &bus.address,
-            "--dest",
-            OBJECT[0],
-            "--object-path",
-            OBJECT[1],
-        ])
-        .args(["--method", "org.hearth.Shell1.StopVm", "Personal"])
-        .output()
-        .expect("running gdbus");
-    assert!(
-        output.status.success(),
-        "gdbus StopVm: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (ok, errors) = gdbus(&bus, "StopVm", &["Personal"]);
+    assert!(ok, "gdbus StopVm: {errors}");
     wait_for_status(&bus, "Personal shut off", |s| {
         s["vms"].as_array().is_some_and(|vms| {
             vms.iter()
@@ -224,7 +204,7 @@ fn busctl_gdbus_and_hearth_ctl_drive_the_real_hearth_and_see_its_signals() {
 
     // dbus-monitor saw PropertiesChanged for the front VM and the screen.
     wait_for("PropertiesChanged for Front and Screen", WAIT, || {
-        let lines = seen.lock().expect("the monitor's lines").join("\n");
+        let lines = monitor.seen();
         lines.contains("member=PropertiesChanged")
             && lines.contains("string \"Front\"")
             && lines.contains("string \"Screen\"")
@@ -235,7 +215,7 @@ fn busctl_gdbus_and_hearth_ctl_drive_the_real_hearth_and_see_its_signals() {
         log.contains("asked over D-Bus"),
         "Hearth logs what it was asked:\n{log}"
     );
-    monitor.kill();
+    monitor.stop();
 }
 
 #[test]
@@ -249,24 +229,13 @@ fn kiosk_mode_refuses_calls_that_leave_it_with_a_named_error() {
         s["front"] == "Work" && s["kiosk"] == true && s["kiosk_targets"][0] == "vm:Work"
     });
     for method in [["Switch", "Personal"], ["GoHome", ""], ["StopVm", "Work"]] {
-        let mut command = Command::new("gdbus");
-        command
-            .args([
-                "call",
-                "--address",
-                &bus.address,
-                "--dest",
-                OBJECT[0],
-                "--object-path",
-                OBJECT[1],
-            ])
-            .args(["--method", &format!("org.hearth.Shell1.{}", method[0])]);
-        if !method[1].is_empty() {
-            command.arg(method[1]);
-        }
-        let output = command.output().expect("running gdbus");
-        let errors = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{} went through", method[0]);
+        let args: Vec<&str> = method[1..]
+            .iter()
+            .copied()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let (ok, errors) = gdbus(&bus, method[0], &args);
+        assert!(!ok, "{} went through", method[0]);
         assert!(
             errors.contains("org.hearth.Shell1.Error.Forbidden")
                 && errors.contains("kiosk mode forbids this; it allows vm:Work"),
@@ -440,5 +409,106 @@ fn the_unit_file_passes_systemd_analyze_verify() {
     assert!(
         output.status.success() && complaints.is_empty(),
         "systemd-analyze verify:\n{said}"
+    );
+}
+
+/// `playerctl --player=hearth args…` on `bus`: its answer, when it succeeded.
+fn playerctl(bus: &PrivateBus, args: &[&str]) -> Option<String> {
+    let output = Command::new("playerctl")
+        .arg("--player=hearth")
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .output()
+        .expect("running playerctl");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+fn position(bus: &PrivateBus) -> Option<f64> {
+    playerctl(bus, &["position"])?.parse().ok()
+}
+
+#[test]
+fn kill_9_in_the_player_plays_the_same_file_again_from_where_it_was() {
+    let media = hearth_tests::playback::media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let video = media.join("Colour/Blue.mp4");
+    let bus = PrivateBus::start();
+    let xvfb = Xvfb::start();
+    let dir = TempDir::new("shell-service-player");
+    let supervisor = supervised(&bus, &xvfb, &dir, &[], Duration::from_secs(20));
+    let Event::Ready(first) =
+        supervisor.wait_for("READY=1", WAIT, |e| matches!(e, Event::Ready(_)))
+    else {
+        unreachable!()
+    };
+    let path = video.to_str().expect("UTF-8");
+    wait_for("the service", WAIT, || ctl(&bus, &["open", path]).0 == 0);
+    wait_for_status(&bus, "the video playing", |s| {
+        s["screen"] == "player" && s["playback"]["state"] == "playing"
+    });
+    wait_for("3 s of the video", WAIT, || {
+        position(&bus).is_some_and(|p| p >= 3.0)
+    });
+    assert!(playerctl(&bus, &["pause"]).is_some());
+    wait_for_status(&bus, "the video paused", |s| {
+        s["playback"]["state"] == "paused"
+    });
+    let paused = position(&bus).expect("the paused position");
+    // The resume point is written on pause, by a thread of its own.
+    std::thread::sleep(Duration::from_secs(2));
+    let session = dir.path().join("state/hearth/session.json");
+    let kept = std::fs::read_to_string(&session).expect("the session on disk");
+    assert!(
+        kept.contains("Blue.mp4") && kept.contains("\"player\""),
+        "{kept}"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-9", &first.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    supervisor.wait_for(
+        "READY=1 again",
+        WAIT,
+        |e| matches!(e, Event::Ready(pid) if *pid != first),
+    );
+    wait_for_status(&bus, "the same video playing again", |s| {
+        s["screen"] == "player"
+            && s["playback"]["state"] == "playing"
+            && s["playback"]["file"] == path
+    });
+    let start = Instant::now();
+    loop {
+        let again = position(&bus);
+        if again.is_some_and(|again| again >= paused - 0.5) {
+            break;
+        }
+        let restored: Vec<String> = supervisor
+            .log()
+            .lines()
+            .filter(|line| line.contains("last session") || line.contains("resume"))
+            .map(str::to_string)
+            .collect();
+        assert!(
+            start.elapsed() < WAIT,
+            "paused at {paused:.1} s, playing again from {again:?} s; {restored:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // It started from the resume point, not from the start and played on to it.
+    let log = supervisor.log();
+    let resume: f64 = log
+        .lines()
+        .find(|line| line.contains("playing the last session's file again"))
+        .and_then(|line| line.split("resume=Some(").nth(1))
+        .and_then(|rest| rest.split("s)").next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no resume point in the log:\n{log}"));
+    assert!(
+        (resume - paused).abs() < 0.6,
+        "paused at {paused:.1} s, resumed at {resume:.1} s"
     );
 }

@@ -309,3 +309,52 @@ impl Drop for SystemDomain {
         }
     }
 }
+
+/// `dbus-monitor` on a private bus, keeping every line it prints.
+pub struct SignalMonitor {
+    process: Process,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SignalMonitor {
+    /// Watches the signals sent from `path`; gives the monitor a moment to subscribe.
+    pub fn start(bus: &PrivateBus, path: &str) -> SignalMonitor {
+        let mut process = Process::spawn(
+            "dbus-monitor",
+            Command::new("dbus-monitor")
+                .args(["--address", &bus.address])
+                .arg(format!("type='signal',path='{path}'"))
+                .stdout(std::process::Stdio::piped()),
+        );
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stdout = process.take_stdout().expect("dbus-monitor's output");
+        let kept = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                kept.lock().expect("the monitor's lines").push(line);
+            }
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        SignalMonitor { process, lines }
+    }
+
+    /// Everything seen so far, one line each.
+    pub fn seen(&self) -> String {
+        self.lines.lock().expect("the monitor's lines").join("\n")
+    }
+
+    pub fn stop(&mut self) {
+        self.process.kill();
+    }
+}
+
+/// A fresh, empty `XDG_STATE_HOME` for one start of `hearth`, so no run restores the session
+/// another test left (a caller's own value overrides it).
+pub fn fresh_state_home() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("hearth-state-{}-{number}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).expect("a state folder");
+    path
+}

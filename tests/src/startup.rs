@@ -119,6 +119,7 @@ pub fn start_and_watch(
     let start = Instant::now();
     let child = Command::new(program)
         .args(args)
+        .env("XDG_STATE_HOME", crate::services::fresh_state_home())
         .envs(env.iter().copied())
         .env("DISPLAY", display)
         .env("HEARTH_LOG", "error")

@@ -177,7 +177,8 @@ impl Running {
             .env("DISPLAY", &xvfb.display)
             .env("HEARTH_LOG", "info")
             .env("NO_COLOR", "1")
-            .env("XDG_DATA_HOME", shared_data_home());
+            .env("XDG_DATA_HOME", shared_data_home())
+            .env("XDG_STATE_HOME", crate::services::fresh_state_home());
         for (key, value) in env {
             command.env(key, value);
         }

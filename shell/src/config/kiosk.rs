@@ -44,19 +44,7 @@ pub(super) fn check(
         ));
     };
     let allow_span = allow.span();
-    let mut settings = KioskSettings {
-        vms: Vec::new(),
-        home: false,
-        media: false,
-        start: Start::Home,
-        hide_lifecycle: true,
-        hide_settings: true,
-        hide_downloads: true,
-        idle_timeout: None,
-        when_stopped: WhenStopped::Restart,
-        pin: None,
-        corner: Corner::TopLeft,
-    };
+    let mut settings = KioskSettings::allowing(Vec::new());
     for entry in allow.into_inner() {
         let span = entry.span();
         let text = entry.into_inner().trim().to_string();

@@ -74,6 +74,26 @@ pub const ADMIN_WINDOW: Duration = Duration::from_secs(3);
 pub const ADMIN_CORNER: f32 = 64.0;
 
 impl KioskSettings {
+    /// Kiosk mode allowing these VMs and nothing else, starting at the first, with every
+    /// other default: lifecycle, settings and downloads hidden, no idle timeout, a stopped
+    /// only-VM restarted, the admin corner top left, no PIN.
+    pub fn allowing(vms: Vec<String>) -> KioskSettings {
+        let start = vms.first().cloned().map(Start::Vm).unwrap_or(Start::Home);
+        KioskSettings {
+            vms,
+            home: false,
+            media: false,
+            start,
+            hide_lifecycle: true,
+            hide_settings: true,
+            hide_downloads: true,
+            idle_timeout: None,
+            when_stopped: WhenStopped::Restart,
+            pin: None,
+            corner: Corner::TopLeft,
+        }
+    }
+
     pub fn allows_vm(&self, name: &str) -> bool {
         self.vms
             .iter()
@@ -160,17 +180,8 @@ mod tests {
 
     fn settings() -> KioskSettings {
         KioskSettings {
-            vms: vec!["Work".into()],
-            home: false,
             media: true,
-            start: Start::Vm("Work".into()),
-            hide_lifecycle: true,
-            hide_settings: true,
-            hide_downloads: true,
-            idle_timeout: None,
-            when_stopped: WhenStopped::Restart,
-            pin: None,
-            corner: Corner::TopLeft,
+            ..KioskSettings::allowing(vec!["Work".into()])
         }
     }
 
