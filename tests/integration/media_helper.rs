@@ -201,6 +201,87 @@ fn sample_media_gets_metadata_and_freedesktop_thumbnails() {
     }
 }
 
+/// `mp3` with its ID3v2 tag replaced by one (ID3v2.3) holding a title and `cover` as its
+/// front cover (APIC), as tagging programs embed album art.
+fn with_embedded_cover(mp3: &[u8], title: &str, cover: &[u8]) -> Vec<u8> {
+    // Skip the tag the encoder wrote: "ID3", version, flags, a syncsafe size.
+    let audio = if mp3.starts_with(b"ID3") {
+        let size = mp3[6..10]
+            .iter()
+            .fold(0usize, |size, byte| (size << 7) | usize::from(byte & 0x7f));
+        let footer = if mp3[5] & 0x10 != 0 { 10 } else { 0 };
+        &mp3[10 + size + footer..]
+    } else {
+        mp3
+    };
+    let frame = |id: &[u8; 4], body: &[u8]| {
+        let mut frame = id.to_vec();
+        frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(body);
+        frame
+    };
+    let mut title_body = vec![0u8];
+    title_body.extend_from_slice(title.as_bytes());
+    let mut picture = vec![0u8];
+    picture.extend_from_slice(b"image/jpeg\0");
+    picture.push(3); // the front cover
+    picture.push(0); // no description
+    picture.extend_from_slice(cover);
+    let mut frames = frame(b"TIT2", &title_body);
+    frames.extend(frame(b"APIC", &picture));
+    let size = frames.len();
+    let mut tag = b"ID3\x03\x00\x00".to_vec();
+    tag.extend((0..4).rev().map(|i| ((size >> (7 * i)) & 0x7f) as u8));
+    tag.extend(frames);
+    tag.extend_from_slice(audio);
+    tag
+}
+
+#[test]
+fn art_embedded_in_a_song_is_its_thumbnail() {
+    let dir = TempDir::new("media-embedded-art");
+    let samples = samples(dir.path());
+    let root = dir.path().join("embedded");
+    std::fs::create_dir_all(root.join("Singles")).expect("a folder");
+    // A red cover, and no cover.jpg beside the song to fall back on.
+    let mut cover = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut cover, 90)
+        .encode_image(&image::RgbImage::from_pixel(
+            300,
+            300,
+            image::Rgb([220, 30, 30]),
+        ))
+        .expect("a JPEG cover");
+    let mp3 =
+        std::fs::read(samples.join("Music/Ada Lind - Blue Hour/02 Noon.mp3")).expect("an MP3");
+    let song = root.join("Singles/Red.mp3");
+    std::fs::write(&song, with_embedded_cover(&mp3, "Red", &cover)).expect("the song");
+
+    let (index, _) = read_library(dir.path(), &root, HelperLimits::default());
+    let stored = item(&index, song);
+    assert_eq!(stored.status, ItemStatus::Ready, "{stored:?}");
+    assert_eq!(stored.metadata.title.as_deref(), Some("Red"));
+    let thumbnail = stored
+        .thumbnail
+        .as_deref()
+        .expect("the embedded art is the thumbnail");
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(thumbnail).expect("the thumbnail"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let frame = reader.next_frame(&mut pixels).expect("pixels");
+    assert_eq!((frame.width, frame.height), (256, 256));
+    let channels = frame.buffer_size() / (frame.width * frame.height) as usize;
+    let centre = ((128 * frame.width + 128) as usize) * channels;
+    let (r, g, b) = (pixels[centre], pixels[centre + 1], pixels[centre + 2]);
+    assert!(
+        r > 180 && g < 80 && b < 80,
+        "the red cover, not something else: {r} {g} {b}"
+    );
+}
+
 #[test]
 fn a_thumbnail_another_program_made_is_used_as_it_is() {
     let dir = TempDir::new("media-shared-thumbnail");
