@@ -238,6 +238,7 @@ impl App {
         adapter.on_open_settings(with(|app| app.show_screen(Screen::Settings)));
         adapter.on_go_home(with(|app| app.go_home()));
         adapter.on_notice_dismissed(with(|app| app.set_notice(None)));
+        adapter.on_settings_changed(with(|app| app.settings_chosen()));
         adapter.on_screen_changed(with(|app| {
             app.kiosk_check_screen();
             app.schedule_publish();
@@ -245,7 +246,7 @@ impl App {
         let weak = Rc::downgrade(self);
         adapter.on_choose_language(move |code| {
             if let Some(app) = weak.upgrade() {
-                app.set_language(&code);
+                app.choose_language(&code);
             }
         });
         let weak = Rc::downgrade(self);

@@ -50,7 +50,8 @@ pub struct Args {
     #[arg(long, value_name = "RENDERER", default_value = "software", value_parser = ["software", "wgpu"])]
     pub renderer: String,
 
-    /// UI language (en-US, de, pl); defaults to the configuration, then LANG.
+    /// UI language (en-US, de, pl); defaults to the one last picked in settings, then the
+    /// configuration, then LANG.
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
 
@@ -168,9 +169,17 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     if args.check_media {
         return crate::media::check::report(&config.media.library_settings());
     }
+    let session_path = crate::session::SessionFile::in_user_state();
+    // The language the user picked on the settings screen last time, unless told otherwise.
+    let chosen_language = session_path
+        .as_deref()
+        .and_then(crate::session::SessionFile::peek)
+        .and_then(|session| session.settings.language)
+        .filter(|code| config::SUPPORTED_LANGUAGES.contains(&code.as_str()));
     let language = args
         .language
         .clone()
+        .or(chosen_language)
         .or_else(|| config.language.clone())
         .unwrap_or_else(|| {
             hearth_ui::i18n::language_for_locale(&std::env::var("LANG").unwrap_or_default())
@@ -218,7 +227,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     if let Some(kiosk) = config.kiosk.clone() {
         app.enter_kiosk(kiosk, crate::kiosk::pin::Lockout::in_user_state());
     }
-    if let Some(path) = crate::session::SessionFile::in_user_state() {
+    if let Some(path) = session_path {
         app.keep_session(crate::session::SessionFile::new(path));
     }
     if args.renderer == "wgpu" {

@@ -25,6 +25,18 @@ pub struct Session {
     pub shelf: Option<String>,
     /// The file in the player.
     pub playing: Option<PathBuf>,
+    /// What the user chose on the settings screen; the configuration's values stand where
+    /// they chose nothing.
+    pub settings: Choices,
+}
+
+/// Settings the user chose on the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Choices {
+    pub language: Option<String>,
+    pub swipe_seek: Option<bool>,
+    pub double_tap_seek: Option<bool>,
 }
 
 /// Where the session is kept, and the thread that writes it.
@@ -72,6 +84,12 @@ impl SessionFile {
     /// The session kept by the previous run, if any.
     pub fn load(&self) -> Option<Session> {
         read(&self.path)
+    }
+
+    /// The session kept at `path`, read without starting a writer (before the window
+    /// exists, for the language its first frame speaks).
+    pub fn peek(path: &Path) -> Option<Session> {
+        read(path)
     }
 
     /// Keeps `session` (on the writer thread).
@@ -127,6 +145,11 @@ mod tests {
             front: Some("Work".into()),
             shelf: None,
             playing: Some(PathBuf::from("/media/a film.mkv")),
+            settings: Choices {
+                language: Some("de".into()),
+                swipe_seek: Some(false),
+                double_tap_seek: None,
+            },
         };
         write(&path, &session).expect("written");
         assert_eq!(read(&path), Some(session));

@@ -13,6 +13,7 @@ use hearth_tests::services::TempDir;
 use hearth_tests::{World, test_sim_config};
 use hearth_ui::Screen;
 use hearth_vm_bridge::sim::SimHypervisor;
+use slint::ComponentHandle;
 
 fn kept(dir: &TempDir, session: &Session) -> SessionFile {
     let path = dir.path().join("state/hearth/session.json");
@@ -131,4 +132,48 @@ fn a_damaged_session_is_nothing_to_restore() {
     std::fs::write(&path, b"{\"screen\": \"vm\", \"front\": 7").expect("damaged");
     let world = restoring(SessionFile::new(path), None);
     assert_eq!(world.screen(), Screen::Home);
+}
+
+#[test]
+fn settings_chosen_on_screen_are_kept_and_come_back() {
+    let dir = TempDir::new("session-choices");
+    let file = kept(&dir, &Session::default());
+    let path = file.path().to_path_buf();
+    {
+        let world = World::unattached();
+        world
+            .app
+            .attach_playback(hearth::config::PlaybackSettings::default());
+        world.app.keep_session(file);
+        world.app.show_settings();
+        world.draw();
+        world.tap("Swipe sideways on a video to seek");
+        world.tap("Deutsch");
+        world.wait_until("the choices on disk", Duration::from_secs(10), |_| {
+            read(&path).is_some_and(|s| {
+                s.settings.swipe_seek == Some(false)
+                    && s.settings.double_tap_seek == Some(true)
+                    && s.settings.language.as_deref() == Some("de")
+            })
+        });
+    }
+    // The next start: the gesture stays off (the language is chosen before the window
+    // exists, by `hearth` itself, from the same file).
+    let restored = std::thread::spawn(move || {
+        let world = World::unattached();
+        world
+            .app
+            .attach_playback(hearth::config::PlaybackSettings::default());
+        world.app.keep_session(SessionFile::new(path.clone()));
+        let player = world.app.window().global::<hearth_ui::PlayerAdapter>();
+        let peeked = SessionFile::peek(&path).and_then(|s| s.settings.language);
+        (
+            player.get_swipe_seek(),
+            player.get_double_tap_seek(),
+            peeked,
+        )
+    })
+    .join()
+    .expect("the next start");
+    assert_eq!(restored, (false, true, Some("de".to_string())));
 }

@@ -15,7 +15,7 @@ use crate::service::{
     Command, DownloadEntry, PlaybackEntry, Refusal, Reply, ServiceBus, ShellService, Status,
     VmEntry,
 };
-use crate::session::{Session, SessionFile};
+use crate::session::{Choices, Session, SessionFile};
 
 /// The service, the session file and what is left to restore.
 #[derive(Default)]
@@ -31,6 +31,8 @@ pub(super) struct Outside {
     watchdog_timer: slint::Timer,
     /// Whether what waits for the first frame has started.
     started: std::cell::Cell<bool>,
+    /// What the user chose on the settings screen, this run or an earlier one.
+    chosen: RefCell<Choices>,
 }
 
 pub fn screen_id(screen: Screen) -> &'static str {
@@ -53,6 +55,16 @@ impl App {
         tracing::info!(path = %file.path().display(), screen = %last.screen, front = ?last.front, "last session");
         *self.outside.saved.borrow_mut() = last.clone();
         *self.outside.session.borrow_mut() = Some(file);
+        *self.outside.chosen.borrow_mut() = last.settings.clone();
+        if let Some(playback) = self.playback() {
+            let adapter = self.window.global::<hearth_ui::PlayerAdapter>();
+            let swipe = last.settings.swipe_seek.unwrap_or(adapter.get_swipe_seek());
+            let double_tap = last
+                .settings
+                .double_tap_seek
+                .unwrap_or(adapter.get_double_tap_seek());
+            playback.set_gestures(swipe, double_tap);
+        }
         match last.screen.as_str() {
             "settings" => self.show_screen(Screen::Settings),
             "media" => {
@@ -97,6 +109,25 @@ impl App {
             self.status(),
         );
         *self.outside.service.borrow_mut() = Some(service);
+    }
+
+    /// The user picked a language on the settings screen: shown at once, kept for the next
+    /// start.
+    pub fn choose_language(&self, code: &str) {
+        self.set_language(code);
+        self.outside.chosen.borrow_mut().language = Some(code.to_string());
+        self.schedule_publish();
+    }
+
+    /// The user toggled a setting on the settings screen: kept for the next start.
+    pub(super) fn settings_chosen(&self) {
+        let adapter = self.window.global::<hearth_ui::PlayerAdapter>();
+        {
+            let mut chosen = self.outside.chosen.borrow_mut();
+            chosen.swipe_seek = Some(adapter.get_swipe_seek());
+            chosen.double_tap_seek = Some(adapter.get_double_tap_seek());
+        }
+        self.schedule_publish();
     }
 
     /// Pings the service manager's watchdog from this (the UI) thread, when it asks for it.
@@ -161,6 +192,7 @@ impl App {
                 .playback()
                 .and_then(|playback| playback.now_playing())
                 .map(|item| item.path),
+            settings: self.outside.chosen.borrow().clone(),
         };
         if *self.outside.saved.borrow() == session {
             return;

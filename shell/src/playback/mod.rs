@@ -158,10 +158,7 @@ impl PlaybackController {
         let weak = Rc::downgrade(self);
         adapter.on_set_gestures(move |swipe, double_tap| {
             if let Some(c) = weak.upgrade() {
-                c.with_adapter(|adapter| {
-                    adapter.set_swipe_seek(swipe);
-                    adapter.set_double_tap_seek(double_tap);
-                });
+                c.set_gestures(swipe, double_tap);
             }
         });
         adapter.on_next(with(|c| c.with_player(Player::next)));
@@ -236,6 +233,14 @@ impl PlaybackController {
         if let Some(window) = self.window.upgrade() {
             window.global::<AppAdapter>().set_screen(screen);
         }
+    }
+
+    /// Which seek gestures a video takes: a sideways swipe, a double tap on a side.
+    pub fn set_gestures(&self, swipe: bool, double_tap: bool) {
+        self.with_adapter(|adapter| {
+            adapter.set_swipe_seek(swipe);
+            adapter.set_double_tap_seek(double_tap);
+        });
     }
 
     /// Plays `queue` from `start` on the player screen.
