@@ -3,7 +3,6 @@
 //! metadata; `dbus-monitor` sees the PropertiesChanged signals and Seeked.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hearth_tests::playback::{hearth_with_mpris, media_under};
@@ -14,17 +13,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Runs `playerctl` against Hearth on `bus`: whether it succeeded, its answer, its errors.
 fn ask(bus: &PrivateBus, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new("playerctl")
-        .arg("--player=hearth")
-        .args(args)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .output()
-        .expect("running playerctl");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).trim().to_string(),
-        String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    )
+    hearth_tests::playback::playerctl(bus, args)
 }
 
 fn playerctl(bus: &PrivateBus, args: &[&str]) -> String {

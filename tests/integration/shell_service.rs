@@ -414,16 +414,8 @@ fn the_unit_file_passes_systemd_analyze_verify() {
 
 /// `playerctl --player=hearth args…` on `bus`: its answer, when it succeeded.
 fn playerctl(bus: &PrivateBus, args: &[&str]) -> Option<String> {
-    let output = Command::new("playerctl")
-        .arg("--player=hearth")
-        .args(args)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .output()
-        .expect("running playerctl");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    let (ok, answer, _) = hearth_tests::playback::playerctl(bus, args);
+    ok.then_some(answer)
 }
 
 fn position(bus: &PrivateBus) -> Option<f64> {

@@ -251,3 +251,18 @@ pub fn hearth_with_mpris(
     hearth.wait_for_log("MPRIS offered", Duration::from_secs(30));
     hearth
 }
+
+/// Runs `playerctl` against Hearth on `bus`: whether it succeeded, its answer, its errors.
+pub fn playerctl(bus: &crate::services::PrivateBus, args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new("playerctl")
+        .arg("--player=hearth")
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .output()
+        .expect("running playerctl");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
