@@ -33,7 +33,6 @@ use crate::keyboard::Keyboard;
 use notices::{Notice, NoticeArg, notice_for_error};
 
 pub use kiosk::Clock;
-pub use service::screen_id;
 pub use switching::{SETTLE_TICK, Target};
 
 /// Wakes the UI thread to run [`App::drain_pending`]; called from any thread.

@@ -35,7 +35,7 @@ pub(super) struct Outside {
     chosen: RefCell<Choices>,
 }
 
-pub fn screen_id(screen: Screen) -> &'static str {
+fn screen_id(screen: Screen) -> &'static str {
     match screen {
         Screen::Home => "home",
         Screen::Vm => "vm",

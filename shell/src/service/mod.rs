@@ -53,7 +53,10 @@ impl ServiceBus {
 
     pub(crate) fn builder(&self) -> zbus::Result<zbus::blocking::connection::Builder<'static>> {
         match self {
-            ServiceBus::Session | ServiceBus::Off => zbus::blocking::connection::Builder::session(),
+            ServiceBus::Session => zbus::blocking::connection::Builder::session(),
+            ServiceBus::Off => Err(zbus::Error::Failure(
+                "no bus: the service is switched off (\"none\")".into(),
+            )),
             ServiceBus::System => zbus::blocking::connection::Builder::system(),
             ServiceBus::Address(address) => {
                 zbus::blocking::connection::Builder::address(address.as_str())
