@@ -63,6 +63,10 @@ enum Command {
         /// like the one before it (so they share chunks), the first at 64 KiB.
         #[arg(long)]
         average_chunk: Option<u32>,
+        /// Publish what ext2/3/4 filesystems hold in their free space (deleted files' old
+        /// data) instead of zeros.
+        #[arg(long)]
+        keep_free_space: bool,
         input: PathBuf,
     },
     /// Checks a store's newest version of IMAGE: signature, chunks, packs, whole-image hash.
@@ -211,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             pack_level,
             threads,
             average_chunk,
+            keep_free_space,
             input,
         } => {
             let key = signing::load_secret_key(&secret_key, password(password_env)?)?;
@@ -228,6 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     pack_level,
                     chunking: average_chunk.map(publish::chunking_around).transpose()?,
                     threads,
+                    keep_free_space,
                 },
                 &key,
             )?;
@@ -241,6 +247,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 published.new_chunk_bytes,
                 published.manifest_path
             );
+            for line in &published.free_space {
+                println!("  {line}");
+            }
             for (from, size) in published.packs {
                 match from {
                     Some(from) => println!("  pack from version {from}: {size} bytes"),

@@ -31,11 +31,13 @@ fn check(data: &[u8], id: ChunkId, length: u64, what: &str) -> Result<()> {
 }
 
 /// Decodes one pack frame chunk by chunk, handing each to `each` once it is verified; only
-/// one chunk is held decoded at a time.
+/// one chunk is held decoded at a time. `reference` is the frame's base content (see
+/// [`crate::reference`]), empty for a frame compressed on its own.
 pub fn decode_frame(
     manifest: &Manifest,
     frame: &Frame,
     stored: &[u8],
+    reference: &[u8],
     what: &str,
     mut each: impl FnMut(u32, &[u8]) -> Result<()>,
 ) -> Result<()> {
@@ -44,7 +46,16 @@ pub fn decode_frame(
         what: what.to_string(),
         reason,
     };
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(stored)
+    let decoder = if reference.is_empty() {
+        zstd::stream::read::Decoder::with_buffer(stored)
+    } else {
+        zstd::stream::read::Decoder::with_ref_prefix(stored, reference)
+    };
+    let mut decoder = decoder
+        .and_then(|mut decoder| {
+            decoder.window_log_max(crate::reference::WINDOW_LOG_MAX)?;
+            Ok(decoder)
+        })
         .map_err(|error| corrupt(format!("it does not decode: {error}")))?
         .single_frame();
     let mut buffer = Vec::new();

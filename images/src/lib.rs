@@ -12,6 +12,7 @@ mod codec;
 mod error;
 pub mod manifest;
 pub mod publish;
+pub mod reference;
 pub mod service;
 pub mod signing;
 pub mod store;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::{ChunkId, Error, Result};
 
 /// The manifest format this build reads and writes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// A manifest larger than this is refused before it is parsed (a 20 GiB image with 64 KiB
 /// chunks needs about 40 MiB; sparse images far less).
 pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
@@ -20,6 +20,9 @@ pub const MAX_CHUNK: u64 = 4 << 20;
 pub const MAX_FRAME: u64 = 32 << 20;
 /// The most chunks one manifest may list.
 const MAX_CHUNKS: usize = 4 << 20;
+/// The most base-version chunks one frame may refer to (their bytes are bounded by
+/// [`crate::reference::MAX_REFERENCE`] once the base manifest is at hand).
+const MAX_REFERENCE_CHUNKS: u64 = 1 << 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,27 +94,46 @@ pub struct Pack {
 
 /// A zstd frame of a pack: `stored` bytes at `offset`, decoding to the listed chunks (indices
 /// into [`Manifest::chunks`]) one after another.
+///
+/// A frame of a delta pack may be compressed against content the device already holds: the
+/// chunks of the pack's base version listed in `base`, as runs `[first, end)` of indices into
+/// that version's manifest, whose data one after another is the frame's zstd prefix. That is
+/// what brings a changed block for the cost of its difference (see [`crate::reference`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "(u64, u64, Vec<u32>)", into = "(u64, u64, Vec<u32>)")]
+#[serde(
+    from = "(u64, u64, Vec<u32>, Vec<(u32, u32)>)",
+    into = "(u64, u64, Vec<u32>, Vec<(u32, u32)>)"
+)]
 pub struct Frame {
     pub offset: u64,
     pub stored: u64,
     pub chunks: Vec<u32>,
+    pub base: Vec<(u32, u32)>,
 }
 
-impl From<(u64, u64, Vec<u32>)> for Frame {
-    fn from((offset, stored, chunks): (u64, u64, Vec<u32>)) -> Self {
+type FrameTuple = (u64, u64, Vec<u32>, Vec<(u32, u32)>);
+
+impl From<FrameTuple> for Frame {
+    fn from((offset, stored, chunks, base): FrameTuple) -> Self {
         Frame {
             offset,
             stored,
             chunks,
+            base,
         }
     }
 }
 
-impl From<Frame> for (u64, u64, Vec<u32>) {
+/// A frame with nothing from a base version.
+impl From<(u64, u64, Vec<u32>)> for Frame {
+    fn from((offset, stored, chunks): (u64, u64, Vec<u32>)) -> Self {
+        Frame::from((offset, stored, chunks, Vec::new()))
+    }
+}
+
+impl From<Frame> for FrameTuple {
     fn from(frame: Frame) -> Self {
-        (frame.offset, frame.stored, frame.chunks)
+        (frame.offset, frame.stored, frame.chunks, frame.base)
     }
 }
 
@@ -132,6 +154,40 @@ pub fn valid_image_name(name: &str) -> bool {
 
 fn refuse<T>(reason: impl Into<String>) -> Result<T> {
     Err(Error::BadManifest(reason.into()))
+}
+
+/// A frame's base runs: only in a delta pack, each non-empty, in order without overlaps, and
+/// not too many chunks in all. Whether they name data chunks of the base version is checked
+/// against its manifest when the frame is decoded.
+fn validate_base(pack: &Pack, index: usize, frame: &Frame) -> Result<()> {
+    if frame.base.is_empty() {
+        return Ok(());
+    }
+    if pack.from.is_none() {
+        return refuse(format!(
+            "frame {index} of {} refers to a base version, in a pack for a first install",
+            pack.path
+        ));
+    }
+    let mut previous_end = 0u32;
+    let mut count = 0u64;
+    for &(first, end) in &frame.base {
+        if first >= end || first < previous_end {
+            return refuse(format!(
+                "frame {index} of {} lists base chunks {first}..{end} out of order",
+                pack.path
+            ));
+        }
+        previous_end = end;
+        count += u64::from(end - first);
+    }
+    if count > MAX_REFERENCE_CHUNKS {
+        return refuse(format!(
+            "frame {index} of {} refers to {count} base chunks",
+            pack.path
+        ));
+    }
+    Ok(())
 }
 
 impl Manifest {
@@ -297,6 +353,7 @@ impl Manifest {
                         pack.path, frame.stored
                     ));
                 }
+                validate_base(pack, index, frame)?;
                 end = frame.offset + frame.stored;
             }
             if end != pack.size {

@@ -10,6 +10,8 @@ mod guest_size;
 mod hotkeys;
 mod images_control;
 mod images_delivery;
+mod images_delta;
+mod images_free_space;
 mod images_network;
 mod images_refusals;
 mod images_resume;

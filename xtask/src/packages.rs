@@ -79,6 +79,9 @@ pub const TEST: &[&str] = &[
     // TEST_BACKPORTS).
     "libinput-dev",
     "libudev-dev",
+    // ext4 images and partitioned disks for the publisher's free-space tests.
+    "e2fsprogs",
+    "fdisk",
 ];
 /// What the tests need from bookworm-backports: QEMU 10 with its D-Bus display, and Mesa's
 /// lavapipe, which renders wgpu correctly only from backports. GStreamer's development

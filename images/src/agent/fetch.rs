@@ -127,11 +127,37 @@ pub fn plan(
     best
 }
 
+/// An installed version: what delta frames for it are decoded against.
+#[derive(Clone)]
+pub struct Installed {
+    pub manifest: Arc<Manifest>,
+    pub image: PathBuf,
+}
+
+impl Installed {
+    /// The base content `frame` was compressed against, read from this version's image.
+    fn reference(&self, frame: &crate::Frame, what: &str) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(&self.image).map_err(|error| Error::Corrupt {
+            what: what.to_string(),
+            reason: format!(
+                "version {} is not readable on this device: {error}",
+                self.manifest.version
+            ),
+        })?;
+        crate::reference::load(&self.manifest, &frame.base, what, |entry, slot| {
+            file.read_exact_at(slot, entry.offset).at(&self.image)
+        })
+    }
+}
+
 /// What the download steps share.
 pub struct Download<'a> {
     pub mirrors: &'a Mirrors,
     pub staging: Arc<Staging>,
     pub manifest: Arc<Manifest>,
+    /// The versions on this device, for the frames of delta packs.
+    pub installed: Vec<Installed>,
     pub control: &'a Control,
     pub chunks_in_flight: usize,
     pub spool: Spool,
@@ -347,15 +373,38 @@ impl Download<'_> {
         let staging = self.staging.clone();
         let control = self.control.clone();
         let requests = self.mirrors.requests.load(Ordering::Relaxed);
+        let from = manifest.packs[pack_index].from;
+        let base = self
+            .installed
+            .iter()
+            .find(|installed| Some(installed.manifest.version) == from)
+            .cloned();
         move || {
             let frame = &manifest.packs[pack_index].frames[frame_index];
             let what = format!("frame {frame_index} of {url}");
-            decode_frame(&manifest, frame, &bytes, &what, |index, data| {
-                let id = manifest.chunks[index as usize]
-                    .id
-                    .expect("frames hold data chunks");
-                staging.write(id, data).map(drop)
-            })?;
+            let reference = match (&base, frame.base.is_empty()) {
+                (_, true) => Vec::new(),
+                (Some(base), false) => base.reference(frame, &what)?,
+                (None, false) => {
+                    return Err(Error::Corrupt {
+                        what,
+                        reason: "its base version is not on this device".to_string(),
+                    });
+                }
+            };
+            decode_frame(
+                &manifest,
+                frame,
+                &bytes,
+                &reference,
+                &what,
+                |index, data| {
+                    let id = manifest.chunks[index as usize]
+                        .id
+                        .expect("frames hold data chunks");
+                    staging.write(id, data).map(drop)
+                },
+            )?;
             staging.fetched(frame.stored)?;
             control.update(|progress| {
                 progress.fetched += frame.stored;

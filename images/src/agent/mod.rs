@@ -331,15 +331,21 @@ impl Agent {
         let installed = state.installed();
         let folder = self.folder.clone();
         let seed_manifest = manifest.clone();
-        let (staging, reused) = tokio::task::spawn_blocking(move || -> Result<(Staging, u64)> {
+        let (staging, reused, bases) = tokio::task::spawn_blocking(move || {
             let (staging, existed) = Staging::open(&staging_path, seed_manifest)?;
             let mut reused = if existed { staging.scan()? } else { 0 };
+            let mut bases = Vec::new();
             for &version in &installed {
                 if let Ok(seed) = folder.installed_manifest(version) {
-                    reused += staging.seed(&folder.image_file(version), &seed)?;
+                    let image = folder.image_file(version);
+                    reused += staging.seed(&image, &seed)?;
+                    bases.push(fetch::Installed {
+                        manifest: Arc::new(seed),
+                        image,
+                    });
                 }
             }
-            Ok((staging, reused))
+            Result::Ok((staging, reused, bases))
         })
         .await
         .expect("the staging scan never panics")?;
@@ -379,6 +385,7 @@ impl Agent {
             mirrors,
             staging: staging.clone(),
             manifest: manifest.clone(),
+            installed: bases,
             control,
             chunks_in_flight: self.config.chunks_in_flight,
             spool: fetch::Spool::new(self.folder.spool_file(version)),

@@ -29,7 +29,7 @@ fn sane() -> Manifest {
             path: format!("packs/{}.pack", "b".repeat(64)),
             size: 700,
             frames: vec![
-                Frame::from((0, 400, vec![0])),
+                Frame::from((0, 400, vec![0], vec![(0, 2), (5, 6)])),
                 Frame::from((400, 300, vec![3])),
             ],
         }],
@@ -63,7 +63,7 @@ fn a_sane_manifest_round_trips() {
 
 #[test]
 fn hostile_manifests_are_refused_with_their_reason() {
-    check(|m| m.format = 2, "format 2");
+    check(|m| m.format = 1, "format 1");
     check(|m| m.image = "../etc".to_string(), "not a valid image name");
     check(|m| m.version = 0, "versions start at 1");
     check(|m| m.size = u64::MAX, "declares an image of");
@@ -102,6 +102,22 @@ fn hostile_manifests_are_refused_with_their_reason() {
     );
     check(|m| m.packs[0].size = 800, "cover 700 bytes of 800");
     check(|m| m.packs.push(m.packs[0].clone()), "same base version");
+    check(
+        |m| m.packs[0].frames[0].base = vec![(3, 3)],
+        "lists base chunks 3..3 out of order",
+    );
+    check(
+        |m| m.packs[0].frames[0].base = vec![(4, 6), (5, 8)],
+        "lists base chunks 5..8 out of order",
+    );
+    check(
+        |m| m.packs[0].frames[0].base = vec![(0, 1 << 20)],
+        "refers to 1048576 base chunks",
+    );
+    check(
+        |m| m.packs[0].from = None,
+        "refers to a base version, in a pack for a first install",
+    );
 }
 
 #[test]

@@ -5,51 +5,39 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::free_space;
 use crate::error::IoContext;
 use crate::{Error, Manifest, Result};
 
-/// The input as a raw image: the file itself, or a sparse raw copy of a qcow2 image that is
-/// removed when this is dropped.
+/// The input as a raw image: the file itself, or a sparse raw copy (of a qcow2 image, or with
+/// its filesystems' free space zeroed) that is removed when this is dropped.
 pub struct RawInput {
     path: PathBuf,
-    temporary: bool,
+    temporaries: Vec<PathBuf>,
+    pub free_space: free_space::Report,
 }
 
 impl RawInput {
-    pub fn open(input: &Path, temporary_dir: &Path) -> Result<RawInput> {
-        let mut magic = [0u8; 4];
-        let mut file = std::fs::File::open(input).at(input)?;
-        let is_qcow2 =
-            std::io::Read::read_exact(&mut file, &mut magic).is_ok() && magic == *b"QFI\xfb";
-        if !is_qcow2 {
-            return Ok(RawInput {
-                path: input.to_path_buf(),
-                temporary: false,
-            });
+    pub fn open(input: &Path, temporary_dir: &Path, keep_free_space: bool) -> Result<RawInput> {
+        let mut raw = RawInput {
+            path: input.to_path_buf(),
+            temporaries: Vec::new(),
+            free_space: free_space::Report::default(),
+        };
+        if is_qcow2(input)? {
+            let path = temporary_dir.join(format!("input-{}.raw", std::process::id()));
+            raw.temporaries.push(path.clone());
+            convert_qcow2(input, &path)?;
+            raw.path = path;
         }
-        let path = temporary_dir.join(format!("input-{}.raw", std::process::id()));
-        let output = Command::new("qemu-img")
-            .args(["convert", "-q", "-f", "qcow2", "-O", "raw"])
-            .arg(input)
-            .arg(&path)
-            .output()
-            .map_err(|error| {
-                Error::Usage(format!(
-                    "reading a qcow2 image needs qemu-img (qemu-utils): {error}"
-                ))
-            })?;
-        if !output.status.success() {
-            let _ = std::fs::remove_file(&path);
-            return Err(Error::Usage(format!(
-                "qemu-img could not read {}: {}",
-                input.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
+        if !keep_free_space
+            && let Some((path, report)) = free_space::zero_free_space(&raw.path, temporary_dir)?
+        {
+            raw.temporaries.push(path.clone());
+            raw.path = path;
+            raw.free_space = report;
         }
-        Ok(RawInput {
-            path,
-            temporary: true,
-        })
+        Ok(raw)
     }
 
     pub fn path(&self) -> &Path {
@@ -59,10 +47,38 @@ impl RawInput {
 
 impl Drop for RawInput {
     fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_file(&self.path);
+        for path in &self.temporaries {
+            let _ = std::fs::remove_file(path);
         }
     }
+}
+
+fn is_qcow2(input: &Path) -> Result<bool> {
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(input).at(input)?;
+    Ok(std::io::Read::read_exact(&mut file, &mut magic).is_ok() && magic == *b"QFI\xfb")
+}
+
+/// The qcow2 image `input` as the guest sees it, as a sparse raw file at `path`.
+fn convert_qcow2(input: &Path, path: &Path) -> Result<()> {
+    let output = Command::new("qemu-img")
+        .args(["convert", "-q", "-f", "qcow2", "-O", "raw"])
+        .arg(input)
+        .arg(path)
+        .output()
+        .map_err(|error| {
+            Error::Usage(format!(
+                "reading a qcow2 image needs qemu-img (qemu-utils): {error}"
+            ))
+        })?;
+    if !output.status.success() {
+        return Err(Error::Usage(format!(
+            "qemu-img could not read {}: {}",
+            input.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(())
 }
 
 /// Writes `relative` under `store` through a temporary file, fsync and rename, so that a

@@ -2,12 +2,13 @@
 //! delta packs for the last few versions and for a first install, its signed manifest, and
 //! finally the channel file that makes it current.
 
+mod bases;
 mod chunker;
 mod files;
+pub mod free_space;
 mod packer;
 pub mod verify;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use minisign::SecretKey;
@@ -56,6 +57,8 @@ pub struct PublishOptions {
     /// share chunks), else [`DEFAULT_CHUNKING`].
     pub chunking: Option<Chunking>,
     pub threads: usize,
+    /// Publish the free space of ext filesystems as it is instead of as zeros.
+    pub keep_free_space: bool,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,8 @@ pub struct Published {
     pub new_chunk_bytes: u64,
     /// Each pack: its base version and its size.
     pub packs: Vec<(Option<u64>, u64)>,
+    /// What became of the free space of the image's filesystems, a line each.
+    pub free_space: Vec<String>,
 }
 
 pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Published> {
@@ -89,7 +94,7 @@ pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Publi
     }
     let temporary = options.store.join(".tmp");
     std::fs::create_dir_all(&temporary).at(&temporary)?;
-    let raw = files::RawInput::open(&options.input, &temporary)?;
+    let raw = files::RawInput::open(&options.input, &temporary, options.keep_free_space)?;
 
     let chunking = options
         .chunking
@@ -115,10 +120,7 @@ pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Publi
         .collect();
     bases.push(None);
     for base in bases {
-        let have: HashSet<_> = base
-            .map(|base| base.chunks.iter().filter_map(|chunk| chunk.id).collect())
-            .unwrap_or_default();
-        let pack = packer::write_pack(&manifest, &have, raw.path(), options)?;
+        let pack = packer::write_pack(&manifest, base, raw.path(), options)?;
         manifest.packs.push(crate::Pack {
             from: base.map(|base| base.version),
             ..pack
@@ -149,6 +151,7 @@ pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Publi
         &store::channel_path(&options.image),
         &serde_json::to_vec_pretty(&channel).expect("a channel always serialises"),
     )?;
+    let free_space = free_space::describe(&raw.free_space);
     drop(raw);
     let _ = std::fs::remove_dir(&temporary);
     Ok(Published {
@@ -164,5 +167,6 @@ pub fn publish(options: &PublishOptions, secret_key: &SecretKey) -> Result<Publi
             .iter()
             .map(|pack| (pack.from, pack.size))
             .collect(),
+        free_space,
     })
 }

@@ -1,5 +1,6 @@
 //! Delta packs: the chunks a device on some version lacks, compressed together (which gets
-//! far fewer bytes than compressing each on its own) in frames of at most 2 MiB that decode
+//! far fewer bytes than compressing each on its own) and, for a device on a base version,
+//! against that version's content at the same places, in frames of at most 2 MiB that decode
 //! independently, so a download resumes at a frame boundary.
 
 use std::collections::HashSet;
@@ -8,9 +9,10 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::PublishOptions;
+use super::bases::BaseContent;
 use crate::error::IoContext;
 use crate::manifest::{Frame, Manifest, Pack};
-use crate::{ChunkId, Error, Result, store};
+use crate::{ChunkId, Error, Result, reference, store};
 
 /// Frames are grouped to about this many stored bytes, judging by the chunks' own files.
 const FRAME_TARGET: u64 = 1536 << 10;
@@ -20,16 +22,24 @@ pub const FRAME_LIMIT: u64 = 2 << 20;
 /// Bytes of data one frame decodes to, at most.
 const FRAME_DATA_LIMIT: u64 = 16 << 20;
 
-/// A frame's chunk indices and its compressed bytes.
-type CompressedFrame = (Vec<u32>, Vec<u8>);
+/// A frame's chunk indices, its base runs and its compressed bytes.
+type CompressedFrame = (Vec<u32>, Vec<(u32, u32)>, Vec<u8>);
 
+/// Writes the pack for a device on `base` (`None`: a first install) into the store.
 pub fn write_pack(
     manifest: &Manifest,
-    have: &HashSet<ChunkId>,
+    base: Option<&Manifest>,
     raw: &Path,
     options: &PublishOptions,
 ) -> Result<Pack> {
-    let groups = group_frames(manifest, have);
+    let have: HashSet<ChunkId> = base
+        .map(|base| base.chunks.iter().filter_map(|chunk| chunk.id).collect())
+        .unwrap_or_default();
+    let base = base.map(|manifest| BaseContent {
+        manifest,
+        store: &options.store,
+    });
+    let groups = group_frames(manifest, &have);
     let image = std::fs::File::open(raw).at(raw)?;
     let temporary = options
         .store
@@ -45,7 +55,7 @@ pub fn write_pack(
             let workers: Vec<_> = batch
                 .chunks(batch.len().div_ceil(options.threads.max(1)))
                 .map(|share| {
-                    let image = &image;
+                    let (image, base) = (&image, base.as_ref());
                     scope.spawn(move || -> Result<Vec<CompressedFrame>> {
                         let mut out = Vec::new();
                         for group in share {
@@ -55,6 +65,7 @@ pub fn write_pack(
                                 raw,
                                 group.clone(),
                                 options.pack_level,
+                                base,
                                 &mut out,
                             )?;
                         }
@@ -68,13 +79,14 @@ pub fn write_pack(
                 .collect()
         });
         for share in compressed {
-            for (chunks, bytes) in share? {
+            for (chunks, base, bytes) in share? {
                 output.write_all(&bytes).at(&temporary)?;
                 hasher.update(&bytes);
                 frames.push(Frame {
                     offset,
                     stored: bytes.len() as u64,
                     chunks,
+                    base,
                 });
                 offset += bytes.len() as u64;
             }
@@ -123,35 +135,60 @@ fn group_frames(manifest: &Manifest, have: &HashSet<ChunkId>) -> Vec<Vec<u32>> {
     groups
 }
 
-/// Compresses one group as a frame, splitting it in halves while it comes out too large.
+/// Compresses one group as a frame, against the base content at its chunks' places when there
+/// is a base, splitting it in halves while it comes out too large.
 fn compress_group(
     manifest: &Manifest,
     image: &std::fs::File,
     raw: &Path,
     group: Vec<u32>,
     level: i32,
+    base: Option<&BaseContent>,
     out: &mut Vec<CompressedFrame>,
 ) -> Result<()> {
-    let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), level)
-        .map_err(|error| Error::io(raw, error))?;
-    encoder
-        .include_checksum(true)
-        .map_err(|error| Error::io(raw, error))?;
+    let zstd_error = |error| Error::io(raw, error);
+    let runs = base
+        .map(|base| base.choose(manifest, &group))
+        .unwrap_or_default();
+    let reference = match base {
+        Some(base) if !runs.is_empty() => base.load(&runs)?,
+        _ => Vec::new(),
+    };
+    let data: u64 = group
+        .iter()
+        .map(|&index| manifest.chunks[index as usize].length)
+        .sum();
+    let mut encoder = if reference.is_empty() {
+        zstd::stream::write::Encoder::new(Vec::new(), level).map_err(zstd_error)?
+    } else {
+        let mut encoder =
+            zstd::stream::write::Encoder::with_ref_prefix(Vec::new(), level, &reference)
+                .map_err(zstd_error)?;
+        encoder
+            .window_log(reference::window_log(reference.len() as u64, data))
+            .map_err(zstd_error)?;
+        // Long-distance matching finds the reference's long runs at every level; the fast
+        // levels' own match finders barely look into a large prefix.
+        encoder.long_distance_matching(true).map_err(zstd_error)?;
+        encoder
+            .set_pledged_src_size(Some(data))
+            .map_err(zstd_error)?;
+        encoder
+    };
+    encoder.include_checksum(true).map_err(zstd_error)?;
     let mut buffer = Vec::new();
     for &index in &group {
         let entry = &manifest.chunks[index as usize];
         buffer.resize(entry.length as usize, 0);
         image.read_exact_at(&mut buffer, entry.offset).at(raw)?;
-        encoder
-            .write_all(&buffer)
-            .map_err(|error| Error::io(raw, error))?;
+        encoder.write_all(&buffer).map_err(zstd_error)?;
     }
-    let bytes = encoder.finish().map_err(|error| Error::io(raw, error))?;
+    let bytes = encoder.finish().map_err(zstd_error)?;
     if bytes.len() as u64 > FRAME_LIMIT && group.len() > 1 {
         let (first, second) = group.split_at(group.len() / 2);
-        compress_group(manifest, image, raw, first.to_vec(), level, out)?;
-        return compress_group(manifest, image, raw, second.to_vec(), level, out);
+        compress_group(manifest, image, raw, first.to_vec(), level, base, out)?;
+        return compress_group(manifest, image, raw, second.to_vec(), level, base, out);
     }
-    out.push((group, bytes));
+    out.push((group, runs, bytes));
     Ok(())
 }

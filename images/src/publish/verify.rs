@@ -1,11 +1,13 @@
 //! `hearth-image verify`: checks a store as a device would see it: the channel, the signed
-//! manifest, every chunk, every pack frame, and that the chunks make the whole image.
+//! manifest, every chunk, every pack frame (a delta pack's against its base version's chunks),
+//! and that the chunks make the whole image.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use minisign::PublicKey;
 
+use super::bases::BaseContent;
 use crate::codec::{decode_chunk, decode_frame};
 use crate::error::IoContext;
 use crate::store::{self, Channel};
@@ -93,7 +95,17 @@ pub fn verify_store(store_root: &Path, image: &str, public_key: &PublicKey) -> R
         });
     }
 
+    let published = super::read_store_manifests(store_root, image)?;
     for pack in &manifest.packs {
+        let base = pack.from.and_then(|from| {
+            published
+                .iter()
+                .find(|manifest| manifest.version == from)
+                .map(|manifest| BaseContent {
+                    manifest,
+                    store: store_root,
+                })
+        });
         let path = store_root.join(&pack.path);
         let file = std::fs::File::open(&path).at(&path)?;
         let length = file.metadata().at(&path)?.len();
@@ -108,13 +120,18 @@ pub fn verify_store(store_root: &Path, image: &str, public_key: &PublicKey) -> R
             buffer.resize(frame.stored as usize, 0);
             std::os::unix::fs::FileExt::read_exact_at(&file, &mut buffer, frame.offset)
                 .at(&path)?;
-            decode_frame(
-                &manifest,
-                frame,
-                &buffer,
-                &format!("frame {index} of {}", pack.path),
-                |_, _| Ok(()),
-            )?;
+            let what = format!("frame {index} of {}", pack.path);
+            let reference = match (&base, frame.base.is_empty()) {
+                (_, true) => Vec::new(),
+                (Some(base), false) => base.load(&frame.base)?,
+                (None, false) => {
+                    return Err(Error::Corrupt {
+                        what,
+                        reason: format!("its base version {:?} is not in the store", pack.from),
+                    });
+                }
+            };
+            decode_frame(&manifest, frame, &buffer, &reference, &what, |_, _| Ok(()))?;
         }
     }
     Ok(Verified {

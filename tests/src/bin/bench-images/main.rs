@@ -3,9 +3,11 @@
 //! Debian system (see `os_images.rs`):
 //!
 //! - bytes and requests from version 1 to version 2: Hearth's pack path and chunk path,
-//!   casync seeded with version 1, and the whole of version 2 compressed with `zstd -19`;
-//! - a full install with nothing to seed from, against `curl | zstd -d` plus `sync`, with
-//!   the write rate beside `dd conv=fsync`;
+//!   casync seeded with version 1 (on the images as they are, and on the images with their
+//!   free space zeroed as Hearth publishes them), and the whole of version 2 compressed with
+//!   `zstd -19`;
+//! - a full install with nothing to seed from, against `curl | zstd -d` plus `sync` of the
+//!   same bytes (version 1 as published), with the write rate beside `dd conv=fsync`;
 //! - the agent's peak memory while it installs a 20 GiB sparse image.
 
 mod os_images;
@@ -128,7 +130,9 @@ fn main() {
     let images = os_images::ensure();
     let store = Store::new();
     let scratch = |name: &str| store.dir.path().join(name);
-    let data_v1 = disk_usage(&images.v1());
+    // What a device ends up with: the versions with their filesystem's free space zeroed.
+    let (published_v1, published_v2) = (images.zeroed(&images.v1()), images.zeroed(&images.v2()));
+    let data_v1 = disk_usage(&published_v1);
     eprintln!("bench-images: publishing version 1 and 2 at the default levels");
     let publish_v1 = store.publish("work", &images.v1(), &[]);
     let origin = Nginx::origin(&store.root());
@@ -142,15 +146,16 @@ fn main() {
         hearth_runs.push(time(|| {
             store.fetch(&device, "work", &origin.url(), &[]);
         }));
-        assert_eq!(b3(&device.join("work/versions/1.img")), b3(&images.v1()));
+        assert_eq!(b3(&device.join("work/versions/1.img")), b3(&published_v1));
         let _ = std::fs::remove_dir_all(&device);
         let output = scratch("curl.img");
         curl_runs.push(time(|| {
             run(
                 "curl | zstd -d; sync",
                 Command::new("sh").arg("-c").arg(format!(
-                    "curl -sf {}/v1.img.zst | zstd -d -q -f -o {} && sync",
+                    "curl -sf {}/{}/v1.img.zst | zstd -d -q -f -o {} && sync",
                     files_origin.url(),
+                    os_images::ZEROED,
                     output.display()
                 )),
             );
@@ -185,7 +190,7 @@ fn main() {
     store.fetch(&by_chunk, "work", &origin.url(), &["--no-packs"]);
     let chunk = traffic(&origin.settled_log(), mark);
     for device in [&by_pack, &by_chunk] {
-        assert_eq!(b3(&device.join("work/versions/2.img")), b3(&images.v2()));
+        assert_eq!(b3(&device.join("work/versions/2.img")), b3(&published_v2));
     }
     let casync_output = scratch("casync-v2.img");
     let mark = casync_origin.settled_log().len();
@@ -200,7 +205,27 @@ fn main() {
     );
     let casync = traffic(&casync_origin.settled_log(), mark);
     assert_eq!(b3(&casync_output), b3(&images.v2()));
-    let zstd_whole = std::fs::metadata(images.zst(&images.v2())).unwrap().len();
+    let mark = files_origin.settled_log().len();
+    run(
+        "casync extract (free space zeroed)",
+        Command::new("casync")
+            .arg("extract")
+            .arg(format!(
+                "--store={}/{}/casync/store.castr",
+                files_origin.url(),
+                os_images::ZEROED
+            ))
+            .arg(format!("--seed={}", published_v1.display()))
+            .arg(format!(
+                "{}/{}/casync/v2.caibx",
+                files_origin.url(),
+                os_images::ZEROED
+            ))
+            .arg(&casync_output),
+    );
+    let casync_zeroed = traffic(&files_origin.settled_log(), mark);
+    assert_eq!(b3(&casync_output), b3(&published_v2));
+    let zstd_whole = std::fs::metadata(images.zst(&published_v2)).unwrap().len();
 
     println!();
     println!(
@@ -211,38 +236,42 @@ fn main() {
         seconds(publish_v2)
     );
     println!();
-    println!("| path | bytes | requests | bytes vs casync | requests vs casync | goal |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| path | bytes | requests | bytes vs casync | requests vs casync | bytes vs casync on the zeroed images | goal |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     let ratio = |a: u64, b: u64| a as f64 / b as f64;
-    println!(
-        "| Hearth, delta pack | {} | {} | {:.2}x | 1/{:.0} | ≤ 0.7x bytes, ≤ 1/50 requests |",
-        megabytes(pack.0),
-        pack.1,
-        ratio(pack.0, casync.0),
-        casync.1 as f64 / pack.1 as f64
+    let row = |what: &str, (bytes, requests): (u64, usize), goal: &str| {
+        println!(
+            "| {what} | {} | {requests} | {:.2}x | 1/{:.1} | {:.2}x | {goal} |",
+            megabytes(bytes),
+            ratio(bytes, casync.0),
+            casync.1 as f64 / requests as f64,
+            ratio(bytes, casync_zeroed.0),
+        );
+    };
+    row("Hearth, delta pack", pack, "≤ 0.7x bytes, ≤ 1/50 requests");
+    row("Hearth, single chunks", chunk, "≤ 0.9x bytes");
+    row(
+        "casync (defaults, seeded with version 1)",
+        casync,
+        "baseline",
     );
-    println!(
-        "| Hearth, single chunks | {} | {} | {:.2}x | 1/{:.1} | ≤ 0.9x bytes |",
-        megabytes(chunk.0),
-        chunk.1,
-        ratio(chunk.0, casync.0),
-        casync.1 as f64 / chunk.1 as f64
+    row(
+        "casync on the images with their free space zeroed (as Hearth publishes them)",
+        casync_zeroed,
+        "baseline",
     );
-    println!(
-        "| casync (defaults, seeded with version 1) | {} | {} | 1.00x | 1/1 | baseline |",
-        megabytes(casync.0),
-        casync.1
-    );
-    println!(
-        "| whole version 2, zstd -19 | {} | 1 | {:.2}x | — | baseline |",
-        megabytes(zstd_whole),
-        ratio(zstd_whole, casync.0)
+    row(
+        "whole version 2 as published, zstd -19",
+        (zstd_whole, 1),
+        "baseline",
     );
 
     let (hearth, curl) = (median(hearth_runs), median(curl_runs));
     println!();
     println!(
-        "Full install of version 1 with nothing to seed from (median of {REPEATS}), same nginx, same disk"
+        "Full install of version 1 with nothing to seed from (median of {REPEATS}), same nginx, same disk, same bytes (version 1 as published)"
     );
     println!();
     println!("| what | time | ratio to curl + zstd | write rate | goal |");
@@ -299,7 +328,7 @@ fn big_install(
     run(
         "copying version 1 into the big image",
         Command::new("dd")
-            .arg(format!("if={}", images.v1().display()))
+            .arg(format!("if={}", images.zeroed(&images.v1()).display()))
             .arg(format!("of={}", big.display()))
             .args(["bs=4M", "conv=notrunc,sparse"])
             .stderr(Stdio::null()),

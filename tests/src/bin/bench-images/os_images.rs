@@ -1,6 +1,9 @@
 //! The benchmark's disk images, made once and kept in a cache folder: two versions of a real
 //! Debian system on ext4, the second the first upgraded in place as an admin would (packages
-//! added with apt inside it), and each compressed whole with `zstd -19` as the baseline.
+//! added with apt inside it), and each compressed whole with `zstd -19` as the baseline. Beside
+//! them, both versions as Hearth publishes them (free space zeroed by `e2image -ra`), with
+//! their own `zstd -19` copies and casync store, so the baselines can also be given the same
+//! bytes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,7 +47,23 @@ impl Images {
     pub fn casync_store(&self) -> PathBuf {
         self.root.join("casync/store.castr")
     }
+
+    /// `image` with the free space of its filesystem zeroed, as Hearth publishes it.
+    pub fn zeroed(&self, image: &Path) -> PathBuf {
+        self.root
+            .join(ZEROED)
+            .join(image.file_name().expect("images have names"))
+    }
+
+    /// The casync index of version 2 with its free space zeroed; its store is beside it.
+    pub fn zeroed_casync_index(&self) -> PathBuf {
+        self.root.join(ZEROED).join("casync/v2.caibx")
+    }
 }
+
+/// The folder of the images with their free space zeroed, under the cache folder (and under
+/// the URL that serves it).
+pub const ZEROED: &str = "zeroed";
 
 fn run(what: &str, command: &mut Command) {
     let status = command
@@ -100,6 +119,7 @@ pub fn ensure() -> Images {
     let images = Images { root: root.clone() };
     let done = root.join(format!("complete-{VERSION}"));
     if done.exists() {
+        ensure_zeroed(&images);
         return images;
     }
     let _ = std::fs::remove_dir_all(&root);
@@ -179,5 +199,44 @@ pub fn ensure() -> Images {
     );
     let _ = std::fs::remove_dir(root.join("mnt"));
     std::fs::write(&done, "").unwrap();
+    ensure_zeroed(&images);
     images
+}
+
+/// Both versions with their free space zeroed, compressed, and in a casync store.
+fn ensure_zeroed(images: &Images) {
+    let folder = images.root.join(ZEROED);
+    let done = folder.join(format!("complete-{VERSION}"));
+    if done.exists() {
+        return;
+    }
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(folder.join("casync")).unwrap();
+    for image in [images.v1(), images.v2()] {
+        let zeroed = images.zeroed(&image);
+        run(
+            "e2image -ra",
+            Command::new("e2image").arg("-ra").arg(&image).arg(&zeroed),
+        );
+        run(
+            "compressing with zstd -19",
+            Command::new("zstd")
+                .args(["-q", "-19", "-T0", "-f"])
+                .arg(&zeroed)
+                .arg("-o")
+                .arg(images.zst(&zeroed)),
+        );
+    }
+    run(
+        "casync make",
+        Command::new("casync")
+            .arg("make")
+            .arg(format!(
+                "--store={}",
+                folder.join("casync/store.castr").display()
+            ))
+            .arg(images.zeroed_casync_index())
+            .arg(images.zeroed(&images.v2())),
+    );
+    std::fs::write(&done, "").unwrap();
 }
