@@ -200,6 +200,31 @@ fn the_browser_opens_sections_searches_sorts_scrolls_and_shows_details() {
         photos.last().map(String::as_str),
         Some("Portrait of a lighthouse")
     );
+    // Sorted by date, photos sit under a heading for each month, newest first; each month
+    // starts a row of its own.
+    let headings: Vec<hearth_ui::MediaHeading> = media(&world).get_headings().iter().collect();
+    let months: Vec<&str> = headings.iter().map(|h| h.title.as_str()).collect();
+    // Dunes (today), Meadow, Coast and its 60 copies, the lighthouse.
+    assert_eq!(months.len(), 4, "{months:?}");
+    assert_eq!(&months[1..], ["May 2025", "July 2024", "October 2023"]);
+    let cards: Vec<hearth_ui::MediaCard> = media(&world).get_items().iter().collect();
+    for (index, heading) in headings.iter().enumerate() {
+        assert_eq!(heading.index as usize, index);
+        let first = cards
+            .iter()
+            .find(|card| card.headings as usize == index + 1)
+            .expect("a heading has cards");
+        assert_eq!(
+            (first.row, first.column),
+            (heading.row, 0),
+            "{}",
+            heading.title
+        );
+    }
+    assert!(world.find("May 2025").is_some(), "the heading is on screen");
+    let screens = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("media-screens");
+    hearth_tests::media::save_screen(&world, &screens, "photos-by-month-1280");
+
     // Scrolling down brings the last rows' thumbnails ("Older 00"; the two after it were on
     // home's row and are decoded already).
     let last = media(&world).get_items().row_count() - 3;
@@ -240,6 +265,11 @@ fn the_browser_opens_sections_searches_sorts_scrolls_and_shows_details() {
     let by_name = titles(media(&world).get_items());
     assert_eq!(by_name[0], "Coast", "{by_name:?}");
     assert_eq!(by_name[1], "Dunes");
+    assert_eq!(
+        media(&world).get_headings().row_count(),
+        0,
+        "no months by name"
+    );
 
     // An item's details.
     activate(&world, "Back");

@@ -93,6 +93,21 @@ media-songs = Titel
 media-sort-name = Name
 media-sort-added = Neu hinzugefügt
 media-sort-date = Datum
+# Überschrift über den Fotos eines Monats: „Dezember 2026“.
+media-month = { $month ->
+     [1] Januar
+     [2] Februar
+     [3] März
+     [4] April
+     [5] Mai
+     [6] Juni
+     [7] Juli
+     [8] August
+     [9] September
+     [10] Oktober
+     [11] November
+    *[12] Dezember
+  } { $year }
 media-count-videos = { $count ->
         [0] Noch keine Videos
         [one] { $count } Video

@@ -93,6 +93,21 @@ media-songs = Songs
 media-sort-name = Name
 media-sort-added = Recently added
 media-sort-date = Date
+# A heading over the photos of one month, newest first: "December 2026".
+media-month = { $month ->
+     [1] January
+     [2] February
+     [3] March
+     [4] April
+     [5] May
+     [6] June
+     [7] July
+     [8] August
+     [9] September
+     [10] October
+     [11] November
+    *[12] December
+  } { $year }
 media-count-videos = { $count ->
         [0] No videos yet
         [one] { $count } video

@@ -94,6 +94,21 @@ media-songs = Utwory
 media-sort-name = Nazwa
 media-sort-added = Ostatnio dodane
 media-sort-date = Data
+# Nagłówek nad zdjęciami z jednego miesiąca: „Grudzień 2026”.
+media-month = { $month ->
+     [1] Styczeń
+     [2] Luty
+     [3] Marzec
+     [4] Kwiecień
+     [5] Maj
+     [6] Czerwiec
+     [7] Lipiec
+     [8] Sierpień
+     [9] Wrzesień
+     [10] Październik
+     [11] Listopad
+    *[12] Grudzień
+  } { $year }
 media-count-videos = { $count ->
         [0] Nie ma jeszcze filmów
         [one] { $count } film

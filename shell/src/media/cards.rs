@@ -28,6 +28,29 @@ pub fn date(translator: &Translator, seconds: i64) -> String {
     time.format(format).to_string()
 }
 
+/// The month a date (seconds since the epoch, UTC) falls in, as one number.
+pub fn month_key(seconds: i64) -> i64 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp(seconds, 0).map_or(i64::MIN, |time| {
+        i64::from(time.year()) * 12 + i64::from(time.month0())
+    })
+}
+
+/// The month a date (seconds since the epoch, UTC) falls in, as a heading: "December 2026".
+pub fn month(translator: &Translator, seconds: i64) -> String {
+    use chrono::Datelike;
+    let Some(time) = chrono::DateTime::from_timestamp(seconds, 0) else {
+        return String::new();
+    };
+    translator.tr_args(
+        "media-month",
+        &[
+            ("month", Arg::Number(i64::from(time.month()))),
+            ("year", Arg::Text(&time.year().to_string())),
+        ],
+    )
+}
+
 /// The `kind` a card tells the UI.
 pub fn kind_name(kind: EntryKind) -> &'static str {
     match kind {
@@ -150,5 +173,11 @@ mod tests {
         assert_eq!(date(&Translator::new("en-US"), seconds), "Oct 21, 2023");
         assert_eq!(date(&Translator::new("de"), seconds), "21.10.2023");
         assert_eq!(date(&Translator::new("pl"), seconds), "21.10.2023");
+        assert_eq!(month(&Translator::new("en-US"), seconds), "October 2023");
+        assert_eq!(month(&Translator::new("de"), seconds), "Oktober 2023");
+        assert_eq!(
+            month(&Translator::new("pl"), 1_700_000_000),
+            "Listopad 2023"
+        );
     }
 }

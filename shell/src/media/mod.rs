@@ -5,8 +5,10 @@
 //! thumbnails the home rows show; scanning, reading media and watching folders start after
 //! it, on the library service's thread and in its helper processes.
 
+mod browser;
 mod cards;
 pub mod check;
+mod grid;
 mod play;
 mod thumbnails;
 
@@ -22,11 +24,10 @@ use hearth_media::{
     Sort,
 };
 use hearth_ui::i18n::{Arg, Translator};
-use hearth_ui::{
-    AppAdapter, AppWindow, MediaAdapter, MediaCard, MediaChoice, MediaShelf, Screen, VmAction,
-};
+use hearth_ui::{AppWindow, MediaAdapter, MediaCard, MediaShelf};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
+use browser::{Browser, sort_from_id};
 pub use cards::duration as duration_words;
 use thumbnails::ThumbnailCache;
 pub use thumbnails::{Pixels, decode as decode_thumbnail};
@@ -62,16 +63,6 @@ const SHELVES: [(&str, &str); 3] = [
     ("photos", "media-photos"),
 ];
 
-/// Where the browser is.
-struct Browser {
-    shelf: &'static str,
-    tab: &'static str,
-    sort: Sort,
-    search: String,
-    /// Albums and artists opened from the list, innermost last, with their titles.
-    stack: Vec<(Section, String)>,
-}
-
 pub struct MediaController {
     window: slint::Weak<AppWindow>,
     settings: LibrarySettings,
@@ -93,6 +84,9 @@ pub struct MediaController {
     scanning_shown: Cell<bool>,
     scanning_timer: slint::Timer,
     visible: Cell<(usize, usize)>,
+    /// The browser grid's columns, as the screen reported them, and its cards' places.
+    columns: Cell<usize>,
+    layout: RefCell<grid::Layout>,
     play: RefCell<Option<Play>>,
     view: RefCell<Option<View>>,
 }
@@ -129,6 +123,8 @@ impl MediaController {
             scanning_shown: Cell::new(false),
             scanning_timer: slint::Timer::default(),
             visible: Cell::new((0, 0)),
+            columns: Cell::new(4),
+            layout: RefCell::new(grid::Layout::default()),
             play: RefCell::new(None),
             view: RefCell::new(None),
         });
@@ -293,12 +289,27 @@ impl MediaController {
             }
         });
         let weak = Rc::downgrade(self);
-        adapter.on_visible(move |first, last| {
-            if let Some(controller) = weak.upgrade() {
-                controller
-                    .visible
-                    .set((first.max(0) as usize, last.max(0) as usize));
+        adapter.on_visible_area(move |top, bottom, row_height, heading_height| {
+            let Some(controller) = weak.upgrade() else {
+                return;
+            };
+            let metrics = grid::Metrics {
+                row_height,
+                heading_height,
+            };
+            let shown = controller.layout.borrow().visible(top, bottom, metrics);
+            if let Some(shown) = shown {
+                controller.visible.set(shown);
                 controller.request_visible_thumbnails();
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_columns_changed(move |columns| {
+            if let Some(controller) = weak.upgrade()
+                && controller.columns.replace(columns.max(1) as usize) != columns.max(1) as usize
+            {
+                controller.place_cards();
+                controller.render_cards();
             }
         });
         let weak = self.window.clone();
@@ -390,6 +401,9 @@ impl MediaController {
             has_thumbnail: thumbnail.is_some(),
             thumbnail: thumbnail.unwrap_or_default(),
             played: entry.played,
+            row: 0,
+            column: 0,
+            headings: 0,
         }
     }
 
@@ -462,13 +476,7 @@ impl MediaController {
     fn render_cards(&self) {
         self.render_home();
         if self.browser.borrow().is_some() {
-            let translator = self.translator.borrow();
-            let cards: Vec<MediaCard> = self
-                .items
-                .borrow()
-                .iter()
-                .map(|entry| self.card(&translator, entry))
-                .collect();
+            let cards = self.browser_cards(&self.translator.borrow());
             update_model(&self.items_model, cards);
         }
         self.trim_thumbnails();
@@ -500,53 +508,6 @@ impl MediaController {
             );
         }
         self.thumbnails.borrow_mut().trim(&shown);
-    }
-
-    /// Opens the browser on a shelf: "videos", "music" or "photos".
-    pub fn open_shelf(&self, id: &str) {
-        let (shelf, tab, sort) = match id {
-            "videos" => ("videos", "", Sort::Added),
-            "photos" => ("photos", "", Sort::Date),
-            _ => ("music", "albums", Sort::Name),
-        };
-        *self.browser.borrow_mut() = Some(Browser {
-            shelf,
-            tab,
-            sort,
-            search: String::new(),
-            stack: Vec::new(),
-        });
-        self.visible.set((0, 24));
-        self.with_adapter(|adapter| adapter.set_search(SharedString::new()));
-        self.refresh_browser();
-        if let Some(window) = self.window.upgrade() {
-            window.global::<AppAdapter>().set_screen(Screen::Media);
-        }
-    }
-
-    fn change_browser(&self, change: impl FnOnce(&mut Browser)) {
-        if let Some(browser) = self.browser.borrow_mut().as_mut() {
-            change(browser);
-        }
-        self.refresh_browser();
-    }
-
-    fn back(&self) {
-        let nested = self
-            .browser
-            .borrow_mut()
-            .as_mut()
-            .is_some_and(|browser| browser.stack.pop().is_some());
-        if nested {
-            self.refresh_browser();
-            return;
-        }
-        *self.browser.borrow_mut() = None;
-        self.items.borrow_mut().clear();
-        self.items_model.set_vec(Vec::new());
-        if let Some(window) = self.window.upgrade() {
-            window.global::<AppAdapter>().invoke_go_home();
-        }
     }
 
     /// Opens the entry shown at `index` of a list of cards, if there is one.
@@ -619,127 +580,6 @@ impl MediaController {
             adapter.set_details_open(true);
         });
     }
-
-    fn browser_section(browser: &Browser) -> Section {
-        if let Some((section, _)) = browser.stack.last() {
-            return section.clone();
-        }
-        match (browser.shelf, browser.tab) {
-            ("videos", _) => Section::Videos,
-            ("photos", _) => Section::Photos,
-            (_, "artists") => Section::Artists,
-            (_, "songs") => Section::Songs,
-            _ => Section::Albums,
-        }
-    }
-
-    fn refresh_browser(&self) {
-        let entries = {
-            let browser = self.browser.borrow();
-            let Some(browser) = browser.as_ref() else {
-                return;
-            };
-            let section = Self::browser_section(browser);
-            self.index
-                .borrow()
-                .as_ref()
-                .and_then(|index| {
-                    index
-                        .entries(&section, &browser.search, browser.sort, BROWSER_LIMIT)
-                        .ok()
-                })
-                .unwrap_or_default()
-        };
-        *self.items.borrow_mut() = entries;
-        self.render_browser();
-        self.request_visible_thumbnails();
-    }
-
-    fn render_browser(&self) {
-        let translator = self.translator.borrow();
-        let browser = self.browser.borrow();
-        let Some(browser) = browser.as_ref() else {
-            return;
-        };
-        let cards: Vec<MediaCard> = self
-            .items
-            .borrow()
-            .iter()
-            .map(|entry| self.card(&translator, entry))
-            .collect();
-        update_model(&self.items_model, cards);
-        let shelf_title = SHELVES
-            .iter()
-            .find(|(id, _)| *id == browser.shelf)
-            .map(|(_, title)| translator.tr(title))
-            .unwrap_or_default();
-        let title = browser
-            .stack
-            .last()
-            .map(|(_, title)| title.clone())
-            .unwrap_or(shelf_title);
-        let tabs: Vec<MediaChoice> = if browser.shelf == "music" {
-            [
-                ("albums", "media-albums"),
-                ("artists", "media-artists"),
-                ("songs", "media-songs"),
-            ]
-            .iter()
-            .map(|(id, label)| MediaChoice {
-                id: (*id).into(),
-                label: translator.tr(label).into(),
-            })
-            .collect()
-        } else {
-            Vec::new()
-        };
-        let sorts: Vec<VmAction> = [
-            (Sort::Name, "name"),
-            (Sort::Added, "added"),
-            (Sort::Date, "date"),
-        ]
-        .iter()
-        .map(|(_, id)| VmAction {
-            id: (*id).into(),
-            label: translator.tr(&format!("media-sort-{id}")).into(),
-            destructive: false,
-            confirm_title: SharedString::new(),
-            confirm_body: SharedString::new(),
-        })
-        .collect();
-        let sort_id = sort_id(browser.sort);
-        let empty = if browser.search.trim().is_empty() {
-            translator.tr("media-section-empty")
-        } else {
-            translator.tr_args(
-                "media-no-match",
-                &[("search", Arg::Text(browser.search.trim()))],
-            )
-        };
-        self.with_adapter(|adapter| {
-            adapter.set_browser_title(title.into());
-            adapter.set_tabs(ModelRc::from(Rc::new(VecModel::from(tabs))));
-            adapter.set_tab(browser.tab.into());
-            adapter.set_sorts(ModelRc::from(Rc::new(VecModel::from(sorts))));
-            adapter.set_sort(sort_id.into());
-            adapter.set_sort_label(translator.tr(&format!("media-sort-{sort_id}")).into());
-            adapter.set_nested(!browser.stack.is_empty());
-            adapter.set_empty_text(empty.into());
-        });
-    }
-
-    fn request_visible_thumbnails(&self) {
-        let (first, last) = self.visible.get();
-        let files: Vec<PathBuf> = self
-            .items
-            .borrow()
-            .iter()
-            .skip(first)
-            .take(last.saturating_sub(first) + 1)
-            .filter_map(|entry| entry.thumbnail.clone())
-            .collect();
-        self.thumbnails.borrow_mut().request(files);
-    }
 }
 
 /// Puts `rows` into `model`, changing only the rows that differ when the length is the same:
@@ -755,21 +595,5 @@ fn update_model<T: Clone + PartialEq + 'static>(model: &VecModel<T>, rows: Vec<T
         if model.row_data(index).as_ref() != Some(&row) {
             model.set_row_data(index, row);
         }
-    }
-}
-
-fn sort_id(sort: Sort) -> &'static str {
-    match sort {
-        Sort::Name => "name",
-        Sort::Added => "added",
-        Sort::Date => "date",
-    }
-}
-
-fn sort_from_id(id: &str) -> Sort {
-    match id {
-        "name" => Sort::Name,
-        "date" => Sort::Date,
-        _ => Sort::Added,
     }
 }
