@@ -4,7 +4,7 @@
 //! difference, as with OSTree's static deltas or `zstd --patch-from`, while every frame still
 //! decodes on its own and a download still resumes at any frame.
 
-use crate::manifest::{ChunkEntry, Manifest};
+use crate::manifest::{ChunkEntry, Frame, Manifest};
 use crate::{ChunkId, Error, Result};
 
 /// The most bytes a frame's reference may hold: what the agent keeps in memory beside the
@@ -36,6 +36,24 @@ pub fn window_log(reference: u64, data: u64) -> u32 {
         .next_power_of_two()
         .trailing_zeros()
         .clamp(10, WINDOW_LOG_MAX)
+}
+
+/// `frame`'s reference: nothing for a frame compressed on its own, else what `load` reads
+/// from its base version, which must be at hand (its absence is reported like a damaged frame).
+pub fn of_frame<B>(
+    frame: &Frame,
+    base: Option<B>,
+    what: &str,
+    load: impl FnOnce(B) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    match base {
+        _ if frame.base.is_empty() => Ok(Vec::new()),
+        Some(base) => load(base),
+        None => Err(Error::Corrupt {
+            what: what.to_string(),
+            reason: "its base version is not at hand".to_string(),
+        }),
+    }
 }
 
 /// Puts together the reference `runs` name from `base`'s chunks, each read by `read` (from an

@@ -382,16 +382,9 @@ impl Download<'_> {
         move || {
             let frame = &manifest.packs[pack_index].frames[frame_index];
             let what = format!("frame {frame_index} of {url}");
-            let reference = match (&base, frame.base.is_empty()) {
-                (_, true) => Vec::new(),
-                (Some(base), false) => base.reference(frame, &what)?,
-                (None, false) => {
-                    return Err(Error::Corrupt {
-                        what,
-                        reason: "its base version is not on this device".to_string(),
-                    });
-                }
-            };
+            let reference = crate::reference::of_frame(frame, base.as_ref(), &what, |base| {
+                base.reference(frame, &what)
+            })?;
             decode_frame(
                 &manifest,
                 frame,

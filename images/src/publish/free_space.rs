@@ -242,8 +242,7 @@ pub fn zero_free_space(raw: &Path, temporary: &Path) -> Result<Option<(PathBuf, 
             (&source, raw, cursor),
             (&target, &path, cursor),
             size - cursor,
-        )?;
-        target.sync_all().at(&path)
+        )
     })();
     if let Err(error) = result {
         let _ = std::fs::remove_file(&path);

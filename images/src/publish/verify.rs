@@ -121,16 +121,9 @@ pub fn verify_store(store_root: &Path, image: &str, public_key: &PublicKey) -> R
             std::os::unix::fs::FileExt::read_exact_at(&file, &mut buffer, frame.offset)
                 .at(&path)?;
             let what = format!("frame {index} of {}", pack.path);
-            let reference = match (&base, frame.base.is_empty()) {
-                (_, true) => Vec::new(),
-                (Some(base), false) => base.load(&frame.base)?,
-                (None, false) => {
-                    return Err(Error::Corrupt {
-                        what,
-                        reason: format!("its base version {:?} is not in the store", pack.from),
-                    });
-                }
-            };
+            let reference = crate::reference::of_frame(frame, base.as_ref(), &what, |base| {
+                base.load(&frame.base)
+            })?;
             decode_frame(&manifest, frame, &buffer, &reference, &what, |_, _| Ok(()))?;
         }
     }
