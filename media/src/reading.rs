@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::mpsc::channel;
 
 use crate::Result;
-use crate::helper::protocol::{Reply, Request, ThumbnailRequest};
+use crate::helper::protocol::{Reply, Request, SmallerThumbnail, ThumbnailRequest};
 use crate::helper::{Helper, HelperLimits, Unavailable};
 use crate::index::{Index, PendingItem};
 use crate::thumbnail::{
@@ -166,6 +166,19 @@ fn read_one(helper: &mut Helper, item: &PendingItem, root: &Path, size: Thumbnai
         thumbnail: wanted.then(|| ThumbnailRequest {
             size,
             file: file.as_os_str().as_bytes().to_vec(),
+            // The desktop's other programs look for the smaller sizes first; they cost a
+            // scale-down of the picture already decoded.
+            smaller: size
+                .smaller()
+                .filter(|&smaller| valid_thumbnail(root, smaller, &item.path, mtime).is_none())
+                .map(|smaller| SmallerThumbnail {
+                    size: smaller,
+                    file: thumbnail_path(root, smaller, &uri)
+                        .as_os_str()
+                        .as_bytes()
+                        .to_vec(),
+                })
+                .collect(),
             uri,
         }),
         view: None,

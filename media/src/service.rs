@@ -27,6 +27,8 @@ pub struct LibrarySettings {
     /// Make the sample library in the first root when that folder does not exist (the demo).
     pub samples: bool,
     pub thumbnails: PathBuf,
+    /// The size Hearth shows (the sizes below it are written too, from the same decode).
+    pub thumbnail_size: ThumbnailSize,
     pub helper: PathBuf,
     pub limits: HelperLimits,
     /// How many helpers read in parallel.
@@ -46,6 +48,7 @@ impl LibrarySettings {
             index_file,
             samples: false,
             thumbnails: cache_root(),
+            thumbnail_size: ThumbnailSize::Large,
             helper: helper_binary(),
             limits: HelperLimits::default(),
             helpers: std::thread::available_parallelism()
@@ -226,7 +229,7 @@ fn run(
         settings.limits,
         settings.helpers,
         settings.thumbnails.clone(),
-        ThumbnailSize::Large,
+        settings.thumbnail_size,
     )
     // Dropping the service sets `stopping`; the reader stops on the same flag.
     .with_stop(stopping.clone());

@@ -20,6 +20,31 @@ pub enum ThumbnailSize {
 }
 
 impl ThumbnailSize {
+    /// Every size, smallest first.
+    pub const ALL: [ThumbnailSize; 4] = [
+        ThumbnailSize::Normal,
+        ThumbnailSize::Large,
+        ThumbnailSize::XLarge,
+        ThumbnailSize::XxLarge,
+    ];
+
+    /// The smallest size with at least `pixels` on its longest side; the largest size when
+    /// none has.
+    pub fn covering(pixels: u32) -> ThumbnailSize {
+        Self::ALL
+            .into_iter()
+            .find(|size| size.pixels() >= pixels)
+            .unwrap_or(ThumbnailSize::XxLarge)
+    }
+
+    /// The sizes smaller than this one, largest first.
+    pub fn smaller(self) -> impl Iterator<Item = ThumbnailSize> {
+        Self::ALL
+            .into_iter()
+            .rev()
+            .filter(move |size| size.pixels() < self.pixels())
+    }
+
     /// The longest side in pixels.
     pub fn pixels(self) -> u32 {
         match self {
@@ -244,6 +269,19 @@ mod tests {
             file_uri(Path::new(std::ffi::OsStr::from_bytes(b"/m/caf\xe9.mp3"))),
             "file:///m/caf%E9.mp3"
         );
+    }
+
+    #[test]
+    fn a_size_covers_the_pixels_asked_for_and_knows_the_smaller_ones() {
+        assert_eq!(ThumbnailSize::covering(1), ThumbnailSize::Normal);
+        assert_eq!(ThumbnailSize::covering(256), ThumbnailSize::Large);
+        assert_eq!(ThumbnailSize::covering(257), ThumbnailSize::XLarge);
+        assert_eq!(ThumbnailSize::covering(5000), ThumbnailSize::XxLarge);
+        assert_eq!(
+            ThumbnailSize::XLarge.smaller().collect::<Vec<_>>(),
+            [ThumbnailSize::Large, ThumbnailSize::Normal]
+        );
+        assert_eq!(ThumbnailSize::Normal.smaller().count(), 0);
     }
 
     #[test]

@@ -198,6 +198,19 @@ fn sample_media_gets_metadata_and_freedesktop_thumbnails() {
             mean > 40.0,
             "{relative} has a picture, not a black frame (mean {mean})"
         );
+        // The `normal` size comes from the same decode, with the same fields.
+        let normal = thumbnail_path(&thumbnails, ThumbnailSize::Normal, &uri);
+        assert_eq!(read_fields(&normal), Some(fields), "{relative}");
+        let (width, height, normal_mean) = thumbnail_pixels(&normal);
+        assert_eq!(width.max(height), 128, "{relative}");
+        assert!(
+            width.abs_diff(expected_size.0 / 2) <= 1 && height.abs_diff(expected_size.1 / 2) <= 1,
+            "{relative}: {width}x{height}"
+        );
+        assert!(
+            (normal_mean - mean).abs() < 8.0,
+            "{relative}: {normal_mean} vs {mean}"
+        );
     }
 }
 
@@ -525,6 +538,7 @@ fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
                 .as_bytes()
                 .to_vec(),
             uri: file_uri(path),
+            smaller: Vec::new(),
         }),
         view: None,
     };

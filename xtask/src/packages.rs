@@ -25,8 +25,11 @@ pub const BENCH_IMAGES: &[&str] = &[
     "coreutils",
 ];
 
-/// GStreamer, to build the media crate and to read and play media.
+/// GStreamer, to build the media crate and to read and play media; cmake and nasm build the
+/// libjpeg-turbo the media helper decodes photos with.
 pub const GSTREAMER: &[&str] = &[
+    "cmake",
+    "nasm",
     "libgstreamer1.0-dev",
     "libgstreamer-plugins-base1.0-dev",
     "gstreamer1.0-plugins-base",

@@ -12,7 +12,7 @@ use gstreamer_video as gst_video;
 use gst::prelude::*;
 use gst_pbutils::prelude::*;
 
-use super::photo::{Picture, picture_from_bytes, read_bounded};
+use super::photo::{MAX_PICTURE_BYTES, Picture, picture_from_bytes, read_bounded};
 use crate::index::Metadata;
 
 /// How long the Discoverer may take over one file before it gives up by itself; the parent's
@@ -190,7 +190,9 @@ fn cover_art(tags: Option<&gst::TagList>, path: &Path, side: u32) -> Option<Pict
     .iter()
     .map(|name| folder.join(name))
     .filter(|candidate| candidate.is_file())
-    .find_map(|candidate| picture_from_bytes(&read_bounded(&candidate).ok()?, side).ok())
+    .find_map(|candidate| {
+        picture_from_bytes(&read_bounded(&candidate, MAX_PICTURE_BYTES).ok()?, side).ok()
+    })
 }
 
 fn wait_for_preroll(pipeline: &gst::Element, deadline: std::time::Instant) -> Result<(), String> {

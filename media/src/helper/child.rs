@@ -109,23 +109,43 @@ fn view_photo(path: &Path, view: &ViewRequest) -> Reply {
     }
 }
 
+/// Writes the thumbnail and its smaller sizes (each scaled down from the one decode).
 fn save(
     path: &Path,
     mtime: i64,
     picture: &Picture,
     wanted: &ThumbnailRequest,
 ) -> Result<(), String> {
-    let file = PathBuf::from(OsString::from_vec(wanted.file.clone()));
     let fields = ThumbnailFields {
         uri: wanted.uri.clone(),
         mtime,
         size: std::fs::metadata(path).ok().map(|metadata| metadata.len()),
         mime: None,
     };
-    write_png(&file, picture.width, picture.height, &picture.rgb, &fields).map_err(|error| {
-        format!(
-            "its thumbnail cannot be written to {}: {error}",
-            file.display()
-        )
-    })
+    let write = |file: &[u8], width, height, rgb: &[u8]| {
+        let file = PathBuf::from(OsString::from_vec(file.to_vec()));
+        write_png(&file, width, height, rgb, &fields).map_err(|error| {
+            format!(
+                "its thumbnail cannot be written to {}: {error}",
+                file.display()
+            )
+        })
+    };
+    write(&wanted.file, picture.width, picture.height, &picture.rgb)?;
+    let Some(image) = image::RgbImage::from_raw(picture.width, picture.height, picture.rgb.clone())
+    else {
+        return Ok(());
+    };
+    for smaller in &wanted.smaller {
+        let side = smaller.size.pixels();
+        let small = if picture.width.max(picture.height) > side {
+            image::DynamicImage::ImageRgb8(image.clone())
+                .thumbnail(side, side)
+                .into_rgb8()
+        } else {
+            image.clone()
+        };
+        write(&smaller.file, small.width(), small.height(), small.as_raw())?;
+    }
+    Ok(())
 }

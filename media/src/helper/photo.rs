@@ -14,6 +14,8 @@ use crate::index::Metadata;
 pub const MAX_PIXELS: u64 = 120_000_000;
 /// The most bytes of cover art or picture data read into memory at once.
 pub const MAX_PICTURE_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest JPEG file read (a 120-megapixel photo at the highest quality stays below it).
+const MAX_JPEG_BYTES: u64 = 160 * 1024 * 1024;
 
 /// A decoded picture, small enough for a thumbnail, upright.
 #[derive(Debug)]
@@ -56,7 +58,16 @@ pub fn read_photo(
             .map_err(|error| format!("cannot be opened: {error}"))
     };
     let (format, width, height) = header(open()?)?;
-    let exif = read_exif(open()?);
+    // A JPEG is decoded from memory (libjpeg-turbo reads a buffer); it is read once, for its
+    // EXIF as well. Other formats stream from the file.
+    let jpeg = match format {
+        ImageFormat::Jpeg => Some(read_bounded(path, MAX_JPEG_BYTES)?),
+        _ => None,
+    };
+    let exif = match &jpeg {
+        Some(bytes) => read_exif(Cursor::new(bytes)),
+        None => read_exif(open()?),
+    };
     let orientation = exif.orientation.unwrap_or(1);
     let (shown_width, shown_height) = if orientation >= 5 {
         (height, width)
@@ -71,9 +82,10 @@ pub fn read_photo(
         camera: exif.camera,
         ..Metadata::default()
     };
-    let picture = match longest_side {
-        Some(side) => Some(decode_small(open()?, format, side, orientation)?),
-        None => None,
+    let picture = match (longest_side, &jpeg) {
+        (None, _) => None,
+        (Some(side), Some(bytes)) => Some(upright(decode_jpeg(bytes, side)?, side, orientation)),
+        (Some(side), None) => Some(upright(decode_whole(open()?, format)?, side, orientation)),
     };
     Ok((metadata, picture))
 }
@@ -83,7 +95,11 @@ pub fn read_photo(
 pub fn picture_from_bytes(bytes: &[u8], longest_side: u32) -> Result<Picture, String> {
     let (format, ..) = header(Cursor::new(bytes))?;
     let orientation = read_exif(Cursor::new(bytes)).orientation.unwrap_or(1);
-    decode_small(Cursor::new(bytes), format, longest_side, orientation)
+    let image = match format {
+        ImageFormat::Jpeg => decode_jpeg(bytes, longest_side)?,
+        _ => decode_whole(Cursor::new(bytes), format)?,
+    };
+    Ok(upright(image, longest_side, orientation))
 }
 
 /// The format and declared size, from the header alone.
@@ -101,21 +117,20 @@ fn header<R: Read + Seek + std::io::BufRead>(source: R) -> Result<(ImageFormat, 
     Ok((format, width, height))
 }
 
-fn decode_small<R: Read + Seek + std::io::BufRead>(
+/// The whole picture, through the image crate under [`limits`].
+fn decode_whole<R: Read + Seek + std::io::BufRead>(
     source: R,
     format: ImageFormat,
-    longest_side: u32,
-    orientation: u8,
-) -> Result<Picture, String> {
-    let image = if format == ImageFormat::Jpeg {
-        decode_jpeg_scaled(source, longest_side)?
-    } else {
-        let mut reader = ImageReader::with_format(source, format);
-        reader.limits(limits());
-        reader
-            .decode()
-            .map_err(|error| format!("cannot be decoded: {error}"))?
-    };
+) -> Result<DynamicImage, String> {
+    let mut reader = ImageReader::with_format(source, format);
+    reader.limits(limits());
+    reader
+        .decode()
+        .map_err(|error| format!("cannot be decoded: {error}"))
+}
+
+/// At most `longest_side` pixels on the longer side, turned as EXIF says, as RGB.
+fn upright(image: DynamicImage, longest_side: u32, orientation: u8) -> Picture {
     let small = if image.width().max(image.height()) > longest_side {
         image.thumbnail(longest_side, longest_side)
     } else {
@@ -132,52 +147,88 @@ fn decode_small<R: Read + Seek + std::io::BufRead>(
         _ => small,
     };
     let rgb = upright.into_rgb8();
-    Ok(Picture {
+    Picture {
         width: rgb.width(),
         height: rgb.height(),
         rgb: rgb.into_raw(),
-    })
+    }
 }
 
-/// JPEG decoded at the smallest DCT scale (1/1 to 1/8) that still covers `longest_side`.
-fn decode_jpeg_scaled<R: Read>(source: R, longest_side: u32) -> Result<DynamicImage, String> {
-    let broken = |error: jpeg_decoder::Error| format!("cannot be decoded: {error}");
-    let mut decoder = jpeg_decoder::Decoder::new(source);
-    decoder.read_info().map_err(broken)?;
-    let info = decoder.info().ok_or("has no JPEG header")?;
-    check_dimensions(u32::from(info.width), u32::from(info.height))?;
-    let want = longest_side.min(u32::from(u16::MAX)) as u16;
-    let (width, height) = decoder.scale(want, want).map_err(broken)?;
-    let pixels = decoder.decode().map_err(broken)?;
-    let (width, height) = (u32::from(width), u32::from(height));
-    let short = || "cannot be decoded: fewer pixels than its header declares".to_string();
-    Ok(match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => DynamicImage::ImageLuma8(
-            image::GrayImage::from_raw(width, height, pixels).ok_or_else(short)?,
-        ),
-        jpeg_decoder::PixelFormat::L16 => {
-            let gray: Vec<u8> = pixels.chunks_exact(2).map(|pair| pair[0]).collect();
-            DynamicImage::ImageLuma8(
-                image::GrayImage::from_raw(width, height, gray).ok_or_else(short)?,
-            )
-        }
-        jpeg_decoder::PixelFormat::RGB24 => DynamicImage::ImageRgb8(
-            image::RgbImage::from_raw(width, height, pixels).ok_or_else(short)?,
-        ),
-        jpeg_decoder::PixelFormat::CMYK32 => {
-            // Adobe writes inverted CMYK; this is the usual approximation without a profile.
-            let rgb: Vec<u8> = pixels
-                .chunks_exact(4)
-                .flat_map(|cmyk| {
-                    let k = u16::from(cmyk[3]);
-                    [cmyk[0], cmyk[1], cmyk[2]].map(|c| (u16::from(c) * k / 255) as u8)
-                })
-                .collect();
-            DynamicImage::ImageRgb8(
-                image::RgbImage::from_raw(width, height, rgb).ok_or_else(short)?,
-            )
-        }
-    })
+/// A JPEG through libjpeg-turbo, decoded straight at the smallest DCT scale that still
+/// covers `longest_side` (an eighth of a 12-megapixel photo for a 256-pixel thumbnail: only
+/// each block's average is computed). What libjpeg-turbo refuses or only warns about (12-bit
+/// samples, a stream cut short) goes through the image crate's decoder under [`limits`],
+/// which keeps whatever part of a damaged photo can be shown.
+fn decode_jpeg(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, String> {
+    match decode_jpeg_scaled(bytes, longest_side) {
+        Ok(image) => Ok(image),
+        Err(reason) => decode_whole(Cursor::new(bytes), ImageFormat::Jpeg).map_err(|_| reason),
+    }
+}
+
+fn decode_jpeg_scaled(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, String> {
+    let broken = |error: turbojpeg::Error| match error {
+        turbojpeg::Error::TurboJpegError(message) => format!("cannot be decoded: {message}"),
+        other => format!("cannot be decoded: {other}"),
+    };
+    let mut decoder = turbojpeg::Decompressor::new().map_err(broken)?;
+    let header = decoder.read_header(bytes).map_err(broken)?;
+    let (width, height) = (
+        u32::try_from(header.width).unwrap_or(u32::MAX),
+        u32::try_from(header.height).unwrap_or(u32::MAX),
+    );
+    check_dimensions(width, height)?;
+    if !header.is_lossless {
+        decoder
+            .set_scaling_factor(dct_scale(header.width.max(header.height), longest_side))
+            .map_err(broken)?;
+    }
+    let scaled = header.scaled(decoder.scaling_factor());
+    let cmyk = matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    );
+    let (format, channels) = if cmyk {
+        (turbojpeg::PixelFormat::CMYK, 4)
+    } else {
+        (turbojpeg::PixelFormat::RGB, 3)
+    };
+    let mut pixels = vec![0; scaled.width * scaled.height * channels];
+    decoder
+        .decompress(
+            bytes,
+            turbojpeg::Image {
+                pixels: pixels.as_mut_slice(),
+                width: scaled.width,
+                pitch: scaled.width * channels,
+                height: scaled.height,
+                format,
+            },
+        )
+        .map_err(broken)?;
+    if cmyk {
+        // Adobe writes inverted CMYK; this is the usual approximation without a profile.
+        pixels = pixels
+            .chunks_exact(4)
+            .flat_map(|cmyk| {
+                let k = u16::from(cmyk[3]);
+                [cmyk[0], cmyk[1], cmyk[2]].map(|c| (u16::from(c) * k / 255) as u8)
+            })
+            .collect();
+    }
+    let (width, height) = (scaled.width as u32, scaled.height as u32);
+    image::RgbImage::from_raw(width, height, pixels)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| "cannot be decoded: fewer pixels than its header declares".to_string())
+}
+
+/// The smallest scale libjpeg-turbo decodes at (n/8) that keeps `longest` at or above
+/// `wanted`; never more than the full size.
+fn dct_scale(longest: usize, wanted: u32) -> turbojpeg::ScalingFactor {
+    (1..=8)
+        .map(|eighths| turbojpeg::ScalingFactor::new(eighths, 8))
+        .find(|scale| scale.scale(longest) >= wanted as usize)
+        .unwrap_or(turbojpeg::ScalingFactor::ONE)
 }
 
 /// What EXIF says, where it says anything.
@@ -240,15 +291,119 @@ fn read_exif<R: Read + Seek + std::io::BufRead>(mut source: R) -> Exif {
     }
 }
 
-/// Reads at most [`MAX_PICTURE_BYTES`] of a small file such as `cover.jpg`.
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+/// Reads a file of at most `limit` bytes ([`MAX_PICTURE_BYTES`] for a small file such as
+/// `cover.jpg`).
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let file = File::open(path).map_err(|error| format!("cannot be opened: {error}"))?;
     let mut bytes = Vec::new();
-    file.take(MAX_PICTURE_BYTES + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| format!("cannot be read: {error}"))?;
-    if bytes.len() as u64 > MAX_PICTURE_BYTES {
+    if bytes.len() as u64 > limit {
         return Err("is larger than a picture Hearth reads".to_string());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG of `width`x`height`: red on the left half, blue on the right.
+    fn halves(width: u32, height: u32) -> Vec<u8> {
+        let picture = image::RgbImage::from_fn(width, height, |x, _| {
+            if x < width / 2 {
+                image::Rgb([220, 30, 30])
+            } else {
+                image::Rgb([30, 30, 220])
+            }
+        });
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode_image(&picture)
+            .expect("encoding");
+        bytes
+    }
+
+    fn pixel(picture: &Picture, x: u32, y: u32) -> [u8; 3] {
+        let at = ((y * picture.width + x) * 3) as usize;
+        [picture.rgb[at], picture.rgb[at + 1], picture.rgb[at + 2]]
+    }
+
+    #[test]
+    fn the_dct_scale_is_the_smallest_that_still_covers_the_size() {
+        let eighths = |longest, wanted| {
+            dct_scale(longest, wanted).num() * 8 / dct_scale(longest, wanted).denom()
+        };
+        assert_eq!(eighths(4000, 256), 1);
+        assert_eq!(eighths(2000, 256), 2, "an eighth is 250, short of 256");
+        assert_eq!(eighths(4000, 1920), 4);
+        assert_eq!(eighths(200, 256), 8, "never larger than the photo");
+    }
+
+    #[test]
+    fn a_jpeg_comes_out_small_with_its_colours_in_place() {
+        let picture = picture_from_bytes(&halves(2000, 1500), 256).expect("a picture");
+        assert_eq!((picture.width, picture.height), (256, 192));
+        let [r, _, b] = pixel(&picture, 20, 96);
+        assert!(r > 180 && b < 70, "left is red: {r} {b}");
+        let [r, _, b] = pixel(&picture, 236, 96);
+        assert!(r < 70 && b > 180, "right is blue: {r} {b}");
+    }
+
+    #[test]
+    fn grey_and_cmyk_jpegs_come_out_as_rgb() {
+        let grey = image::GrayImage::from_pixel(640, 480, image::Luma([128]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode_image(&grey)
+            .expect("encoding");
+        let picture = picture_from_bytes(&bytes, 128).expect("a grey picture");
+        assert_eq!((picture.width, picture.height), (128, 96));
+        let [r, g, b] = pixel(&picture, 64, 48);
+        assert!(r.abs_diff(128) < 4 && r == g && g == b, "{r} {g} {b}");
+
+        // Print workflows write CMYK (stored as YCCK); it comes out through the inverted-CMYK
+        // approximation, as Adobe's files need.
+        let cmyk: Vec<u8> = [255u8, 40, 40, 255].repeat(320 * 240);
+        let jpeg = turbojpeg::Compressor::new()
+            .and_then(|mut compressor| {
+                compressor.compress_to_vec(turbojpeg::Image {
+                    pixels: cmyk.as_slice(),
+                    width: 320,
+                    pitch: 320 * 4,
+                    height: 240,
+                    format: turbojpeg::PixelFormat::CMYK,
+                })
+            })
+            .expect("a CMYK JPEG");
+        assert_eq!(
+            turbojpeg::read_header(&jpeg).expect("a header").colorspace,
+            turbojpeg::Colorspace::YCCK
+        );
+        let picture = picture_from_bytes(&jpeg, 256).expect("a CMYK picture");
+        assert_eq!((picture.width, picture.height), (256, 192));
+        let [r, g, b] = pixel(&picture, 128, 96);
+        assert!(r > 240 && g < 50 && b < 50, "{r} {g} {b}");
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_still_shows_what_arrived() {
+        let whole = halves(1600, 1200);
+        let cut = &whole[..whole.len() * 2 / 3];
+        let picture = picture_from_bytes(cut, 256).expect("the part that arrived");
+        assert_eq!((picture.width, picture.height), (256, 192));
+        let [r, _, b] = pixel(&picture, 20, 10);
+        assert!(r > 180 && b < 70, "the top arrived: {r} {b}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_jpeg_are_refused_with_a_reason() {
+        let mut bytes = halves(64, 64);
+        for byte in bytes.iter_mut().skip(2) {
+            *byte = 0x5a;
+        }
+        let reason = picture_from_bytes(&bytes, 64).expect_err("no picture");
+        assert!(!reason.is_empty());
+    }
 }

@@ -39,6 +39,18 @@ pub struct ThumbnailRequest {
     pub file: Vec<u8>,
     /// The source's URI, for `Thumb::URI`.
     pub uri: String,
+    /// Smaller sizes to write as well, scaled down from the same decoded picture, for the
+    /// desktop's other programs.
+    #[serde(default)]
+    pub smaller: Vec<SmallerThumbnail>,
+}
+
+/// A smaller size of the same thumbnail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmallerThumbnail {
+    pub size: ThumbnailSize,
+    /// The thumbnail file, as bytes.
+    pub file: Vec<u8>,
 }
 
 /// What the helper made of a file.

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use hearth_media::reading::Reader;
-use hearth_media::thumbnail::ThumbnailSize;
 use hearth_media::{Index, ItemStatus, LibrarySettings, RootScan, scan_root};
 
 fn plural(count: usize, one: &str, many: &str) -> String {
@@ -52,7 +51,7 @@ pub fn report(settings: &LibrarySettings) -> anyhow::Result<()> {
         settings.limits,
         settings.helpers,
         settings.thumbnails.clone(),
-        ThumbnailSize::Large,
+        settings.thumbnail_size,
     );
     reader
         .read_pending(&index, |_| {})

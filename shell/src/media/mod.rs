@@ -19,6 +19,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hearth_media::thumbnail::ThumbnailSize;
 use hearth_media::{
     Counts, Entry, EntryKind, Index, Library, LibraryEvent, LibrarySettings, MediaKind, Section,
     Sort,
@@ -62,6 +63,15 @@ const SHELVES: [(&str, &str); 3] = [
     ("music", "media-music"),
     ("photos", "media-photos"),
 ];
+
+/// The widest card's picture in logical pixels; thumbnails cover it in physical pixels.
+const CARD_PICTURE_WIDTH: f32 = 256.0;
+
+/// The standard thumbnail size that stays sharp on a screen of this scale factor: `large`
+/// on most screens, `x-large` on a 2x screen.
+fn thumbnail_size(scale_factor: f32) -> ThumbnailSize {
+    ThumbnailSize::covering((CARD_PICTURE_WIDTH * scale_factor.max(1.0)).ceil() as u32)
+}
 
 pub struct MediaController {
     window: slint::Weak<AppWindow>,
@@ -149,7 +159,10 @@ impl MediaController {
         if self.library.borrow().is_some() {
             return;
         }
-        let settings = self.settings.clone();
+        let mut settings = self.settings.clone();
+        if let Some(window) = self.window.upgrade() {
+            settings.thumbnail_size = thumbnail_size(window.window().scale_factor());
+        }
         let sink = Arc::new(move |event| post(MediaUpdate::Library(event)));
         match Library::start(settings, sink) {
             Ok(library) => *self.library.borrow_mut() = Some(library),
@@ -595,5 +608,19 @@ fn update_model<T: Clone + PartialEq + 'static>(model: &VecModel<T>, rows: Vec<T
         if model.row_data(index).as_ref() != Some(&row) {
             model.set_row_data(index, row);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnails_stay_sharp_at_the_screens_scale() {
+        assert_eq!(thumbnail_size(1.0), ThumbnailSize::Large);
+        assert_eq!(thumbnail_size(0.5), ThumbnailSize::Large);
+        assert_eq!(thumbnail_size(1.5), ThumbnailSize::XLarge);
+        assert_eq!(thumbnail_size(2.0), ThumbnailSize::XLarge);
+        assert_eq!(thumbnail_size(3.0), ThumbnailSize::XxLarge);
     }
 }
