@@ -627,3 +627,46 @@ fn a_helper_that_cannot_start_blames_no_file_and_leaves_it_to_be_read_later() {
     reader.read_pending(&index, |_| {}).expect("reading");
     assert_eq!(item(&index, photo).status, ItemStatus::Ready);
 }
+
+#[test]
+fn a_photo_for_a_2x_screen_gets_x_large_and_every_smaller_size_from_one_decode() {
+    let dir = TempDir::new("media-xlarge");
+    let root = dir.path().join("Pictures");
+    std::fs::create_dir_all(&root).expect("a folder");
+    let photo = root.join("Wide.jpg");
+    let picture = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        image::Rgb([(x / 16) as u8, (y / 12) as u8, 120])
+    });
+    picture.save(&photo).expect("writing a 12-megapixel photo");
+    let mut index = Index::open(&dir.path().join("index.sqlite")).expect("an index");
+    scan_root(&mut index, &root, 1_000).expect("scanning");
+    let thumbnails = dir.path().join("thumbnails");
+    let mut reader = Reader::new(
+        helper_binary(),
+        HelperLimits::default(),
+        1,
+        thumbnails.clone(),
+        ThumbnailSize::XLarge,
+    );
+    reader.read_pending(&index, |_| {}).expect("reading");
+
+    let uri = file_uri(&photo);
+    let stored = item(&index, photo.clone());
+    let shown = thumbnail_path(&thumbnails, ThumbnailSize::XLarge, &uri);
+    assert_eq!(stored.thumbnail.as_deref(), Some(shown.as_path()));
+    let fields = read_fields(&shown).expect("x-large fields");
+    for (size, expected) in [
+        (ThumbnailSize::XLarge, (512, 384)),
+        (ThumbnailSize::Large, (256, 192)),
+        (ThumbnailSize::Normal, (128, 96)),
+    ] {
+        let file = thumbnail_path(&thumbnails, size, &uri);
+        assert_eq!(read_fields(&file).as_ref(), Some(&fields), "{size:?}");
+        let (width, height, _) = thumbnail_pixels(&file);
+        assert_eq!((width, height), expected, "{size:?}");
+    }
+    assert!(
+        !thumbnail_path(&thumbnails, ThumbnailSize::XxLarge, &uri).exists(),
+        "nothing larger than what is shown"
+    );
+}

@@ -145,7 +145,10 @@ fn save(
         } else {
             image.clone()
         };
-        write(&smaller.file, small.width(), small.height(), small.as_raw())?;
+        // The size Hearth shows is written; a smaller one that cannot be costs only itself.
+        if let Err(reason) = write(&smaller.file, small.width(), small.height(), small.as_raw()) {
+            eprintln!("hearth-media-helper: {reason}");
+        }
     }
     Ok(())
 }

@@ -57,11 +57,19 @@ pub fn read_photo(
             .map(BufReader::new)
             .map_err(|error| format!("cannot be opened: {error}"))
     };
-    let (format, width, height) = header(open()?)?;
-    // A JPEG is decoded from memory (libjpeg-turbo reads a buffer); it is read once, for its
-    // EXIF as well. Other formats stream from the file.
-    let jpeg = match format {
-        ImageFormat::Jpeg => Some(read_bounded(path, MAX_JPEG_BYTES)?),
+    let (format, width, height) = match header(open()?) {
+        Ok(found) => found,
+        Err(reason) if starts_as_jpeg(open()?) => {
+            let (width, height) =
+                jpeg_dimensions(&read_bounded(path, MAX_JPEG_BYTES)?).map_err(|_| reason)?;
+            (ImageFormat::Jpeg, width, height)
+        }
+        Err(reason) => return Err(reason),
+    };
+    // A JPEG to decode is read into memory (libjpeg-turbo reads a buffer), once, for its
+    // EXIF as well. Everything else streams from the file.
+    let jpeg = match (format, longest_side) {
+        (ImageFormat::Jpeg, Some(_)) => Some(read_bounded(path, MAX_JPEG_BYTES)?),
         _ => None,
     };
     let exif = match &jpeg {
@@ -93,7 +101,14 @@ pub fn read_photo(
 /// Decodes picture bytes (embedded cover art) into a small upright picture, with the same
 /// header checks as a file.
 pub fn picture_from_bytes(bytes: &[u8], longest_side: u32) -> Result<Picture, String> {
-    let (format, ..) = header(Cursor::new(bytes))?;
+    let format = match header(Cursor::new(bytes)) {
+        Ok((format, ..)) => format,
+        Err(reason) if starts_as_jpeg(Cursor::new(bytes)) => {
+            jpeg_dimensions(bytes).map_err(|_| reason)?;
+            ImageFormat::Jpeg
+        }
+        Err(reason) => return Err(reason),
+    };
     let orientation = read_exif(Cursor::new(bytes)).orientation.unwrap_or(1);
     let image = match format {
         ImageFormat::Jpeg => decode_jpeg(bytes, longest_side)?,
@@ -115,6 +130,32 @@ fn header<R: Read + Seek + std::io::BufRead>(source: R) -> Result<(ImageFormat, 
         .map_err(|error| format!("has a broken header: {error}"))?;
     check_dimensions(width, height)?;
     Ok((format, width, height))
+}
+
+/// Whether a file starts as every JPEG does (SOI, then a marker).
+fn starts_as_jpeg(mut source: impl Read) -> bool {
+    let mut start = [0; 3];
+    source.read_exact(&mut start).is_ok() && start == [0xff, 0xd8, 0xff]
+}
+
+/// The declared size of a JPEG the image crate cannot read the header of (12-bit samples,
+/// lossless or arithmetic coding), from libjpeg-turbo, checked as any header is.
+fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let header = turbojpeg::read_header(bytes)
+        .map_err(|error| format!("has a broken header: {}", turbo_message(error)))?;
+    let (width, height) = (
+        u32::try_from(header.width).unwrap_or(u32::MAX),
+        u32::try_from(header.height).unwrap_or(u32::MAX),
+    );
+    check_dimensions(width, height)?;
+    Ok((width, height))
+}
+
+fn turbo_message(error: turbojpeg::Error) -> String {
+    match error {
+        turbojpeg::Error::TurboJpegError(message) => message,
+        other => other.to_string(),
+    }
 }
 
 /// The whole picture, through the image crate under [`limits`].
@@ -156,9 +197,9 @@ fn upright(image: DynamicImage, longest_side: u32, orientation: u8) -> Picture {
 
 /// A JPEG through libjpeg-turbo, decoded straight at the smallest DCT scale that still
 /// covers `longest_side` (an eighth of a 12-megapixel photo for a 256-pixel thumbnail: only
-/// each block's average is computed). What libjpeg-turbo refuses or only warns about (12-bit
-/// samples, a stream cut short) goes through the image crate's decoder under [`limits`],
-/// which keeps whatever part of a damaged photo can be shown.
+/// each block's average is computed). A damaged photo keeps what libjpeg-turbo could make
+/// of it (a file cut short ends in grey, as photo viewers show it); one it made nothing of
+/// goes through the image crate's decoder under [`limits`] before it is refused.
 fn decode_jpeg(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, String> {
     match decode_jpeg_scaled(bytes, longest_side) {
         Ok(image) => Ok(image),
@@ -167,10 +208,7 @@ fn decode_jpeg(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, String> 
 }
 
 fn decode_jpeg_scaled(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, String> {
-    let broken = |error: turbojpeg::Error| match error {
-        turbojpeg::Error::TurboJpegError(message) => format!("cannot be decoded: {message}"),
-        other => format!("cannot be decoded: {other}"),
-    };
+    let broken = |error: turbojpeg::Error| format!("cannot be decoded: {}", turbo_message(error));
     let mut decoder = turbojpeg::Decompressor::new().map_err(broken)?;
     let header = decoder.read_header(bytes).map_err(broken)?;
     let (width, height) = (
@@ -194,18 +232,23 @@ fn decode_jpeg_scaled(bytes: &[u8], longest_side: u32) -> Result<DynamicImage, S
         (turbojpeg::PixelFormat::RGB, 3)
     };
     let mut pixels = vec![0; scaled.width * scaled.height * channels];
-    decoder
-        .decompress(
-            bytes,
-            turbojpeg::Image {
-                pixels: pixels.as_mut_slice(),
-                width: scaled.width,
-                pitch: scaled.width * channels,
-                height: scaled.height,
-                format,
-            },
-        )
-        .map_err(broken)?;
+    let decoded = decoder.decompress(
+        bytes,
+        turbojpeg::Image {
+            pixels: pixels.as_mut_slice(),
+            width: scaled.width,
+            pitch: scaled.width * channels,
+            height: scaled.height,
+            format,
+        },
+    );
+    // libjpeg-turbo reports a warning (data cut short, stray bytes) as an error after it
+    // has made the whole picture; a picture with nothing in it was not made.
+    if let Err(error) = decoded
+        && pixels.iter().all(|&byte| byte == 0)
+    {
+        return Err(broken(error));
+    }
     if cmyk {
         // Adobe writes inverted CMYK; this is the usual approximation without a profile.
         pixels = pixels
@@ -385,6 +428,38 @@ mod tests {
         assert_eq!((picture.width, picture.height), (256, 192));
         let [r, g, b] = pixel(&picture, 128, 96);
         assert!(r > 240 && g < 50 && b < 50, "{r} {g} {b}");
+    }
+
+    #[test]
+    fn arithmetic_coded_and_lossless_jpegs_are_read_by_libjpeg_turbo() {
+        let rgb = image::RgbImage::from_fn(640, 480, |x, _| {
+            image::Rgb(if x < 320 {
+                [220, 30, 30]
+            } else {
+                [30, 30, 220]
+            })
+        });
+        for (name, arithmetic, lossless) in [("arithmetic", true, false), ("lossless", false, true)]
+        {
+            let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
+            compressor
+                .set_arithmetic(arithmetic)
+                .expect("arithmetic coding");
+            compressor.set_lossless(lossless).expect("lossless");
+            let jpeg = compressor
+                .compress_to_vec(turbojpeg::Image {
+                    pixels: rgb.as_raw().as_slice(),
+                    width: 640,
+                    pitch: 640 * 3,
+                    height: 480,
+                    format: turbojpeg::PixelFormat::RGB,
+                })
+                .expect("a JPEG");
+            let picture = picture_from_bytes(&jpeg, 256).expect(name);
+            assert_eq!((picture.width, picture.height), (256, 192), "{name}");
+            let [r, _, b] = pixel(&picture, 20, 96);
+            assert!(r > 180 && b < 70, "{name}: left is red: {r} {b}");
+        }
     }
 
     #[test]
