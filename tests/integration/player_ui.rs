@@ -339,3 +339,59 @@ fn seek_gestures_switched_off_in_settings_leave_the_video_alone() {
     world.advance(20);
     assert_eq!(player(&world).get_position(), before, "no seek");
 }
+
+#[test]
+fn a_song_held_down_plays_next_and_an_album_added_goes_to_the_end() {
+    let dir = TempDir::new("player-queue");
+    let world = world(&dir, 1280, 800);
+    let media = || world.app.window().global::<hearth_ui::MediaAdapter>();
+    world.app.open_media_shelf("music");
+    world.draw();
+    world.tap("Blue Hour");
+    world.draw();
+    world.tap("Morning");
+    world.wait_until("the song playing", WAIT, |w| player(w).get_playing());
+    world.wait_until("up next", WAIT, |w| {
+        player(w).get_up_next() == "Up next: Noon"
+    });
+    world.tap("Close the player");
+    assert_eq!(world.screen(), Screen::Media);
+
+    // A tap still opens; holding a song offers its actions.
+    world.draw();
+    world.long_press("Evening", 700);
+    assert!(media().get_hold_open(), "the song's actions");
+    assert_eq!(media().get_hold_title(), "Evening");
+    assert!(shown(&world, "Add to queue"));
+    shot(&world, "queue-actions-1280x800");
+    world.tap("Play next");
+    assert!(!media().get_hold_open());
+    assert_eq!(world.screen(), Screen::Media, "the browser stays");
+    assert_eq!(media().get_toast(), "Plays next: Evening");
+    shot(&world, "queued-next-1280x800");
+    world.wait_until("up next after the edit", WAIT, |w| {
+        player(w).get_up_next() == "Up next: Evening"
+    });
+    assert_eq!(player(&world).get_title(), "Morning", "what plays goes on");
+    world.advance(2600);
+    assert_eq!(media().get_toast(), "", "the message goes by itself");
+
+    // The album added goes after everything queued: Next still goes to Evening, then the
+    // rest of the album, then the album again from its first song.
+    world.tap("Back");
+    world.draw();
+    world.long_press("Blue Hour", 700);
+    world.tap("Add to queue");
+    assert_eq!(media().get_toast(), "Added to the queue: Blue Hour");
+    world.tap("Open the player");
+    assert_eq!(world.screen(), Screen::Player);
+    assert_eq!(player(&world).get_up_next(), "Up next: Evening");
+    shot(&world, "music-up-next-1280x800");
+    for title in ["Evening", "Noon", "Evening", "Morning", "Noon"] {
+        world.tap("Next");
+        world.wait_until(title, WAIT, |w| player(w).get_title() == title);
+    }
+    world.wait_until("up next at the end", WAIT, |w| {
+        player(w).get_up_next() == "Up next: Evening"
+    });
+}

@@ -147,6 +147,11 @@ media-details-camera = Kamera: { $camera }
 media-details-album = Album: { $album }
 media-details-artist = Interpret: { $artist }
 media-details-file = Datei: { $path }
+media-action-play = Abspielen
+media-action-play-next = Als Nächstes abspielen
+media-action-add-to-queue = Zur Warteschlange hinzufügen
+media-queued-next = Als Nächstes: { $title }
+media-queued = Zur Warteschlange hinzugefügt: { $title }
 
 media-problem = Die Medienbibliothek hat ein Problem: { $reason }
 
@@ -176,6 +181,7 @@ player-error-title = „{ $name }“ kann nicht abgespielt werden
 player-error-codec = Hearth hat keinen Decoder für das Format dieser Datei ({ $codec }).
 player-error-broken = Die Datei ist beschädigt oder keine Mediendatei.
 player-error-unreadable = Die Datei kann nicht gelesen werden. Vielleicht wurde sie verschoben oder gelöscht.
+player-up-next = Als Nächstes: { $title }
 player-error-output = Die Ton- oder Bildausgabe ist fehlgeschlagen.
 player-seek-feedback = { $seconds } s
 settings-player = Player

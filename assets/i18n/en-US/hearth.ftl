@@ -147,6 +147,11 @@ media-details-camera = Camera: { $camera }
 media-details-album = Album: { $album }
 media-details-artist = Artist: { $artist }
 media-details-file = File: { $path }
+media-action-play = Play
+media-action-play-next = Play next
+media-action-add-to-queue = Add to queue
+media-queued-next = Plays next: { $title }
+media-queued = Added to the queue: { $title }
 
 media-problem = The media library has a problem: { $reason }
 
@@ -176,6 +181,7 @@ player-error-title = “{ $name }” cannot be played
 player-error-codec = Hearth has no decoder for this file’s format ({ $codec }).
 player-error-broken = The file is damaged or is not a media file.
 player-error-unreadable = The file cannot be read. It may have been moved or deleted.
+player-up-next = Up next: { $title }
 player-error-output = The sound or picture output failed.
 player-seek-feedback = { $seconds } s
 settings-player = Player

@@ -152,6 +152,11 @@ media-details-camera = Aparat: { $camera }
 media-details-album = Album: { $album }
 media-details-artist = Wykonawca: { $artist }
 media-details-file = Plik: { $path }
+media-action-play = Odtwórz
+media-action-play-next = Odtwórz jako następne
+media-action-add-to-queue = Dodaj do kolejki
+media-queued-next = Następne: { $title }
+media-queued = Dodano do kolejki: { $title }
 
 media-problem = Biblioteka multimediów ma problem: { $reason }
 
@@ -181,6 +186,7 @@ player-error-title = Nie można odtworzyć „{ $name }”
 player-error-codec = Hearth nie ma dekodera dla formatu tego pliku ({ $codec }).
 player-error-broken = Plik jest uszkodzony albo nie jest plikiem multimedialnym.
 player-error-unreadable = Nie można odczytać pliku. Mógł zostać przeniesiony lub usunięty.
+player-up-next = Następne: { $title }
 player-error-output = Wyjście dźwięku lub obrazu zawiodło.
 player-seek-feedback = { $seconds } s
 settings-player = Odtwarzacz

@@ -12,7 +12,7 @@ use gst::prelude::*;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
 
-use super::queue::Queue;
+use super::queue::{Placement, Queue};
 use super::{
     AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags, Track,
     Tracks, VideoFormat, VideoOutput, subtitle_beside,
@@ -371,11 +371,14 @@ impl Engine {
             Command::Shuffle(shuffle) => {
                 self.shared().queue.set_shuffle(shuffle);
                 self.emit(PlayerEvent::Shuffle(shuffle));
+                self.report_up_next();
             }
             Command::Repeat(repeat) => {
                 self.shared().queue.set_repeat(repeat);
                 self.emit(PlayerEvent::Repeat(repeat));
+                self.report_up_next();
             }
+            Command::Add(files, placement) => self.add(files, placement),
             Command::Audio(track) => {
                 let count = self.playbin.property::<i32>("n-audio");
                 if let Ok(track) = i32::try_from(track)
@@ -426,6 +429,46 @@ impl Engine {
         }
     }
 
+    /// Adds files to the queue. A queue that had played to its end, or held nothing, goes on
+    /// with them.
+    fn add(&mut self, files: Vec<PathBuf>, placement: Placement) {
+        if files.is_empty() {
+            return;
+        }
+        let was_empty = {
+            let mut shared = self.shared();
+            let was_empty = shared.queue.is_empty();
+            shared.queue.add(files, placement);
+            was_empty
+        };
+        let resume = if was_empty || self.path.is_none() {
+            Some(self.shared().queue.position())
+        } else if self.state == PlayState::Ended {
+            self.shared().queue.following()
+        } else {
+            None
+        };
+        match resume {
+            Some(at) => {
+                self.want_playing = true;
+                self.play_at(at, None);
+            }
+            None => self.report_up_next(),
+        }
+    }
+
+    /// What Next would play, for "up next" on the screen.
+    fn report_up_next(&self) {
+        let up_next = {
+            let shared = self.shared();
+            shared
+                .queue
+                .following()
+                .and_then(|at| shared.queue.index_at(at))
+        };
+        self.emit(PlayerEvent::UpNext(up_next));
+    }
+
     /// Opens the file at `at` in the play order, from `position`.
     fn play_at(&mut self, at: usize, position: Option<Duration>) {
         let path = {
@@ -466,6 +509,7 @@ impl Engine {
             index,
             path: path.clone(),
         });
+        self.report_up_next();
         self.opened_at = Some(Instant::now());
         self.set_state(PlayState::Opening);
         if self.playbin.set_state(gst::State::Paused).is_err() {
@@ -688,6 +732,7 @@ impl Engine {
             self.missing.clear();
             self.last_position = None;
             self.emit(PlayerEvent::Started { index, path });
+            self.report_up_next();
             self.report_tracks();
         }
     }

@@ -19,7 +19,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
-pub use queue::Repeat;
+pub use queue::{Placement, Repeat};
 pub use video::{FrameFormat, FrameStats, FrameView, Plane, VideoFormat, VideoOutput};
 
 /// Where sound goes.
@@ -109,6 +109,9 @@ pub enum PlayerEvent {
         path: PathBuf,
     },
     State(PlayState),
+    /// The index in the queue's files of what Next would play, after each start and each
+    /// change to the queue; None at its end.
+    UpNext(Option<usize>),
     /// Position and duration, about four times a second while playing and after each seek.
     Position {
         position: Duration,
@@ -164,6 +167,7 @@ enum Command {
     Repeat(Repeat),
     Audio(usize),
     Subtitle(Option<usize>),
+    Add(Vec<PathBuf>, Placement),
     Quit,
 }
 
@@ -255,6 +259,11 @@ impl Player {
     /// A subtitle track, or None for none.
     pub fn select_subtitle(&self, track: Option<usize>) {
         self.send(Command::Subtitle(track));
+    }
+    /// Adds files to the queue, after the one playing or at the end; their indices follow
+    /// the files already queued. A queue that played to its end goes on with them.
+    pub fn add(&self, files: Vec<PathBuf>, placement: Placement) {
+        self.send(Command::Add(files, placement));
     }
 }
 

@@ -17,11 +17,23 @@ pub enum Repeat {
     One,
 }
 
+/// Where files added to a queue go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Right after the one playing.
+    Next,
+    /// After everything queued.
+    End,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Queue {
     files: Vec<PathBuf>,
     /// Indices into `files` in the order they play (shuffled or not).
     order: Vec<usize>,
+    /// The order without shuffle: the files' own order, with what was added since placed
+    /// where it was added.
+    listed: Vec<usize>,
     /// Position in `order` of the one playing.
     at: usize,
     shuffle: bool,
@@ -36,6 +48,7 @@ impl Queue {
         let start = start.min(files.len().saturating_sub(1));
         let mut queue = Queue {
             order: (0..files.len()).collect(),
+            listed: (0..files.len()).collect(),
             files,
             at: start,
             shuffle: false,
@@ -73,7 +86,7 @@ impl Queue {
     pub fn set_shuffle(&mut self, shuffle: bool) {
         let current = self.current();
         self.shuffle = shuffle;
-        self.order = (0..self.files.len()).collect();
+        self.order = self.listed.clone();
         if shuffle {
             let mut rest: Vec<usize> = self
                 .order
@@ -92,8 +105,43 @@ impl Queue {
             self.order = current.into_iter().chain(rest).collect();
             self.at = 0;
         } else {
-            self.at = current.unwrap_or(0);
+            self.at = current
+                .and_then(|current| self.order.iter().position(|&i| i == current))
+                .unwrap_or(0);
         }
+    }
+
+    /// Adds `files` after the one playing or after everything, in their order (also when
+    /// shuffled: what was asked to play next plays next).
+    pub fn add(&mut self, files: Vec<PathBuf>, placement: Placement) {
+        let added: Vec<usize> = (self.files.len()..self.files.len() + files.len()).collect();
+        self.files.extend(files);
+        if self.order.is_empty() {
+            self.order.clone_from(&added);
+            self.listed = added;
+            self.at = 0;
+            return;
+        }
+        match placement {
+            Placement::Next => {
+                let current = self.current();
+                let after = self.at + 1;
+                self.order.splice(after..after, added.iter().copied());
+                let listed_after = current
+                    .and_then(|current| self.listed.iter().position(|&i| i == current))
+                    .map_or(self.listed.len(), |at| at + 1);
+                self.listed.splice(listed_after..listed_after, added);
+            }
+            Placement::End => {
+                self.order.extend(&added);
+                self.listed.extend(added);
+            }
+        }
+    }
+
+    /// The index in [`Queue::files`] at a position in the play order.
+    pub fn index_at(&self, at: usize) -> Option<usize> {
+        self.order.get(at).copied()
     }
 
     /// What plays after the current one ends by itself, following repeat.
@@ -179,6 +227,48 @@ mod tests {
         );
         queue.go_to(0);
         assert_eq!(queue.preceding(), Some(2));
+    }
+
+    fn played_from_here(queue: &mut Queue) -> Vec<usize> {
+        let mut seen = queue.current().into_iter().collect::<Vec<_>>();
+        while let Some(next) = queue.following() {
+            queue.go_to(next);
+            seen.extend(queue.current());
+        }
+        seen
+    }
+
+    #[test]
+    fn added_files_play_next_or_last_and_keep_their_place_through_shuffle() {
+        let mut queue = Queue::new(files(4), 1, false, Repeat::Off);
+        queue.add(vec!["a.flac".into(), "b.flac".into()], Placement::Next);
+        queue.add(vec!["z.flac".into()], Placement::End);
+        assert_eq!(
+            queue.file_at(queue.following().unwrap_or(0)),
+            Some(&PathBuf::from("a.flac"))
+        );
+        assert_eq!(played_from_here(&mut queue.clone()), [1, 4, 5, 2, 3, 6]);
+
+        // Shuffled, what was asked to play next still plays next; shuffle off brings back
+        // the list with the additions where they were added.
+        let mut queue = Queue::new(files(10), 3, true, Repeat::Off);
+        queue.add(vec!["a.flac".into()], Placement::Next);
+        assert_eq!(queue.index_at(queue.following().unwrap_or(0)), Some(10));
+        queue.set_shuffle(false);
+        assert_eq!(queue.current(), Some(3));
+        assert_eq!(
+            played_from_here(&mut queue),
+            [3, 10, 4, 5, 6, 7, 8, 9],
+            "the rest of the list, from where it is"
+        );
+    }
+
+    #[test]
+    fn adding_to_an_empty_queue_starts_it() {
+        let mut queue = Queue::default();
+        queue.add(vec!["a.flac".into(), "b.flac".into()], Placement::Next);
+        assert_eq!(queue.current_file(), Some(&PathBuf::from("a.flac")));
+        assert_eq!(queue.following(), Some(1));
     }
 
     #[test]

@@ -36,6 +36,12 @@ impl App {
                     playback.play(queue, start, position);
                 }
             }));
+            let weak = Rc::downgrade(&controller);
+            media.set_enqueue(Box::new(move |songs, placement| {
+                if let Some(playback) = weak.upgrade() {
+                    playback.add(songs, placement);
+                }
+            }));
             let post = self.media_post();
             controller.keep_positions(
                 media.index_file().to_path_buf(),

@@ -44,7 +44,7 @@ pub enum MediaUpdate {
 /// Hands an update to the UI thread; called from any thread.
 pub type Post = Arc<dyn Fn(MediaUpdate) + Send + Sync>;
 
-pub use play::{Play, View};
+pub use play::{Enqueue, Play, View};
 
 /// How many recent items home shows, and how many of them the first frame decodes.
 const RECENT_COUNT: usize = 24;
@@ -98,7 +98,10 @@ pub struct MediaController {
     columns: Cell<usize>,
     layout: RefCell<grid::Layout>,
     play: RefCell<Option<Play>>,
+    enqueue: RefCell<Option<Enqueue>>,
     view: RefCell<Option<View>>,
+    /// The card held down, while its actions are offered.
+    held: RefCell<Option<Entry>>,
 }
 
 impl MediaController {
@@ -136,7 +139,9 @@ impl MediaController {
             columns: Cell::new(4),
             layout: RefCell::new(grid::Layout::default()),
             play: RefCell::new(None),
+            enqueue: RefCell::new(None),
             view: RefCell::new(None),
+            held: RefCell::new(None),
         });
         // Without an index nothing has been found yet: say so from the first frame instead of
         // claiming the library is empty.
@@ -268,6 +273,28 @@ impl MediaController {
         adapter.on_open_item(move |index| {
             if let Some(controller) = weak.upgrade() {
                 controller.open_row(&controller.items, index);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_hold_item(move |index| {
+            if let Some(controller) = weak.upgrade() {
+                controller.hold_row(&controller.items, index);
+            }
+        });
+        let weak = Rc::downgrade(self);
+        adapter.on_hold_action(move |id| {
+            if let Some(controller) = weak.upgrade() {
+                controller.hold_action(&id);
+            }
+        });
+        adapter.on_toast_shown({
+            let weak = self.window.clone();
+            move || {
+                if let Some(window) = weak.upgrade() {
+                    window
+                        .global::<MediaAdapter>()
+                        .set_toast(SharedString::new());
+                }
             }
         });
         let weak = Rc::downgrade(self);

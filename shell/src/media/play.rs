@@ -1,15 +1,33 @@
 //! What a tap on a video or a song plays: the queue, and where to start (a video's resume
-//! point, from the index).
+//! point, from the index); and what a song or an album held down offers: play it, play it
+//! next, add it to the queue.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use hearth_media::{Entry, EntryKind, MediaKind};
+use hearth_media::player::Placement;
+use hearth_media::{Entry, EntryKind, MediaKind, Section, Sort};
+use hearth_ui::{MediaAdapter, VmAction};
+use slint::{ModelRc, VecModel};
 
 use super::MediaController;
 use crate::playback::QueueItem;
 
 /// Plays a queue from an index, at a position (the playback domain, wired by the app).
 pub type Play = Box<dyn Fn(Vec<QueueItem>, usize, Option<Duration>)>;
+/// Adds songs to what plays, next or last (the playback domain, wired by the app).
+pub type Enqueue = Box<dyn Fn(Vec<QueueItem>, Placement)>;
+
+/// The most songs one album or artist adds to the queue.
+const ENQUEUE_LIMIT: usize = 2_000;
+
+/// What a held song or album offers, by id and string.
+const HOLD_ACTIONS: [(&str, &str); 3] = [
+    ("play", "media-action-play"),
+    ("play-next", "media-action-play-next"),
+    ("add-to-queue", "media-action-add-to-queue"),
+];
 /// Shows photos full-screen from an index.
 pub type View = Box<dyn Fn(Vec<QueueItem>, usize)>;
 
@@ -17,6 +35,118 @@ impl MediaController {
     /// Sets what plays a queue when a video or a song is tapped.
     pub fn set_play(&self, play: Play) {
         *self.play.borrow_mut() = Some(play);
+    }
+
+    /// Sets what adds songs to the queue.
+    pub fn set_enqueue(&self, enqueue: Enqueue) {
+        *self.enqueue.borrow_mut() = Some(enqueue);
+    }
+
+    /// A card held down (or right-clicked): a song, an album or an artist offers its
+    /// actions; anything else offers nothing.
+    pub(super) fn hold_row(&self, rows: &RefCell<Vec<Entry>>, index: i32) {
+        let entry = usize::try_from(index)
+            .ok()
+            .and_then(|index| rows.borrow().get(index).cloned());
+        let Some(entry) = entry.filter(|entry| {
+            matches!(
+                entry.kind,
+                EntryKind::Item(MediaKind::Audio) | EntryKind::Album | EntryKind::Artist
+            )
+        }) else {
+            return;
+        };
+        let translator = self.translator.borrow();
+        let actions: Vec<VmAction> = HOLD_ACTIONS
+            .iter()
+            .map(|(id, string)| VmAction {
+                id: (*id).into(),
+                label: translator.tr(string).into(),
+                ..VmAction::default()
+            })
+            .collect();
+        drop(translator);
+        self.with_adapter(|adapter| {
+            adapter.set_hold_title(entry.title.as_str().into());
+            adapter.set_hold_actions(ModelRc::from(Rc::new(VecModel::from(actions))));
+            adapter.set_hold_open(true);
+        });
+        *self.held.borrow_mut() = Some(entry);
+    }
+
+    /// One of the held card's actions was chosen (or the sheet dismissed, with "").
+    pub(super) fn hold_action(&self, id: &str) {
+        self.with_adapter(|adapter| adapter.set_hold_open(false));
+        let Some(entry) = self.held.borrow_mut().take() else {
+            return;
+        };
+        let songs = self.songs_of(&entry);
+        if songs.is_empty() {
+            return;
+        }
+        let placement = match id {
+            "play" => {
+                if let Some(play) = self.play.borrow().as_ref() {
+                    play(songs, 0, None);
+                }
+                return;
+            }
+            "play-next" => Placement::Next,
+            "add-to-queue" => Placement::End,
+            _ => return,
+        };
+        if let Some(enqueue) = self.enqueue.borrow().as_ref() {
+            enqueue(songs, placement);
+        }
+        let string = match placement {
+            Placement::Next => "media-queued-next",
+            Placement::End => "media-queued",
+        };
+        let text = self.translator.borrow().tr_args(
+            string,
+            &[("title", hearth_ui::i18n::Arg::Text(&entry.title))],
+        );
+        self.with_adapter(|adapter: &MediaAdapter<'_>| adapter.set_toast(text.into()));
+    }
+
+    /// The songs a song, an album or an artist stands for, in the order they play.
+    fn songs_of(&self, entry: &Entry) -> Vec<QueueItem> {
+        let section = match entry.kind {
+            EntryKind::Item(MediaKind::Audio) => return queue_item(entry).into_iter().collect(),
+            EntryKind::Album => Section::Album {
+                album: entry.title.clone(),
+                artist: entry.artist.clone(),
+            },
+            EntryKind::Artist => Section::Artist(entry.title.clone()),
+            EntryKind::Item(_) => return Vec::new(),
+        };
+        let index = self.index.borrow();
+        let Some(index) = index.as_ref() else {
+            return Vec::new();
+        };
+        let mut songs = Vec::new();
+        let rows = index
+            .entries(&section, "", Sort::Name, ENQUEUE_LIMIT)
+            .unwrap_or_default();
+        for row in rows {
+            match row.kind {
+                EntryKind::Item(MediaKind::Audio) => songs.extend(queue_item(&row)),
+                // An artist lists albums: each album's songs, in track order.
+                EntryKind::Album => {
+                    let album = Section::Album {
+                        album: row.title.clone(),
+                        artist: row.artist.clone(),
+                    };
+                    let tracks = index
+                        .entries(&album, "", Sort::Name, ENQUEUE_LIMIT)
+                        .unwrap_or_default();
+                    songs.extend(tracks.iter().filter_map(queue_item));
+                }
+                _ => {}
+            }
+        }
+        songs.truncate(ENQUEUE_LIMIT);
+        songs
     }
 
     /// Sets what shows photos when a photo is tapped.
@@ -82,19 +212,22 @@ impl MediaController {
     }
 }
 
+/// A song or a video as the player names it.
+fn queue_item(entry: &Entry) -> Option<QueueItem> {
+    Some(QueueItem {
+        path: entry.path.clone()?,
+        title: entry.title.clone(),
+        subtitle: [entry.artist.clone(), entry.album.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+        cover: entry.thumbnail.clone(),
+    })
+}
+
 fn queue_from(rows: &[Entry], index: usize) -> (Vec<QueueItem>, usize) {
-    let item = |entry: &Entry| {
-        Some(QueueItem {
-            path: entry.path.clone()?,
-            title: entry.title.clone(),
-            subtitle: [entry.artist.clone(), entry.album.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
-            cover: entry.thumbnail.clone(),
-        })
-    };
+    let item = queue_item;
     let Some(tapped) = rows.get(index) else {
         return (Vec::new(), 0);
     };

@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hearth_media::player::{
-    OpenRequest, PlayState, Player, PlayerEvent, PreviewFrame, Previewer, Problem, Repeat, Tracks,
+    OpenRequest, Placement, PlayState, Player, PlayerEvent, PreviewFrame, Previewer, Problem,
+    Repeat, Tracks,
 };
 use hearth_ui::i18n::Translator;
 use hearth_ui::{AppAdapter, AppWindow, PlayerAdapter, Screen};
@@ -66,6 +67,8 @@ struct Shown {
     shuffle: bool,
     repeat: Repeat,
     volume: f64,
+    /// What Next plays, as the player reported it.
+    up_next: Option<usize>,
 }
 
 pub struct PlaybackController {
@@ -281,6 +284,30 @@ impl PlaybackController {
         self.show();
     }
 
+    /// Adds songs to the music playing, after the one playing or at the end. With no music
+    /// playing (nothing, or a video), they play now instead.
+    pub fn add(&self, items: Vec<QueueItem>, placement: Placement) {
+        if items.is_empty() {
+            return;
+        }
+        let music = {
+            let shown = self.shown.borrow();
+            !self.queue.borrow().is_empty()
+                && !shown.tracks.has_video
+                && shown.problem.is_none()
+                && shown.state != PlayState::Stopped
+        };
+        if !music || self.player.borrow().is_none() {
+            self.play(items, 0, None);
+            return;
+        }
+        let files = items.iter().map(|item| item.path.clone()).collect();
+        // The player numbers added files after those it has, as this list does.
+        self.queue.borrow_mut().extend(items);
+        self.with_player(|player| player.add(files, placement));
+        self.render();
+    }
+
     /// Shows the player screen (from the mini player, or after a play).
     pub fn show(&self) {
         if let Some(screen) = self.screen()
@@ -469,6 +496,7 @@ impl PlaybackController {
             PlayerEvent::Tracks(tracks) => shown.tracks = tracks,
             PlayerEvent::Volume(volume) => shown.volume = volume,
             PlayerEvent::Shuffle(shuffle) => shown.shuffle = shuffle,
+            PlayerEvent::UpNext(up_next) => shown.up_next = up_next,
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
             PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
             PlayerEvent::Tags(tags) => {

@@ -19,6 +19,12 @@ impl PlaybackController {
             .current
             .and_then(|i| self.queue.borrow().get(i).cloned());
         let count = self.queue.borrow().len();
+        let up_next = shown
+            .up_next
+            .filter(|_| !shown.tracks.has_video)
+            .and_then(|i| self.queue.borrow().get(i).map(|next| next.title.clone()))
+            .map(|title| translator.tr_args("player-up-next", &[("title", Arg::Text(&title))]))
+            .unwrap_or_default();
         let screen = self.screen();
         self.with_adapter(|adapter| {
             let title = item.as_ref().map(|i| i.title.clone()).unwrap_or_default();
@@ -31,6 +37,9 @@ impl PlaybackController {
                 .unwrap_or_default();
             set_if(adapter.get_subtitle(), subtitle.as_str(), |v| {
                 adapter.set_subtitle(v)
+            });
+            set_if(adapter.get_up_next(), up_next.as_str(), |v| {
+                adapter.set_up_next(v)
             });
             adapter.set_has_video(shown.tracks.has_video);
             adapter.set_playing(matches!(
