@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use hearth_media::player::{AudioOutput, OpenRequest, PlayState, PlayerEvent, Problem, Tracks};
+use hearth_media::player::{
+    AudioOutput, OpenRequest, Placement, PlayState, PlayerEvent, Problem, Tracks,
+};
 use hearth_tests::playback::{
     GAPLESS_BUFFERS, GAPLESS_SAMPLES_PER_BUFFER, Watched, media_under, wav_samples,
 };
@@ -379,5 +381,59 @@ fn broken_and_unsupported_files_fail_with_a_reason_and_the_player_goes_on() {
         "a good file after the bad ones",
         SOON,
         is_state(PlayState::Playing),
+    );
+}
+
+#[test]
+fn songs_added_play_next_or_last_and_a_finished_queue_goes_on_with_them() {
+    // Songs of 20 s: the gapless hand-over of the next one is due only near their end.
+    let album = [
+        "Long album/01 First light.ogg",
+        "Long album/02 Second wind.ogg",
+    ];
+    let evening = media().join("Music/Ada Lind - Blue Hour/03 Evening.opus");
+    let mut watched = Watched::new(AudioOutput::Silent);
+    open(&watched, &album, OpenRequest::default());
+    watched.wait("the first song", SOON, |e| {
+        matches!(e, PlayerEvent::Started { index: 0, .. })
+    });
+    watched.wait("up next: the second", SOON, |e| {
+        *e == PlayerEvent::UpNext(Some(1))
+    });
+    // Added to play next, it comes before the rest of the album (file 2, after the two).
+    watched.player.add(vec![evening.clone()], Placement::Next);
+    watched.wait("up next: the one added", SOON, |e| {
+        *e == PlayerEvent::UpNext(Some(2))
+    });
+    watched.player.next();
+    watched.wait("the one added", SOON, |e| {
+        matches!(e, PlayerEvent::Started { index: 2, .. })
+    });
+    watched.wait("up next: the album again", SOON, |e| {
+        *e == PlayerEvent::UpNext(Some(1))
+    });
+    watched.player.next();
+    watched.wait("the second song", SOON, |e| {
+        matches!(e, PlayerEvent::Started { index: 1, .. })
+    });
+    watched.wait("playing the second", SOON, is_state(PlayState::Playing));
+    watched.player.seek(Duration::from_millis(19_000));
+    watched.wait("the end of the queue", SOON, is_state(PlayState::Ended));
+
+    // Added after the end, a song plays at once; added while the last one plays (before or
+    // after its hand-over was due), it follows it.
+    watched.player.add(vec![evening.clone()], Placement::End);
+    watched.wait("the song added after the end", SOON, |e| {
+        matches!(e, PlayerEvent::Started { index: 3, .. })
+    });
+    watched.wait("playing again", SOON, is_state(PlayState::Playing));
+    watched.player.add(vec![evening.clone()], Placement::End);
+    watched.wait("the song added during the last", SOON, |e| {
+        matches!(e, PlayerEvent::Started { index: 4, .. })
+    });
+    watched.wait(
+        "the end of the longer queue",
+        SOON,
+        is_state(PlayState::Ended),
     );
 }

@@ -429,42 +429,38 @@ impl Engine {
         }
     }
 
-    /// Adds files to the queue. A queue that had played to its end, or held nothing, goes on
-    /// with them.
+    /// Adds files to the queue. A queue that held nothing, was stopped or had played to its
+    /// end goes on with the first of them.
     fn add(&mut self, files: Vec<PathBuf>, placement: Placement) {
         if files.is_empty() {
             return;
         }
-        let was_empty = {
+        let (was_empty, first) = {
             let mut shared = self.shared();
             let was_empty = shared.queue.is_empty();
-            shared.queue.add(files, placement);
-            was_empty
+            (was_empty, shared.queue.add(files, placement))
         };
-        let resume = if was_empty || self.path.is_none() {
-            Some(self.shared().queue.position())
-        } else if self.state == PlayState::Ended {
-            self.shared().queue.following()
+        if was_empty || self.path.is_none() || self.state == PlayState::Ended {
+            self.want_playing = true;
+            self.play_at(first, None);
         } else {
-            None
-        };
-        match resume {
-            Some(at) => {
-                self.want_playing = true;
-                self.play_at(at, None);
-            }
-            None => self.report_up_next(),
+            self.report_up_next();
         }
     }
 
-    /// What Next would play, for "up next" on the screen.
+    /// What plays next by itself, for "up next" on the screen.
     fn report_up_next(&self) {
         let up_next = {
             let shared = self.shared();
-            shared
-                .queue
-                .following()
-                .and_then(|at| shared.queue.index_at(at))
+            // Between the gapless hand-over and the start of the file handed over, the queue
+            // has already moved on to it: it is what plays next.
+            match shared.handed_over.front() {
+                Some((index, _)) => Some(*index),
+                None => shared
+                    .queue
+                    .after_end()
+                    .and_then(|at| shared.queue.index_at(at)),
+            }
         };
         self.emit(PlayerEvent::UpNext(up_next));
     }
@@ -648,6 +644,14 @@ impl Engine {
             MessageView::AsyncDone(_) => self.async_done(),
             MessageView::StreamStart(_) => self.stream_started(),
             MessageView::Eos(_) => {
+                // Files added after the last one's hand-over was due (nothing was handed
+                // over then) play now rather than the queue ending.
+                let late = self.shared().queue.after_end();
+                if let Some(at) = late {
+                    self.want_playing = true;
+                    self.play_at(at, None);
+                    return;
+                }
                 self.report_position(true);
                 self.set_state(PlayState::Ended);
                 let _ = self.playbin.set_state(gst::State::Paused);

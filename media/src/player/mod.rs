@@ -109,8 +109,8 @@ pub enum PlayerEvent {
         path: PathBuf,
     },
     State(PlayState),
-    /// The index in the queue's files of what Next would play, after each start and each
-    /// change to the queue; None at its end.
+    /// The index in the queue's files of what plays next by itself (the same one again under
+    /// repeat-one), after each start and each change to the queue; None at its end.
     UpNext(Option<usize>),
     /// Position and duration, about four times a second while playing and after each seek.
     Position {

@@ -112,15 +112,16 @@ impl Queue {
     }
 
     /// Adds `files` after the one playing or after everything, in their order (also when
-    /// shuffled: what was asked to play next plays next).
-    pub fn add(&mut self, files: Vec<PathBuf>, placement: Placement) {
+    /// shuffled: what was asked to play next plays next). Returns the position in the play
+    /// order of the first one added.
+    pub fn add(&mut self, files: Vec<PathBuf>, placement: Placement) -> usize {
         let added: Vec<usize> = (self.files.len()..self.files.len() + files.len()).collect();
         self.files.extend(files);
         if self.order.is_empty() {
             self.order.clone_from(&added);
             self.listed = added;
             self.at = 0;
-            return;
+            return 0;
         }
         match placement {
             Placement::Next => {
@@ -131,10 +132,13 @@ impl Queue {
                     .and_then(|current| self.listed.iter().position(|&i| i == current))
                     .map_or(self.listed.len(), |at| at + 1);
                 self.listed.splice(listed_after..listed_after, added);
+                after
             }
             Placement::End => {
+                let first = self.order.len();
                 self.order.extend(&added);
                 self.listed.extend(added);
+                first
             }
         }
     }
@@ -241,8 +245,9 @@ mod tests {
     #[test]
     fn added_files_play_next_or_last_and_keep_their_place_through_shuffle() {
         let mut queue = Queue::new(files(4), 1, false, Repeat::Off);
-        queue.add(vec!["a.flac".into(), "b.flac".into()], Placement::Next);
-        queue.add(vec!["z.flac".into()], Placement::End);
+        let first = queue.add(vec!["a.flac".into(), "b.flac".into()], Placement::Next);
+        assert_eq!(first, 2, "right after the one playing");
+        assert_eq!(queue.add(vec!["z.flac".into()], Placement::End), 6);
         assert_eq!(
             queue.file_at(queue.following().unwrap_or(0)),
             Some(&PathBuf::from("a.flac"))

@@ -38,9 +38,8 @@ impl App {
             }));
             let weak = Rc::downgrade(&controller);
             media.set_enqueue(Box::new(move |songs, placement| {
-                if let Some(playback) = weak.upgrade() {
-                    playback.add(songs, placement);
-                }
+                weak.upgrade()
+                    .is_some_and(|playback| playback.add(songs, placement))
             }));
             let post = self.media_post();
             controller.keep_positions(

@@ -102,6 +102,8 @@ pub struct MediaController {
     view: RefCell<Option<View>>,
     /// The card held down, while its actions are offered.
     held: RefCell<Option<Entry>>,
+    /// Clears the browser's message ("Plays next: …") after a while.
+    toast_timer: slint::Timer,
 }
 
 impl MediaController {
@@ -142,6 +144,7 @@ impl MediaController {
             enqueue: RefCell::new(None),
             view: RefCell::new(None),
             held: RefCell::new(None),
+            toast_timer: slint::Timer::default(),
         });
         // Without an index nothing has been found yet: say so from the first frame instead of
         // claiming the library is empty.
@@ -285,16 +288,6 @@ impl MediaController {
         adapter.on_hold_action(move |id| {
             if let Some(controller) = weak.upgrade() {
                 controller.hold_action(&id);
-            }
-        });
-        adapter.on_toast_shown({
-            let weak = self.window.clone();
-            move || {
-                if let Some(window) = weak.upgrade() {
-                    window
-                        .global::<MediaAdapter>()
-                        .set_toast(SharedString::new());
-                }
             }
         });
         let weak = Rc::downgrade(self);

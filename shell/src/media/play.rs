@@ -9,15 +9,19 @@ use std::time::Duration;
 use hearth_media::player::Placement;
 use hearth_media::{Entry, EntryKind, MediaKind, Section, Sort};
 use hearth_ui::{MediaAdapter, VmAction};
-use slint::{ModelRc, VecModel};
+use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::MediaController;
 use crate::playback::QueueItem;
 
 /// Plays a queue from an index, at a position (the playback domain, wired by the app).
 pub type Play = Box<dyn Fn(Vec<QueueItem>, usize, Option<Duration>)>;
-/// Adds songs to what plays, next or last (the playback domain, wired by the app).
-pub type Enqueue = Box<dyn Fn(Vec<QueueItem>, Placement)>;
+/// Adds songs to what plays, next or last; true when they were queued, false when they play
+/// now (nothing was playing). The playback domain, wired by the app.
+pub type Enqueue = Box<dyn Fn(Vec<QueueItem>, Placement) -> bool>;
+
+/// How long "Plays next: …" stays over the browser.
+const TOAST_TIME: Duration = Duration::from_millis(2500);
 
 /// The most songs one album or artist adds to the queue.
 const ENQUEUE_LIMIT: usize = 2_000;
@@ -95,8 +99,13 @@ impl MediaController {
             "add-to-queue" => Placement::End,
             _ => return,
         };
-        if let Some(enqueue) = self.enqueue.borrow().as_ref() {
-            enqueue(songs, placement);
+        let queued = self
+            .enqueue
+            .borrow()
+            .as_ref()
+            .is_some_and(|enqueue| enqueue(songs, placement));
+        if !queued {
+            return;
         }
         let string = match placement {
             Placement::Next => "media-queued-next",
@@ -107,6 +116,15 @@ impl MediaController {
             &[("title", hearth_ui::i18n::Arg::Text(&entry.title))],
         );
         self.with_adapter(|adapter: &MediaAdapter<'_>| adapter.set_toast(text.into()));
+        let window = self.window.clone();
+        self.toast_timer
+            .start(slint::TimerMode::SingleShot, TOAST_TIME, move || {
+                if let Some(window) = window.upgrade() {
+                    window
+                        .global::<MediaAdapter>()
+                        .set_toast(Default::default());
+                }
+            });
     }
 
     /// The songs a song, an album or an artist stands for, in the order they play.

@@ -284,28 +284,28 @@ impl PlaybackController {
         self.show();
     }
 
-    /// Adds songs to the music playing, after the one playing or at the end. With no music
-    /// playing (nothing, or a video), they play now instead.
-    pub fn add(&self, items: Vec<QueueItem>, placement: Placement) {
+    /// Adds songs to the music playing, after the one playing or at the end; true when they
+    /// were queued. With no music in the player (nothing, a video, a file that failed), they
+    /// play now instead, on the player screen.
+    pub fn add(&self, items: Vec<QueueItem>, placement: Placement) -> bool {
         if items.is_empty() {
-            return;
+            return false;
         }
         let music = {
             let shown = self.shown.borrow();
-            !self.queue.borrow().is_empty()
-                && !shown.tracks.has_video
-                && shown.problem.is_none()
-                && shown.state != PlayState::Stopped
+            !self.queue.borrow().is_empty() && !shown.tracks.has_video && shown.problem.is_none()
         };
         if !music || self.player.borrow().is_none() {
             self.play(items, 0, None);
-            return;
+            return false;
         }
         let files = items.iter().map(|item| item.path.clone()).collect();
-        // The player numbers added files after those it has, as this list does.
+        // The player numbers added files after those it has, as this list does; a stopped
+        // or finished queue goes on with them.
         self.queue.borrow_mut().extend(items);
         self.with_player(|player| player.add(files, placement));
         self.render();
+        true
     }
 
     /// Shows the player screen (from the mini player, or after a play).
