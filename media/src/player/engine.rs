@@ -355,7 +355,15 @@ impl Engine {
                 self.emit(PlayerEvent::Volume(volume));
             }
             Command::Next => {
-                let next = self.shared().queue.following();
+                let next = {
+                    let shared = self.shared();
+                    // Between the gapless hand-over and its start, the queue is already at
+                    // what was handed over: that is what Next goes to, not the one after it.
+                    match shared.handed_over.front() {
+                        Some((index, _)) => shared.queue.position_of(*index),
+                        None => shared.queue.following(),
+                    }
+                };
                 if let Some(next) = next {
                     self.play_at(next, None);
                 }

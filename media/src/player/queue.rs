@@ -143,6 +143,11 @@ impl Queue {
         }
     }
 
+    /// The position in the play order of the file at `index` in [`Queue::files`].
+    pub fn position_of(&self, index: usize) -> Option<usize> {
+        self.order.iter().position(|&i| i == index)
+    }
+
     /// The index in [`Queue::files`] at a position in the play order.
     pub fn index_at(&self, at: usize) -> Option<usize> {
         self.order.get(at).copied()
@@ -252,6 +257,7 @@ mod tests {
             queue.file_at(queue.following().unwrap_or(0)),
             Some(&PathBuf::from("a.flac"))
         );
+        assert_eq!(queue.position_of(4), Some(2));
         assert_eq!(played_from_here(&mut queue.clone()), [1, 4, 5, 2, 3, 6]);
 
         // Shuffled, what was asked to play next still plays next; shuffle off brings back
