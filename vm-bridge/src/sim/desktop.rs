@@ -1,7 +1,8 @@
 //! Draws a simulated VM's desktop: the VM's name, a clock and an echo of the input it got.
 //!
-//! The static part (background, name) is drawn once; everything that changes is repainted
-//! only inside the rectangles that changed, so a keystroke costs a few thousand pixels.
+//! Everything that changes is repainted only inside the rectangles that changed, background
+//! included, so a keystroke costs a few thousand pixels and no second full-screen copy of the
+//! background is kept.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
@@ -31,7 +32,8 @@ pub struct EchoState {
 pub struct Desktop {
     width: u32,
     height: u32,
-    background: Surface,
+    name: String,
+    role: VmRole,
     regular: FontRef<'static>,
     bold: FontRef<'static>,
     shown: EchoState,
@@ -44,42 +46,44 @@ impl Desktop {
         // The fonts are part of the binary; failing to parse them is a build defect.
         let regular = FontRef::try_from_slice(REGULAR).expect("bundled regular font parses");
         let bold = FontRef::try_from_slice(BOLD).expect("bundled bold font parses");
-        let mut desktop = Desktop {
+        Desktop {
             width,
             height,
-            background: Surface::new(width, height),
+            name: name.to_string(),
+            role,
             regular,
             bold,
             shown: EchoState::default(),
-        };
-        desktop.paint_background(name, role);
-        desktop
+        }
     }
 
-    fn paint_background(&mut self, name: &str, role: VmRole) {
-        let (top, bottom) = role_gradient(role);
+    /// Paints the static part (gradient, top bar, name) inside `clip`.
+    fn paint_background(&self, surface: &mut Surface, clip: Rect) {
+        let (top, bottom) = role_gradient(self.role);
         let height = self.height.max(1);
-        for y in 0..self.height {
-            let t = y as f32 / height as f32;
-            let colour = mix(top, bottom, t);
-            let row = y as usize * self.background.stride as usize;
-            for x in 0..self.width as usize {
-                let at = row + x * 4;
-                if let Some(pixels) = self.background.pixels.as_mut_slice() {
-                    pixels[at..at + 4].copy_from_slice(&[colour.2, colour.1, colour.0, 255]);
+        let stride = surface.stride as usize;
+        if let Some(pixels) = surface.pixels.as_mut_slice() {
+            for y in clip.y..clip.y + clip.height {
+                let colour = mix(top, bottom, y as f32 / height as f32);
+                let bgrx = [colour.2, colour.1, colour.0, 255];
+                let row = y as usize * stride;
+                let start = row + clip.x as usize * 4;
+                let end = start + clip.width as usize * 4;
+                for pixel in pixels[start..end].chunks_exact_mut(4) {
+                    pixel.copy_from_slice(&bgrx);
                 }
             }
         }
         let bar = self.top_bar();
-        fill(&mut self.background, bar, bar, (0, 0, 0), 0.35);
-        let full = Rect::new(0, 0, self.width, self.height);
+        fill(surface, clip, bar, (0, 0, 0), 0.35);
+        let name = self.name.as_str();
         let title_size = (self.height as f32 / 9.0).max(24.0);
         let title_width = text_width(&self.bold, title_size, name);
         let x = (self.width as f32 - title_width) / 2.0;
         let baseline = self.height as f32 * 0.36;
         draw_text(
-            &mut self.background,
-            full,
+            surface,
+            clip,
             &self.bold,
             title_size,
             x,
@@ -91,8 +95,8 @@ impl Desktop {
         let size = title_size * 0.3;
         let x = (self.width as f32 - text_width(&self.regular, size, subtitle)) / 2.0;
         draw_text(
-            &mut self.background,
-            full,
+            surface,
+            clip,
             &self.regular,
             size,
             x,
@@ -102,8 +106,8 @@ impl Desktop {
         );
         let bar_label_size = bar.height as f32 * 0.45;
         draw_text(
-            &mut self.background,
-            full,
+            surface,
+            clip,
             &self.bold,
             bar_label_size,
             16.0,
@@ -142,8 +146,9 @@ impl Desktop {
 
     /// A fresh frame showing `state`.
     pub fn render(&mut self, state: &EchoState) -> Surface {
-        let mut surface = self.background.clone();
+        let mut surface = Surface::new(self.width, self.height);
         let full = Rect::new(0, 0, self.width, self.height);
+        self.paint_background(&mut surface, full);
         self.paint_live(&mut surface, full, state);
         self.shown = state.clone();
         surface
@@ -175,13 +180,8 @@ impl Desktop {
 
     /// Repaints `rect` of `surface` to show `state`.
     pub fn repaint(&self, surface: &mut Surface, rect: Rect, state: &EchoState) {
-        for row in rect.y..rect.y + rect.height {
-            let start = row as usize * surface.stride as usize + rect.x as usize * 4;
-            let end = start + rect.width as usize * 4;
-            if let Some(pixels) = surface.pixels.as_mut_slice() {
-                pixels[start..end].copy_from_slice(&self.background.pixels[start..end]);
-            }
-        }
+        let rect = rect.clip(self.width, self.height);
+        self.paint_background(surface, rect);
         self.paint_live(surface, rect, state);
     }
 
@@ -366,5 +366,52 @@ fn draw_text(
                 blend_pixel(surface, px as u32, py as u32, colour, coverage.min(1.0));
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pixels(surface: &Surface) -> &[u8] {
+        match &surface.pixels {
+            crate::Pixels::Owned(bytes) => bytes,
+            _ => panic!("a drawn surface owns its pixels"),
+        }
+    }
+
+    #[test]
+    fn repainting_what_changed_gives_the_frame_drawn_afresh() {
+        let mut desktop = Desktop::new("Work", VmRole::Work, 640, 400);
+        let before = EchoState {
+            clock: "09:41".into(),
+            typed: "hello".into(),
+            keys_received: 5,
+            pointer: Some((20, 30)),
+            ..EchoState::default()
+        };
+        let after = EchoState {
+            clock: "09:42".into(),
+            typed: "hello world".into(),
+            keys_received: 11,
+            pointer: Some((320, 100)),
+            buttons: "left".into(),
+            touches: vec![(1, 0.5, 0.25)],
+        };
+        let mut surface = desktop.render(&before);
+        for region in desktop.changed_regions(&after) {
+            let region = region.clip(640, 400);
+            desktop.repaint(&mut surface, region, &after);
+        }
+        desktop.mark_shown(&after);
+        let fresh = Desktop::new("Work", VmRole::Work, 640, 400).render(&after);
+        assert!(
+            pixels(&surface) == pixels(&fresh),
+            "the repainted frame differs"
+        );
+        assert_ne!(
+            pixels(&fresh),
+            pixels(&Desktop::new("Work", VmRole::Work, 640, 400).render(&before))
+        );
     }
 }
