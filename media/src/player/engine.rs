@@ -12,7 +12,9 @@ use gst::prelude::*;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
 
+use super::problem::classify;
 use super::queue::{Placement, Queue};
+use super::sinks::{audio_sink, make};
 use super::{
     AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags, Track,
     Tracks, VideoFormat, VideoOutput, subtitle_beside,
@@ -151,41 +153,6 @@ pub(super) fn run(
         }
     }
     let _ = engine.playbin.set_state(gst::State::Null);
-}
-
-fn make(factory: &str) -> Result<gst::Element, String> {
-    gst::ElementFactory::make(factory)
-        .build()
-        .map_err(|_| format!("GStreamer's `{factory}` is not installed"))
-}
-
-fn audio_sink(output: &AudioOutput) -> Result<gst::Element, String> {
-    Ok(match output {
-        AudioOutput::Auto => make("autoaudiosink")?,
-        AudioOutput::Pulse => make("pulsesink")?,
-        AudioOutput::Alsa(device) => {
-            let sink = make("alsasink")?;
-            if let Some(device) = device {
-                sink.set_property("device", device);
-            }
-            sink
-        }
-        AudioOutput::Silent => {
-            let sink = make("fakesink")?;
-            sink.set_property("sync", true);
-            sink
-        }
-        AudioOutput::Wav(path) => {
-            let description =
-                "audioconvert ! audio/x-raw,format=S16LE ! wavenc ! filesink name=file sync=false";
-            let bin = gst::parse::bin_from_description(description, true)
-                .map_err(|error| format!("cannot build the WAV output: {error}"))?;
-            if let Some(file) = bin.by_name("file") {
-                file.set_property("location", path.to_string_lossy().as_ref());
-            }
-            bin.upcast()
-        }
-    })
 }
 
 impl Engine {
@@ -798,40 +765,4 @@ fn file_uri(path: &Path) -> Option<String> {
     gst::glib::filename_to_uri(absolute, None)
         .ok()
         .map(|uri| uri.to_string())
-}
-
-/// Sorts an error message into what the user is told.
-fn classify(
-    error: &gst::glib::Error,
-    debug: Option<&str>,
-    missing: &[String],
-) -> (Problem, String) {
-    let detail = match debug {
-        Some(debug) if !debug.is_empty() => format!("{} ({debug})", error.message()),
-        _ => error.message().to_string(),
-    };
-    if !missing.is_empty() {
-        return (Problem::MissingCodec(missing.join(", ")), detail);
-    }
-    if let Some(stream) = error.kind::<gst::StreamError>() {
-        return match stream {
-            gst::StreamError::CodecNotFound => {
-                (Problem::MissingCodec(error.message().to_string()), detail)
-            }
-            _ => (Problem::Broken, detail),
-        };
-    }
-    if let Some(resource) = error.kind::<gst::ResourceError>() {
-        return match resource {
-            gst::ResourceError::NotFound
-            | gst::ResourceError::OpenRead
-            | gst::ResourceError::Read
-            | gst::ResourceError::NotAuthorized => (Problem::Unreadable, detail),
-            _ => (Problem::Output, detail),
-        };
-    }
-    if error.kind::<gst::CoreError>() == Some(gst::CoreError::MissingPlugin) {
-        return (Problem::MissingCodec(error.message().to_string()), detail);
-    }
-    (Problem::Broken, detail)
 }

@@ -10,7 +10,9 @@
 
 mod engine;
 mod preview;
+mod problem;
 mod queue;
+mod sinks;
 mod video;
 
 use std::path::PathBuf;
