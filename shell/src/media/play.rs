@@ -16,6 +16,8 @@ use crate::playback::QueueItem;
 
 /// Plays a queue from an index, at a position (the playback domain, wired by the app).
 pub type Play = Box<dyn Fn(Vec<QueueItem>, usize, Option<Duration>)>;
+/// Shows photos full-screen from an index.
+pub type View = Box<dyn Fn(Vec<QueueItem>, usize)>;
 /// Adds songs to what plays, next or last; true when they were queued, false when they play
 /// now (nothing was playing). The playback domain, wired by the app.
 pub type Enqueue = Box<dyn Fn(Vec<QueueItem>, Placement) -> bool>;
@@ -32,8 +34,6 @@ const HOLD_ACTIONS: [(&str, &str); 3] = [
     ("play-next", "media-action-play-next"),
     ("add-to-queue", "media-action-add-to-queue"),
 ];
-/// Shows photos full-screen from an index.
-pub type View = Box<dyn Fn(Vec<QueueItem>, usize)>;
 
 impl MediaController {
     /// Sets what plays a queue when a video or a song is tapped.
@@ -245,12 +245,11 @@ fn queue_item(entry: &Entry) -> Option<QueueItem> {
 }
 
 fn queue_from(rows: &[Entry], index: usize) -> (Vec<QueueItem>, usize) {
-    let item = queue_item;
     let Some(tapped) = rows.get(index) else {
         return (Vec::new(), 0);
     };
     if tapped.kind != EntryKind::Item(MediaKind::Audio) {
-        return (item(tapped).into_iter().collect(), 0);
+        return (queue_item(tapped).into_iter().collect(), 0);
     }
     let mut start = 0;
     let mut queue = Vec::new();
@@ -261,7 +260,7 @@ fn queue_from(rows: &[Entry], index: usize) -> (Vec<QueueItem>, usize) {
         if at == index {
             start = queue.len();
         }
-        queue.extend(item(entry));
+        queue.extend(queue_item(entry));
     }
     (queue, start)
 }

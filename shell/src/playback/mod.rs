@@ -67,7 +67,7 @@ struct Shown {
     shuffle: bool,
     repeat: Repeat,
     volume: f64,
-    /// What Next plays, as the player reported it.
+    /// What plays next by itself, as the player reported it.
     up_next: Option<usize>,
 }
 
