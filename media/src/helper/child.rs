@@ -132,21 +132,23 @@ fn save(
         })
     };
     write(&wanted.file, picture.width, picture.height, &picture.rgb)?;
-    let Some(image) = image::RgbImage::from_raw(picture.width, picture.height, picture.rgb.clone())
-    else {
-        return Ok(());
-    };
+    // Scaled down from the picture already decoded, copied once for all the sizes.
+    let mut image = None;
     for smaller in &wanted.smaller {
         let side = smaller.size.pixels();
-        let small = if picture.width.max(picture.height) > side {
-            image::DynamicImage::ImageRgb8(image.clone())
-                .thumbnail(side, side)
-                .into_rgb8()
+        let written = if picture.width.max(picture.height) <= side {
+            write(&smaller.file, picture.width, picture.height, &picture.rgb)
         } else {
-            image.clone()
+            let image = image.get_or_insert_with(|| {
+                image::RgbImage::from_raw(picture.width, picture.height, picture.rgb.clone())
+                    .map(image::DynamicImage::ImageRgb8)
+            });
+            let Some(image) = image else { break };
+            let small = image.thumbnail(side, side).into_rgb8();
+            write(&smaller.file, small.width(), small.height(), small.as_raw())
         };
         // The size Hearth shows is written; a smaller one that cannot be costs only itself.
-        if let Err(reason) = write(&smaller.file, small.width(), small.height(), small.as_raw()) {
+        if let Err(reason) = written {
             eprintln!("hearth-media-helper: {reason}");
         }
     }
