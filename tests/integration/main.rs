@@ -33,6 +33,7 @@ mod playback;
 mod player_ui;
 mod pointer_touch;
 mod qemu;
+mod queue_ui;
 mod randomized;
 mod renderers;
 mod screenshots;

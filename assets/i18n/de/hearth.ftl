@@ -182,6 +182,15 @@ player-error-codec = Hearth hat keinen Decoder für das Format dieser Datei ({ $
 player-error-broken = Die Datei ist beschädigt oder keine Mediendatei.
 player-error-unreadable = Die Datei kann nicht gelesen werden. Vielleicht wurde sie verschoben oder gelöscht.
 player-up-next = Als Nächstes: { $title }
+player-queue = Warteschlange
+player-queue-close = Warteschlange schließen
+player-now-playing = Läuft
+player-queue-remove = { $title } aus der Warteschlange entfernen
+player-queue-summary = { $count ->
+        [0] Danach kommt nichts
+        [one] { $count } Titel folgt
+       *[other] { $count } Titel folgen
+    }
 player-error-output = Die Ton- oder Bildausgabe ist fehlgeschlagen.
 player-seek-feedback = { $seconds } s
 settings-player = Player

@@ -182,6 +182,15 @@ player-error-codec = Hearth has no decoder for this file’s format ({ $codec })
 player-error-broken = The file is damaged or is not a media file.
 player-error-unreadable = The file cannot be read. It may have been moved or deleted.
 player-up-next = Up next: { $title }
+player-queue = Queue
+player-queue-close = Close the queue
+player-now-playing = Playing
+player-queue-remove = Remove { $title } from the queue
+player-queue-summary = { $count ->
+        [0] Nothing follows
+        [one] { $count } song follows
+       *[other] { $count } songs follow
+    }
 player-error-output = The sound or picture output failed.
 player-seek-feedback = { $seconds } s
 settings-player = Player

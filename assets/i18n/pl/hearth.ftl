@@ -187,6 +187,16 @@ player-error-codec = Hearth nie ma dekodera dla formatu tego pliku ({ $codec }).
 player-error-broken = Plik jest uszkodzony albo nie jest plikiem multimedialnym.
 player-error-unreadable = Nie można odczytać pliku. Mógł zostać przeniesiony lub usunięty.
 player-up-next = Następne: { $title }
+player-queue = Kolejka
+player-queue-close = Zamknij kolejkę
+player-now-playing = Teraz gra
+player-queue-remove = Usuń { $title } z kolejki
+player-queue-summary = { $count ->
+        [0] Nic więcej nie czeka
+        [one] Czeka { $count } utwór
+        [few] Czekają { $count } utwory
+       *[other] Czeka { $count } utworów
+    }
 player-error-output = Wyjście dźwięku lub obrazu zawiodło.
 player-seek-feedback = { $seconds } s
 settings-player = Odtwarzacz

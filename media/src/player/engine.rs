@@ -13,11 +13,12 @@ use gstreamer as gst;
 use gstreamer_app as gst_app;
 
 use super::problem::classify;
-use super::queue::{Placement, Queue};
+use super::queue::{HandedOver, Placement, Queue};
 use super::sinks::{audio_sink, make};
+use super::tracks::read_tracks;
 use super::{
-    AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags, Track,
-    Tracks, VideoFormat, VideoOutput, subtitle_beside,
+    AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags,
+    VideoFormat, VideoOutput, subtitle_beside,
 };
 
 pub(super) enum Message {
@@ -218,13 +219,15 @@ impl Engine {
             playbin.connect("about-to-finish", false, move |values| {
                 let playbin = values.first()?.get::<gst::Element>().ok()?;
                 let mut shared = shared.lock().unwrap_or_else(|p| p.into_inner());
-                let next = shared.queue.after_end()?;
+                // A hand-over that comes before the last one has started continues from it.
+                let from = match shared.handed_over.back() {
+                    Some((index, _)) => shared.queue.position_of(*index)?,
+                    None => shared.queue.position(),
+                };
+                let next = shared.queue.after_end_of(from)?;
+                let index = shared.queue.index_at(next)?;
                 let path = shared.queue.file_at(next)?.clone();
                 playbin.set_property("uri", file_uri(&path)?);
-                // The queue moves on now, so a hand-over that comes before this file has
-                // started continues from it.
-                shared.queue.go_to(next);
-                let index = shared.queue.current()?;
                 shared.handed_over.push_back((index, path));
                 None
             });
@@ -322,15 +325,7 @@ impl Engine {
                 self.emit(PlayerEvent::Volume(volume));
             }
             Command::Next => {
-                let next = {
-                    let shared = self.shared();
-                    // Between the gapless hand-over and its start, the queue is already at
-                    // what was handed over: that is what Next goes to, not the one after it.
-                    match shared.handed_over.front() {
-                        Some((index, _)) => shared.queue.position_of(*index),
-                        None => shared.queue.following(),
-                    }
-                };
+                let next = self.shared().queue.following();
                 if let Some(next) = next {
                     self.play_at(next, None);
                 }
@@ -346,7 +341,7 @@ impl Engine {
             Command::Shuffle(shuffle) => {
                 self.shared().queue.set_shuffle(shuffle);
                 self.emit(PlayerEvent::Shuffle(shuffle));
-                self.report_up_next();
+                self.report_order();
             }
             Command::Repeat(repeat) => {
                 self.shared().queue.set_repeat(repeat);
@@ -354,6 +349,18 @@ impl Engine {
                 self.report_up_next();
             }
             Command::Add(files, placement) => self.add(files, placement),
+            Command::Edit(edit) => {
+                if self.shared().queue.edit(edit) {
+                    self.report_order();
+                }
+            }
+            Command::Jump(index) => {
+                let at = self.shared().queue.position_of(index);
+                if let Some(at) = at {
+                    self.want_playing = true;
+                    self.play_at(at, None);
+                }
+            }
             Command::Audio(track) => {
                 let count = self.playbin.property::<i32>("n-audio");
                 if let Ok(track) = i32::try_from(track)
@@ -397,6 +404,7 @@ impl Engine {
         }
         self.emit(PlayerEvent::Shuffle(request.shuffle));
         self.emit(PlayerEvent::Repeat(request.repeat));
+        self.report_order();
         self.want_playing = !request.paused;
         match at {
             Some(at) => self.play_at(at, request.position),
@@ -415,27 +423,28 @@ impl Engine {
             let was_empty = shared.queue.is_empty();
             (was_empty, shared.queue.add(files, placement))
         };
+        self.report_order();
         if was_empty || self.path.is_none() || self.state == PlayState::Ended {
             self.want_playing = true;
             self.play_at(first, None);
-        } else {
-            self.report_up_next();
         }
+    }
+
+    /// The play order, then what plays next by itself.
+    fn report_order(&self) {
+        let order = self.shared().queue.order().to_vec();
+        self.emit(PlayerEvent::Order(order));
+        self.report_up_next();
     }
 
     /// What plays next by itself, for "up next" on the screen.
     fn report_up_next(&self) {
         let up_next = {
             let shared = self.shared();
-            // Between the gapless hand-over and the start of the file handed over, the queue
-            // has already moved on to it: it is what plays next.
-            match shared.handed_over.front() {
-                Some((index, _)) => Some(*index),
-                None => shared
-                    .queue
-                    .after_end()
-                    .and_then(|at| shared.queue.index_at(at)),
-            }
+            shared
+                .queue
+                .after_end()
+                .and_then(|at| shared.queue.index_at(at))
         };
         self.emit(PlayerEvent::UpNext(up_next));
     }
@@ -628,9 +637,7 @@ impl Engine {
                     return;
                 }
                 self.report_position(true);
-                self.set_state(PlayState::Ended);
-                let _ = self.playbin.set_state(gst::State::Paused);
-                self.want_playing = false;
+                self.end();
             }
             MessageView::Buffering(buffering) => {
                 let percent = u8::try_from(buffering.percent().clamp(0, 100)).unwrap_or(100);
@@ -673,6 +680,14 @@ impl Engine {
         }
     }
 
+    /// The queue has played to its end: the pipeline waits, paused, for Play to start the
+    /// last file again.
+    fn end(&mut self) {
+        self.set_state(PlayState::Ended);
+        let _ = self.playbin.set_state(gst::State::Paused);
+        self.want_playing = false;
+    }
+
     fn async_done(&mut self) {
         let first = !self.prerolled;
         self.prerolled = true;
@@ -703,9 +718,27 @@ impl Engine {
         }
     }
 
-    /// A new stream began: after the gapless hand-over, the next file of the queue.
+    /// A new stream began: after the gapless hand-over, the next file of the queue, unless
+    /// the queue was changed after the hand-over (a file removed or moved, shuffle turned
+    /// on). Then what the queue now says comes next replaces it, or nothing when nothing does.
     fn stream_started(&mut self) {
-        let handed_over = self.shared().handed_over.pop_front();
+        let handed_over = {
+            let mut shared = self.shared();
+            match shared.handed_over.pop_front() {
+                Some((index, path)) => match shared.queue.handed_over_started(index) {
+                    HandedOver::Expected => Some((index, path)),
+                    HandedOver::Replace(at) => {
+                        drop(shared);
+                        tracing::debug!(index, "the queue changed after the gapless hand-over");
+                        return match at {
+                            Some(at) => self.play_at(at, None),
+                            None => self.end(),
+                        };
+                    }
+                },
+                None => None,
+            }
+        };
         if let Some((index, path)) = handed_over {
             self.path = Some(path.clone());
             self.missing.clear();
@@ -717,46 +750,8 @@ impl Engine {
     }
 
     fn report_tracks(&self) {
-        let tags = |signal: &str, index: i32| -> Track {
-            let list = self
-                .playbin
-                .emit_by_name::<Option<gst::TagList>>(signal, &[&index]);
-            let text = |name: &str| {
-                list.as_ref()
-                    .and_then(|l| l.generic(name))
-                    .and_then(|value| value.get::<String>().ok())
-            };
-            Track {
-                language: text("language-code"),
-                title: text("title"),
-                codec: text(if signal == "get-audio-tags" {
-                    "audio-codec"
-                } else {
-                    "subtitle-codec"
-                }),
-                external: false,
-            }
-        };
-        let n_audio = self.playbin.property::<i32>("n-audio");
-        let n_text = self.playbin.property::<i32>("n-text");
-        let mut subtitles: Vec<Track> = (0..n_text).map(|i| tags("get-text-tags", i)).collect();
-        if self.external_subtitle
-            && let Some(last) = subtitles.last_mut()
-        {
-            last.external = true;
-        }
-        let current = |name: &str| usize::try_from(self.playbin.property::<i32>(name)).ok();
-        self.emit(PlayerEvent::Tracks(Tracks {
-            has_video: self.playbin.property::<i32>("n-video") > 0,
-            audio: (0..n_audio).map(|i| tags("get-audio-tags", i)).collect(),
-            current_audio: current("current-audio"),
-            current_subtitle: if self.subtitles_on && n_text > 0 {
-                current("current-text")
-            } else {
-                None
-            },
-            subtitles,
-        }));
+        let tracks = read_tracks(&self.playbin, self.subtitles_on, self.external_subtitle);
+        self.emit(PlayerEvent::Tracks(tracks));
     }
 }
 

@@ -13,6 +13,7 @@ mod preview;
 mod problem;
 mod queue;
 mod sinks;
+mod tracks;
 mod video;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
-pub use queue::{Placement, Repeat};
+pub use queue::{Edit, Placement, Repeat};
 pub use video::{FrameFormat, FrameStats, FrameView, Plane, VideoFormat, VideoOutput};
 
 /// Where sound goes.
@@ -114,6 +115,9 @@ pub enum PlayerEvent {
     /// The index in the queue's files of what plays next by itself (the same one again under
     /// repeat-one), after each start and each change to the queue; None at its end.
     UpNext(Option<usize>),
+    /// The files' indices in the order they play, after an open and after each change to
+    /// the queue (files added, removed or moved, shuffle).
+    Order(Vec<usize>),
     /// Position and duration, about four times a second while playing and after each seek.
     Position {
         position: Duration,
@@ -170,6 +174,8 @@ enum Command {
     Audio(usize),
     Subtitle(Option<usize>),
     Add(Vec<PathBuf>, Placement),
+    Edit(Edit),
+    Jump(usize),
     Quit,
 }
 
@@ -266,6 +272,14 @@ impl Player {
     /// the files already queued. A queue that played to its end goes on with them.
     pub fn add(&self, files: Vec<PathBuf>, placement: Placement) {
         self.send(Command::Add(files, placement));
+    }
+    /// Removes a queued file or moves it; the player reports the new order.
+    pub fn edit(&self, edit: Edit) {
+        self.send(Command::Edit(edit));
+    }
+    /// Plays the queued file with this index now.
+    pub fn jump(&self, index: usize) {
+        self.send(Command::Jump(index));
     }
 }
 

@@ -17,6 +17,27 @@ pub enum Repeat {
     One,
 }
 
+/// A change to what is queued, naming files by their index in the queue (stable: a file
+/// removed keeps its number unused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// Takes a file out of the play order. The one playing cannot be removed.
+    Remove(usize),
+    /// Moves a file to just before another in the play order, or to the end (`None`). The
+    /// one playing stays where it is.
+    Move { index: usize, before: Option<usize> },
+}
+
+/// What the start of a file handed over for gapless play means to the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandedOver {
+    /// It is what comes next: the queue has moved on to it.
+    Expected,
+    /// The queue was changed after the hand-over (the file removed or moved, something put
+    /// before it, shuffle turned on): what plays instead, or None when the queue has ended.
+    Replace(Option<usize>),
+}
+
 /// Where files added to a queue go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
@@ -143,6 +164,70 @@ impl Queue {
         }
     }
 
+    /// Applies an edit; false when it changes nothing (an unknown file, the one playing, a
+    /// move to where it already is).
+    pub fn edit(&mut self, edit: Edit) -> bool {
+        let current = self.current();
+        let moved = match edit {
+            Edit::Remove(index) | Edit::Move { index, .. } if Some(index) == current => {
+                return false;
+            }
+            Edit::Move { index, before } if before == Some(index) => return false,
+            Edit::Remove(index) | Edit::Move { index, .. } => index,
+        };
+        let Some(from) = self.position_of(moved) else {
+            return false;
+        };
+        let before = match edit {
+            Edit::Move {
+                before: Some(before),
+                ..
+            } => match self.position_of(before) {
+                Some(_) => Some(before),
+                None => return false,
+            },
+            _ => None,
+        };
+        self.order.remove(from);
+        match edit {
+            Edit::Remove(_) => self.listed.retain(|&i| i != moved),
+            Edit::Move { .. } => {
+                let to = before
+                    .and_then(|before| self.position_of(before))
+                    .unwrap_or(self.order.len());
+                self.order.insert(to, moved);
+                // Unshuffled, the list is the play order. Shuffled, the move is the play
+                // order's alone: the list keeps the file where it was.
+                if !self.shuffle {
+                    self.listed.clone_from(&self.order);
+                }
+            }
+        }
+        self.at = current
+            .and_then(|current| self.position_of(current))
+            .unwrap_or(0);
+        true
+    }
+
+    /// The file with this index, handed over for gapless play after the one playing, has
+    /// started.
+    pub fn handed_over_started(&mut self, index: usize) -> HandedOver {
+        let next = self.after_end();
+        if next.and_then(|at| self.index_at(at)) == Some(index) {
+            if let Some(at) = next {
+                self.at = at;
+            }
+            HandedOver::Expected
+        } else {
+            HandedOver::Replace(next)
+        }
+    }
+
+    /// The files' indices in the order they play.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
     /// The position in the play order of the file at `index` in [`Queue::files`].
     pub fn position_of(&self, index: usize) -> Option<usize> {
         self.order.iter().position(|&i| i == index)
@@ -155,16 +240,25 @@ impl Queue {
 
     /// What plays after the current one ends by itself, following repeat.
     pub fn after_end(&self) -> Option<usize> {
+        self.after_end_of(self.at)
+    }
+
+    /// What plays after the file at position `at` ends by itself, following repeat.
+    pub fn after_end_of(&self, at: usize) -> Option<usize> {
         match self.repeat {
-            Repeat::One => Some(self.at),
-            _ => self.following(),
+            Repeat::One => Some(at),
+            _ => self.following_of(at),
         }
     }
 
     /// What Next goes to (repeat-one does not hold Next back).
     pub fn following(&self) -> Option<usize> {
-        if self.at + 1 < self.order.len() {
-            Some(self.at + 1)
+        self.following_of(self.at)
+    }
+
+    fn following_of(&self, at: usize) -> Option<usize> {
+        if at + 1 < self.order.len() {
+            Some(at + 1)
         } else if self.repeat != Repeat::Off && !self.order.is_empty() {
             Some(0)
         } else {
@@ -299,5 +393,105 @@ mod tests {
         queue.set_shuffle(false);
         let current = queue.current().unwrap_or(0);
         assert_eq!(queue.following(), (current < 19).then_some(current + 1));
+    }
+
+    #[test]
+    fn removed_and_moved_files_keep_their_numbers_and_the_one_playing_stays() {
+        let mut queue = Queue::new(files(5), 1, false, Repeat::Off);
+        assert!(!queue.edit(Edit::Remove(1)), "the one playing stays");
+        assert!(queue.edit(Edit::Remove(2)));
+        assert!(!queue.edit(Edit::Remove(2)), "already gone");
+        assert_eq!(queue.order(), [0, 1, 3, 4]);
+        assert_eq!(queue.current(), Some(1));
+        assert_eq!(queue.index_at(queue.following().unwrap_or(0)), Some(3));
+
+        assert!(queue.edit(Edit::Move {
+            index: 4,
+            before: Some(3)
+        }));
+        assert_eq!(queue.order(), [0, 1, 4, 3]);
+        assert!(queue.edit(Edit::Move {
+            index: 0,
+            before: None
+        }));
+        assert_eq!(queue.order(), [1, 4, 3, 0], "moved to the end");
+        assert_eq!(
+            queue.position(),
+            0,
+            "the one playing moved up with the list"
+        );
+        assert!(!queue.edit(Edit::Move {
+            index: 1,
+            before: None
+        }));
+        assert!(!queue.edit(Edit::Move {
+            index: 3,
+            before: Some(9)
+        }));
+        assert!(!queue.edit(Edit::Move {
+            index: 3,
+            before: Some(3)
+        }));
+        assert_eq!(played_from_here(&mut queue.clone()), [1, 4, 3, 0]);
+
+        // Added files are numbered after the removed ones; shuffle off keeps the edits.
+        assert_eq!(queue.add(vec!["a.flac".into()], Placement::Next), 1);
+        assert_eq!(queue.index_at(1), Some(5));
+        queue.set_shuffle(false);
+        assert_eq!(queue.order(), [1, 5, 4, 3, 0]);
+    }
+
+    #[test]
+    fn a_move_while_shuffled_changes_the_play_order_only() {
+        let mut queue = Queue::new(files(6), 0, true, Repeat::Off);
+        let last = *queue.order().last().unwrap_or(&0);
+        assert!(queue.edit(Edit::Move {
+            index: last,
+            before: queue.index_at(1)
+        }));
+        assert_eq!(queue.index_at(1), Some(last), "it plays next");
+        assert!(queue.edit(Edit::Remove(last)));
+        queue.set_shuffle(false);
+        let expected: Vec<usize> = (0..6).filter(|&i| i != last).collect();
+        assert_eq!(queue.order(), expected, "the list, less the one removed");
+    }
+
+    #[test]
+    fn what_follows_a_position_follows_repeat() {
+        let queue = Queue::new(files(3), 0, false, Repeat::Off);
+        assert_eq!(queue.after_end_of(1), Some(2));
+        assert_eq!(queue.after_end_of(2), None);
+        let queue = Queue::new(files(3), 0, false, Repeat::All);
+        assert_eq!(queue.after_end_of(2), Some(0));
+        let queue = Queue::new(files(3), 0, false, Repeat::One);
+        assert_eq!(queue.after_end_of(2), Some(2));
+    }
+
+    #[test]
+    fn a_file_handed_over_before_the_queue_changed_is_replaced_by_what_now_follows() {
+        let mut queue = Queue::new(files(4), 0, false, Repeat::Off);
+        assert_eq!(queue.handed_over_started(1), HandedOver::Expected);
+        assert_eq!(queue.current(), Some(1), "the queue moved on to it");
+
+        // File 2 was handed over, then removed: file 3 plays instead.
+        assert!(queue.edit(Edit::Remove(2)));
+        assert_eq!(queue.handed_over_started(2), HandedOver::Replace(Some(2)));
+        assert_eq!(queue.index_at(2), Some(3));
+        queue.go_to(2);
+
+        // The last one handed over again under repeat-one, then repeat turned off: the end.
+        queue.set_repeat(Repeat::One);
+        assert_eq!(queue.handed_over_started(3), HandedOver::Expected);
+        queue.set_repeat(Repeat::Off);
+        assert_eq!(queue.handed_over_started(3), HandedOver::Replace(None));
+
+        // Moved after the hand-over: what is now next replaces it.
+        let mut queue = Queue::new(files(4), 0, false, Repeat::Off);
+        assert!(queue.edit(Edit::Move {
+            index: 3,
+            before: Some(1)
+        }));
+        assert_eq!(queue.handed_over_started(1), HandedOver::Replace(Some(1)));
+        assert_eq!(queue.index_at(1), Some(3));
     }
 }

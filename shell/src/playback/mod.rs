@@ -11,6 +11,7 @@ mod gpu;
 pub mod mpris;
 pub mod photos;
 mod positions;
+mod queue_view;
 mod remote;
 mod render;
 mod uri;
@@ -69,6 +70,8 @@ struct Shown {
     volume: f64,
     /// What plays next by itself, as the player reported it.
     up_next: Option<usize>,
+    /// The files' indices in the order they play, as the player reported it.
+    order: Vec<usize>,
 }
 
 pub struct PlaybackController {
@@ -79,6 +82,10 @@ pub struct PlaybackController {
     player: RefCell<Option<Player>>,
     queue: RefCell<Vec<QueueItem>>,
     shown: RefCell<Shown>,
+    /// The files the queue panel lists, by row.
+    queue_rows: RefCell<Vec<usize>>,
+    /// The queue panel needs its rows made again.
+    queue_changed: Cell<bool>,
     frames: RefCell<VideoFrames>,
     /// The screen the player was opened from, to go back to.
     opened_from: Cell<Screen>,
@@ -118,6 +125,8 @@ impl PlaybackController {
             post,
             player: RefCell::new(None),
             queue: RefCell::new(Vec::new()),
+            queue_rows: RefCell::new(Vec::new()),
+            queue_changed: Cell::new(true),
             shown: RefCell::new(Shown {
                 volume: 1.0,
                 ..Shown::default()
@@ -138,6 +147,7 @@ impl PlaybackController {
         adapter.set_swipe_seek(controller.settings.swipe_seek);
         adapter.set_double_tap_seek(controller.settings.double_tap_seek);
         controller.connect(&adapter);
+        controller.connect_queue(&adapter);
         controller
     }
 
@@ -261,6 +271,7 @@ impl PlaybackController {
         }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
+        self.queue_changed.set(true);
         {
             let mut shown = self.shown.borrow_mut();
             let volume = shown.volume;
@@ -330,6 +341,7 @@ impl PlaybackController {
         if video || failed {
             self.with_player(Player::stop);
             self.queue.borrow_mut().clear();
+            self.queue_changed.set(true);
             let volume = self.shown.borrow().volume;
             *self.shown.borrow_mut() = Shown {
                 volume,
@@ -389,6 +401,7 @@ impl PlaybackController {
 
     pub fn set_language(&self, code: &str) {
         *self.translator.borrow_mut() = Translator::new(code);
+        self.queue_changed.set(true);
         if let Some(photos) = self.photos() {
             photos.set_language(code);
         }
@@ -470,6 +483,16 @@ impl PlaybackController {
 
     fn apply_to_shown(&self, event: &PlayerEvent) {
         let event = event.clone();
+        if matches!(
+            event,
+            PlayerEvent::Started { .. }
+                | PlayerEvent::Order(_)
+                | PlayerEvent::Repeat(_)
+                | PlayerEvent::Tags(_)
+                | PlayerEvent::Tracks(_)
+        ) {
+            self.queue_changed.set(true);
+        }
         let mut shown = self.shown.borrow_mut();
         match event {
             PlayerEvent::Started { index, .. } => {
@@ -497,6 +520,7 @@ impl PlaybackController {
             PlayerEvent::Volume(volume) => shown.volume = volume,
             PlayerEvent::Shuffle(shuffle) => shown.shuffle = shuffle,
             PlayerEvent::UpNext(up_next) => shown.up_next = up_next,
+            PlayerEvent::Order(order) => shown.order = order,
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
             PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
             PlayerEvent::Tags(tags) => {

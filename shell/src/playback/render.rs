@@ -18,7 +18,11 @@ impl PlaybackController {
         let item = shown
             .current
             .and_then(|i| self.queue.borrow().get(i).cloned());
-        let count = self.queue.borrow().len();
+        // Files removed from the queue keep their place in its list, but not in the order.
+        let count = match shown.order.len() {
+            0 => self.queue.borrow().len(),
+            ordered => ordered,
+        };
         let up_next = shown
             .up_next
             .filter(|_| !shown.tracks.has_video)
@@ -118,7 +122,9 @@ impl PlaybackController {
             mpris.update(self.mpris_state(&shown, item.as_ref(), count));
         }
         drop(shown);
+        drop(translator);
         self.render_cover(item.as_ref());
+        self.render_queue();
     }
 
     fn render_cover(&self, item: Option<&QueueItem>) {
