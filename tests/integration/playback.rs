@@ -486,8 +486,8 @@ fn queued_songs_are_removed_moved_and_jumped_to() {
     });
 
     // Back to Evening; near its end Morning is taken out: Noon follows instead, and Morning
-    // never starts. (The gapless hand-over comes in a song's last few tens of milliseconds,
-    // too late to aim at from here; the queue's unit tests cover a change after it.)
+    // never starts. (The gapless hand-over comes in a song's last moments, too late to aim
+    // at from here; the queue's unit tests cover a change after it.)
     watched.player.jump(4);
     watched.wait("Evening again", SOON, |e| {
         matches!(e, PlayerEvent::Started { index: 4, .. })

@@ -454,11 +454,12 @@ impl Engine {
         let path = {
             let mut shared = self.shared();
             shared.queue.go_to(at);
-            shared.handed_over.clear();
             shared.queue.current_file().cloned()
         };
         let Some(path) = path else { return };
         self.halt();
+        // Only now: a hand-over that ran until the pipeline stopped was of the old file.
+        self.shared().handed_over.clear();
         self.video.clear();
         self.prerolled = false;
         self.seeking = false;
@@ -530,6 +531,13 @@ impl Engine {
     }
 
     fn seek(&mut self, position: Duration) {
+        if self.state == PlayState::Ended && !self.prerolled {
+            // Ended with the pipeline closed: the last file opens again, paused there.
+            let at = self.shared().queue.position();
+            self.want_playing = false;
+            self.play_at(at, Some(position));
+            return;
+        }
         if !self.prerolled {
             self.pending_seek = Some(position);
             return;
@@ -732,7 +740,15 @@ impl Engine {
                         tracing::debug!(index, "the queue changed after the gapless hand-over");
                         return match at {
                             Some(at) => self.play_at(at, None),
-                            None => self.end(),
+                            None => {
+                                // The pipeline holds the file that was taken out: closed,
+                                // it cannot play on; Play or a seek opens the last one again.
+                                self.halt();
+                                self.video.clear();
+                                self.prerolled = false;
+                                self.set_state(PlayState::Ended);
+                                self.want_playing = false;
+                            }
                         };
                     }
                 },

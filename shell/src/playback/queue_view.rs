@@ -7,7 +7,7 @@ use std::rc::Rc;
 use hearth_media::player::{Edit, Repeat};
 use hearth_ui::i18n::Arg;
 use hearth_ui::{PlayerAdapter, QueueRow};
-use slint::{ModelRc, SharedString, VecModel};
+use slint::{Model, ModelRc, SharedString, VecModel};
 
 use super::{PlaybackController, Shown};
 
@@ -92,29 +92,38 @@ impl PlaybackController {
         if !self.queue_changed.replace(false) {
             return;
         }
-        let rows = listed(&self.shown.borrow());
         let current = self.shown.borrow().current;
         let translator = self.translator.borrow();
         let queue = self.queue.borrow();
+        // Files the list does not have (an order from before the last play) are left out of
+        // both, so row numbers and files stay in step.
+        let rows: Vec<usize> = listed(&self.shown.borrow())
+            .into_iter()
+            .filter(|&index| index < queue.len())
+            .collect();
         let model: Vec<QueueRow> = rows
             .iter()
-            .filter_map(|&index| {
-                let item = queue.get(index)?;
-                Some(QueueRow {
+            .map(|&index| {
+                let item = &queue[index];
+                QueueRow {
                     title: item.title.as_str().into(),
                     subtitle: item.subtitle.as_str().into(),
                     playing: Some(index) == current,
                     remove_label: translator
                         .tr_args("player-queue-remove", &[("title", Arg::Text(&item.title))])
                         .into(),
-                })
+                }
             })
             .collect();
         let following = i64::try_from(model.len().saturating_sub(1)).unwrap_or(i64::MAX);
         let summary =
             translator.tr_args("player-queue-summary", &[("count", Arg::Number(following))]);
         self.with_adapter(|adapter| {
-            adapter.set_queue(ModelRc::new(VecModel::from(model)));
+            // Rows made anew end a drag on the panel: only when they differ.
+            let shown = adapter.get_queue();
+            if shown.row_count() != model.len() || !shown.iter().eq(model.iter().cloned()) {
+                adapter.set_queue(ModelRc::new(VecModel::from(model)));
+            }
             adapter.set_queue_summary(SharedString::from(summary));
         });
         *self.queue_rows.borrow_mut() = rows;
