@@ -1,6 +1,7 @@
 //! The real `hearth` on a virtual display and a private session bus, driven by `playerctl`
 //! as desktop widgets and phones drive it over MPRIS: open, play-pause, position, next,
-//! metadata; `dbus-monitor` sees the PropertiesChanged signals and Seeked.
+//! metadata; `dbus-monitor` sees the PropertiesChanged signals and Seeked. The queue as
+//! MPRIS's TrackList, read and edited with `dbus-send`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -157,4 +158,154 @@ fn both_renderers_show_a_video_in_its_own_colours() {
             "{renderer}: ({r}, {g}, {b}) is not #3366cc"
         );
     }
+}
+
+/// Calls `method` (interface included) on Hearth's MPRIS object with `dbus-send`, arguments
+/// in its notation; its printed reply.
+fn call(bus: &PrivateBus, method: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.mpris.MediaPlayer2.hearth",
+            "/org/mpris/MediaPlayer2",
+            method,
+        ])
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .output()
+        .expect("running dbus-send");
+    assert!(
+        output.status.success(),
+        "dbus-send {method} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The track ids TrackList lists, in order.
+fn tracks(bus: &PrivateBus) -> Vec<String> {
+    let reply = call(
+        bus,
+        "org.freedesktop.DBus.Properties.Get",
+        &["string:org.mpris.MediaPlayer2.TrackList", "string:Tracks"],
+    );
+    reply
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("object path \""))
+        .map(|rest| rest.trim_end_matches('"').to_string())
+        .collect()
+}
+
+fn wait_for_tracks(bus: &PrivateBus, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let now = tracks(bus);
+        if ok(&now) {
+            return now;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "TrackList never showed {what}: {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_queue_is_a_track_list_that_clients_read_add_to_remove_from_and_go_to() {
+    let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let bus = PrivateBus::start();
+    let dir = TempDir::new("mpris-tracklist");
+    let xvfb = Xvfb::start();
+    let mut hearth =
+        hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir, &[]);
+    let mut monitor = SignalMonitor::start(&bus, "/org/mpris/MediaPlayer2");
+    std::thread::sleep(Duration::from_millis(300));
+    let file_uri = |path: &Path| {
+        format!(
+            "file://{}",
+            path.to_str().expect("UTF-8").replace(' ', "%20")
+        )
+    };
+
+    let has_list = call(
+        &bus,
+        "org.freedesktop.DBus.Properties.Get",
+        &["string:org.mpris.MediaPlayer2", "string:HasTrackList"],
+    );
+    assert!(has_list.contains("boolean true"), "{has_list}");
+    playerctl(&bus, &["open", &file_uri(&media.join("Long album"))]);
+    wait_for_answer(&bus, &["status"], "Playing", |s| s == "Playing");
+    playerctl(&bus, &["pause"]);
+    let album = wait_for_tracks(&bus, "the album's two songs", |t| t.len() == 2);
+    let second = call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.GetTracksMetadata",
+        &[&format!("array:objpath:{}", album[1])],
+    );
+    assert!(second.contains("02 Second wind"), "{second}");
+    assert!(!second.contains("01 First light"), "{second}");
+
+    // A song added after the first track lands between the two.
+    let morning = media.join("Music/Ada Lind - Blue Hour/01 Morning.flac");
+    call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.AddTrack",
+        &[
+            &format!("string:{}", file_uri(&morning)),
+            &format!("objpath:{}", album[0]),
+            "boolean:false",
+        ],
+    );
+    let three = wait_for_tracks(&bus, "the song added in the middle", |t| {
+        t.len() == 3 && t[0] == album[0] && t[2] == album[1]
+    });
+    let added = call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.GetTracksMetadata",
+        &[&format!("array:objpath:{}", three[1])],
+    );
+    assert!(added.contains("Morning"), "{added}");
+
+    call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.RemoveTrack",
+        &[&format!("objpath:{}", album[1])],
+    );
+    wait_for_tracks(&bus, "the second song removed", |t| {
+        t == [album[0].clone(), three[1].clone()]
+    });
+    call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.GoTo",
+        &[&format!("objpath:{}", three[1])],
+    );
+    wait_for_answer(&bus, &["metadata", "title"], "the song gone to", |t| {
+        t == "Morning"
+    });
+    let id = playerctl(&bus, &["metadata", "mpris:trackid"]);
+    assert_eq!(
+        id.trim_matches('\''),
+        three[1],
+        "the player's track id is the list's"
+    );
+
+    let start = Instant::now();
+    loop {
+        let lines = monitor.seen();
+        if lines.contains("member=TrackAdded")
+            && lines.contains("member=TrackRemoved")
+            && lines.contains("string \"org.mpris.MediaPlayer2.TrackList\"")
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "dbus-monitor saw:\n{lines}\nHearth logged:\n{}",
+            hearth.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    monitor.stop();
 }

@@ -14,6 +14,7 @@ mod positions;
 mod queue_view;
 mod remote;
 mod render;
+mod tracklist;
 mod uri;
 
 use std::cell::{Cell, RefCell};
@@ -94,8 +95,8 @@ pub struct PlaybackController {
     /// A switch to a VM paused what was playing; coming back resumes it.
     paused_for_vm: Cell<bool>,
     mpris: RefCell<Option<Mpris>>,
-    /// Counts the files started, to give each its own MPRIS track id.
-    track_serial: Cell<u64>,
+    /// Counts the queues played, so MPRIS track ids of one queue never name another's files.
+    queue_serial: Cell<u64>,
     positions: RefCell<Option<positions::PositionWriter>>,
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
     /// The album art on screen, so it is decoded again only when it changes.
@@ -136,7 +137,7 @@ impl PlaybackController {
             left_for_vm: Cell::new(false),
             paused_for_vm: Cell::new(false),
             mpris: RefCell::new(None),
-            track_serial: Cell::new(0),
+            queue_serial: Cell::new(0),
             positions: RefCell::new(None),
             photos: RefCell::new(None),
             cover_shown: RefCell::new(None),
@@ -271,6 +272,7 @@ impl PlaybackController {
         }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
+        self.queue_serial.set(self.queue_serial.get() + 1);
         self.queue_changed.set(true);
         {
             let mut shown = self.shown.borrow_mut();
@@ -496,7 +498,6 @@ impl PlaybackController {
         let mut shown = self.shown.borrow_mut();
         match event {
             PlayerEvent::Started { index, .. } => {
-                self.track_serial.set(self.track_serial.get() + 1);
                 self.with_adapter(|adapter| adapter.set_has_preview(false));
                 shown.current = Some(index);
                 shown.problem = None;

@@ -5,7 +5,8 @@
 //! thread keeps current ([`Mpris::update`]); that thread also sends one PropertiesChanged
 //! per update with what changed (Position excepted, as the specification says) and Seeked
 //! after each seek. Method calls become [`MprisCommand`]s for the UI thread: the player's
-//! own reports, not the call, then change what is shown and said.
+//! own reports, not the call, then change what is shown and said. The queue is offered as
+//! MPRIS's TrackList (`tracklist.rs`).
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender};
@@ -15,12 +16,13 @@ use zbus::interface;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{ObjectPath, Value};
 
+use super::tracklist::{SharedTracks, TrackList, TrackListObject, signal_changes};
 use crate::properties_changed::{Values, emit_changes, owned};
 
 pub const BUS_NAME: &str = "org.mpris.MediaPlayer2.hearth";
 const PATH: &str = "/org/mpris/MediaPlayer2";
 const PLAYER: &str = "org.mpris.MediaPlayer2.Player";
-const NO_TRACK: &str = "/org/mpris/MediaPlayer2/TrackList/NoTrack";
+pub(super) const NO_TRACK: &str = "/org/mpris/MediaPlayer2/TrackList/NoTrack";
 
 /// What the UI thread is asked to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +43,14 @@ pub enum MprisCommand {
     Shuffle(bool),
     /// "None", "Track" or "Playlist".
     Loop(String),
+    /// A file to add after the track with this id (NoTrack: first), played at once if asked.
+    AddTrack {
+        uri: String,
+        after: String,
+        play: bool,
+    },
+    RemoveTrack(String),
+    GoTo(String),
 }
 
 /// Hands a command to the UI thread; called from the MPRIS thread.
@@ -80,12 +90,14 @@ pub struct MprisTrack {
 enum News {
     State(MprisState),
     Seeked(i64),
+    Tracks(TrackList),
 }
 
 /// The running service; dropping it closes the connection.
 pub struct Mpris {
     news: Sender<News>,
     last: Mutex<Option<MprisState>>,
+    last_tracks: Mutex<Option<TrackList>>,
 }
 
 type Shared = Arc<Mutex<MprisState>>;
@@ -108,6 +120,7 @@ impl Mpris {
         Mpris {
             news,
             last: Mutex::new(None),
+            last_tracks: Mutex::new(None),
         }
     }
 
@@ -119,6 +132,16 @@ impl Mpris {
         }
         *last = Some(state.clone());
         let _ = self.news.send(News::State(state));
+    }
+
+    /// Tells the bus the queue as a track list; nothing is sent when nothing changed.
+    pub fn set_tracks(&self, list: TrackList) {
+        let mut last = self.last_tracks.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_ref() == Some(&list) {
+            return;
+        }
+        *last = Some(list.clone());
+        let _ = self.news.send(News::Tracks(list));
     }
 
     /// A seek finished at `position` (microseconds).
@@ -134,6 +157,7 @@ fn serve(commands: CommandSink, news: Receiver<News>) -> zbus::Result<()> {
         volume: 1.0,
         ..MprisState::default()
     }));
+    let tracks: SharedTracks = Arc::default();
     let connection = zbus::blocking::connection::Builder::session()?
         .serve_at(
             PATH,
@@ -144,8 +168,15 @@ fn serve(commands: CommandSink, news: Receiver<News>) -> zbus::Result<()> {
         .serve_at(
             PATH,
             PlayerObject {
-                commands,
+                commands: commands.clone(),
                 shared: shared.clone(),
+            },
+        )?
+        .serve_at(
+            PATH,
+            TrackListObject {
+                commands,
+                list: tracks.clone(),
             },
         )?
         .name(BUS_NAME)?
@@ -166,6 +197,13 @@ fn serve(commands: CommandSink, news: Receiver<News>) -> zbus::Result<()> {
                 if let Err(error) = zbus::block_on(emitter.emit(PLAYER, "Seeked", &(position,))) {
                     tracing::warn!("sending MPRIS Seeked: {error}");
                 }
+            }
+            News::Tracks(list) => {
+                let before = std::mem::replace(
+                    &mut *tracks.lock().unwrap_or_else(|p| p.into_inner()),
+                    list.clone(),
+                );
+                signal_changes(&emitter, &before, &list);
             }
         }
     }
@@ -192,7 +230,7 @@ fn properties(state: &MprisState) -> Values {
     ])
 }
 
-fn metadata(track: Option<&MprisTrack>) -> HashMap<&'static str, Value<'static>> {
+pub(super) fn metadata(track: Option<&MprisTrack>) -> HashMap<&'static str, Value<'static>> {
     let mut map = HashMap::new();
     let Some(track) = track else {
         if let Ok(path) = ObjectPath::try_from(NO_TRACK) {
@@ -247,7 +285,7 @@ impl Root {
 
     #[zbus(property)]
     fn has_track_list(&self) -> bool {
-        false
+        true
     }
 
     #[zbus(property)]

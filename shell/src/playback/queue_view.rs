@@ -127,6 +127,9 @@ impl PlaybackController {
             adapter.set_queue_summary(SharedString::from(summary));
         });
         *self.queue_rows.borrow_mut() = rows;
+        if let Some(mpris) = self.mpris.borrow().as_ref() {
+            mpris.set_tracks(self.mpris_tracks());
+        }
     }
 }
 

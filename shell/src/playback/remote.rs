@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hearth_media::player::{PlayState, Player, Repeat};
+use hearth_media::player::{Edit, Placement, PlayState, Player, Repeat};
 
 use super::mpris::{self, Mpris, MprisCommand, MprisState, MprisTrack};
+use super::tracklist::TrackList;
 use super::{PlaybackController, QueueItem, Shown, uri};
 
 impl PlaybackController {
@@ -16,6 +17,7 @@ impl PlaybackController {
             return;
         }
         *self.mpris.borrow_mut() = Some(Mpris::start(commands));
+        self.queue_changed.set(true);
         self.render();
     }
 
@@ -30,8 +32,86 @@ impl PlaybackController {
         true
     }
 
-    pub(super) fn track_id(&self) -> String {
-        format!("/org/hearth/Track/{}", self.track_serial.get())
+    /// The MPRIS id of the queue's file with this index: the queue's number and the file's.
+    fn track_id(&self, index: usize) -> String {
+        format!("/org/hearth/Track/{}_{index}", self.queue_serial.get())
+    }
+
+    /// The index of the queue's file with this MPRIS id; None for another queue's.
+    fn index_of_track(&self, id: &str) -> Option<usize> {
+        let (queue, index) = id.strip_prefix("/org/hearth/Track/")?.split_once('_')?;
+        if queue.parse::<u64>().ok()? != self.queue_serial.get() {
+            return None;
+        }
+        let index = index.parse().ok()?;
+        (index < self.queue.borrow().len()).then_some(index)
+    }
+
+    /// The queue in play order, as MPRIS's TrackList offers it.
+    pub(super) fn mpris_tracks(&self) -> TrackList {
+        let shown = self.shown.borrow();
+        let queue = self.queue.borrow();
+        let tracks = shown
+            .order
+            .iter()
+            .filter_map(|&index| Some(self.mpris_track(index, queue.get(index)?, None)))
+            .collect();
+        TrackList {
+            tracks,
+            current: shown.current.map(|index| self.track_id(index)),
+        }
+    }
+
+    fn mpris_track(&self, index: usize, item: &QueueItem, length: Option<i64>) -> MprisTrack {
+        let mut parts = item.subtitle.split(" · ").map(str::to_string);
+        let artist = parts.next().filter(|p| !p.is_empty());
+        MprisTrack {
+            id: self.track_id(index),
+            title: item.title.clone(),
+            artist,
+            album: parts.next(),
+            length,
+            url: uri::file_uri(&item.path),
+            art_url: item.cover.as_deref().and_then(uri::file_uri),
+        }
+    }
+
+    /// Adds a file, or a folder's files, after the track `after` (NoTrack: first), as
+    /// TrackList's AddTrack asks; with no music in the player, they play at once instead.
+    fn add_track(&self, address: &str, after: &str, play: bool) {
+        let Some(path) = uri::path_of(address) else {
+            tracing::warn!(uri = %address, "MPRIS AddTrack: not a local file");
+            return;
+        };
+        let items = queue_for_path(&path);
+        if items.is_empty() {
+            tracing::warn!(path = %path.display(), "MPRIS AddTrack: nothing to play there");
+            return;
+        }
+        let (first, count) = (self.queue.borrow().len(), items.len());
+        if !self.add(items, Placement::End) {
+            return;
+        }
+        let before = {
+            let shown = self.shown.borrow();
+            if after == mpris::NO_TRACK {
+                shown.order.first().copied()
+            } else {
+                self.index_of_track(after)
+                    .and_then(|after| shown.order.iter().position(|&i| i == after))
+                    .and_then(|at| shown.order.get(at + 1).copied())
+            }
+        };
+        self.with_player(|player| {
+            if before.is_some() {
+                for index in first..first + count {
+                    player.edit(Edit::Move { index, before });
+                }
+            }
+            if play {
+                player.jump(first);
+            }
+        });
     }
 
     pub(super) fn mpris_state(
@@ -50,12 +130,6 @@ impl PlaybackController {
         } else {
             status
         };
-        let (artist, album) = item
-            .map(|item| {
-                let mut parts = item.subtitle.split(" · ").map(str::to_string);
-                (parts.next().filter(|p| !p.is_empty()), parts.next())
-            })
-            .unwrap_or_default();
         MprisState {
             status,
             loop_status: match shown.repeat {
@@ -70,15 +144,9 @@ impl PlaybackController {
             can_go_previous: count > 1,
             can_play: item.is_some(),
             can_seek: item.is_some() && shown.duration.is_some(),
-            track: item.map(|item| MprisTrack {
-                id: self.track_id(),
-                title: item.title.clone(),
-                artist,
-                album,
-                length: shown.duration.map(micros),
-                url: uri::file_uri(&item.path),
-                art_url: item.cover.as_deref().and_then(uri::file_uri),
-            }),
+            track: item
+                .zip(shown.current)
+                .map(|(item, index)| self.mpris_track(index, item, shown.duration.map(micros))),
         }
     }
 
@@ -101,7 +169,8 @@ impl PlaybackController {
             }
             MprisCommand::SetPosition(track, position) => {
                 // A position for a track no longer playing is ignored, as MPRIS asks.
-                if track == self.track_id() && position >= 0 {
+                let current = self.shown.borrow().current.map(|i| self.track_id(i));
+                if current == Some(track) && position >= 0 {
                     let to = Duration::from_micros(position.unsigned_abs());
                     self.with_player(|player| player.seek(to));
                 }
@@ -126,6 +195,17 @@ impl PlaybackController {
                     _ => Repeat::Off,
                 };
                 self.with_player(|player| player.set_repeat(repeat));
+            }
+            MprisCommand::AddTrack { uri, after, play } => self.add_track(&uri, &after, play),
+            MprisCommand::RemoveTrack(id) => {
+                if let Some(index) = self.index_of_track(&id) {
+                    self.with_player(|player| player.edit(Edit::Remove(index)));
+                }
+            }
+            MprisCommand::GoTo(id) => {
+                if let Some(index) = self.index_of_track(&id) {
+                    self.with_player(|player| player.jump(index));
+                }
             }
         }
     }
