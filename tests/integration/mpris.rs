@@ -291,11 +291,46 @@ fn the_queue_is_a_track_list_that_clients_read_add_to_remove_from_and_go_to() {
         "the player's track id is the list's"
     );
 
+    // Added after NoTrack, a song goes first; asked to, it plays at once.
+    let noon = media.join("Music/Ada Lind - Blue Hour/02 Noon.mp3");
+    call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.AddTrack",
+        &[
+            &format!("string:{}", file_uri(&noon)),
+            "objpath:/org/mpris/MediaPlayer2/TrackList/NoTrack",
+            "boolean:true",
+        ],
+    );
+    wait_for_tracks(&bus, "the song added first", |t| {
+        t.len() == 3 && t[1] == album[0] && t[2] == three[1]
+    });
+    wait_for_answer(
+        &bus,
+        &["metadata", "title"],
+        "the song added, playing",
+        |t| t == "Noon",
+    );
+    // An id of the album's queue (its second song's) means nothing to the next queue, whose
+    // second song has the same number.
+    playerctl(&bus, &["open", &file_uri(&media.join("Long album"))]);
+    let next_queue = wait_for_tracks(&bus, "a new queue", |t| {
+        t.len() == 2 && !t.contains(&album[0])
+    });
+    call(
+        &bus,
+        "org.mpris.MediaPlayer2.TrackList.RemoveTrack",
+        &[&format!("objpath:{}", album[1])],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(tracks(&bus), next_queue);
+
     let start = Instant::now();
     loop {
         let lines = monitor.seen();
         if lines.contains("member=TrackAdded")
             && lines.contains("member=TrackRemoved")
+            && lines.contains("member=TrackListReplaced")
             && lines.contains("string \"org.mpris.MediaPlayer2.TrackList\"")
         {
             break;

@@ -126,7 +126,9 @@ fn queued_songs_are_moved_by_a_held_drag_removed_and_played_from_the_panel() {
 
     // Under repeat-all the songs before come round again after it.
     player(&world).invoke_cycle_repeat();
-    world.wait_until("Morning round again", WAIT, |w| rows(w) == ["Noon", "Morning"]);
+    world.wait_until("Morning round again", WAIT, |w| {
+        rows(w) == ["Noon", "Morning"]
+    });
     // New rows while a song is lifted (repeat changed meanwhile, say from MPRIS) end the
     // drag: letting go moves nothing, and the panel takes taps again.
     hold_and_drag(&world, "Morning", 700, -68.0, || {
@@ -136,9 +138,13 @@ fn queued_songs_are_moved_by_a_held_drag_removed_and_played_from_the_panel() {
     player(&world).invoke_cycle_repeat();
     world.wait_until("repeat off", WAIT, |w| player(w).get_repeat() == "off");
     player(&world).invoke_cycle_repeat();
-    world.wait_until("Morning round again", WAIT, |w| rows(w) == ["Noon", "Morning"]);
+    world.wait_until("Morning round again", WAIT, |w| {
+        rows(w) == ["Noon", "Morning"]
+    });
     world.tap("Morning");
-    world.wait_until("Morning playing", WAIT, |w| player(w).get_title() == "Morning");
+    world.wait_until("Morning playing", WAIT, |w| {
+        player(w).get_title() == "Morning"
+    });
 
     world.tap("Close the queue");
     world.draw();

@@ -45,6 +45,8 @@ pub enum Placement {
     Next,
     /// After everything queued.
     End,
+    /// Just before the queued file with this index (after everything, if it is not queued).
+    Before(usize),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,6 +146,13 @@ impl Queue {
             self.at = 0;
             return 0;
         }
+        let placement = match placement {
+            Placement::Before(index) => match self.position_of(index) {
+                Some(at) => return self.insert_before(at, index, added),
+                None => Placement::End,
+            },
+            other => other,
+        };
         match placement {
             Placement::Next => {
                 let current = self.current();
@@ -155,13 +164,29 @@ impl Queue {
                 self.listed.splice(listed_after..listed_after, added);
                 after
             }
-            Placement::End => {
+            Placement::End | Placement::Before(_) => {
                 let first = self.order.len();
                 self.order.extend(&added);
                 self.listed.extend(added);
                 first
             }
         }
+    }
+
+    /// Puts `added` at position `at` of the play order, before the file `index` that held it
+    /// (in the list too); the one playing stays the one playing.
+    fn insert_before(&mut self, at: usize, index: usize, added: Vec<usize>) -> usize {
+        if at <= self.at {
+            self.at += added.len();
+        }
+        self.order.splice(at..at, added.iter().copied());
+        let listed_at = self
+            .listed
+            .iter()
+            .position(|&i| i == index)
+            .unwrap_or(self.listed.len());
+        self.listed.splice(listed_at..listed_at, added);
+        at
     }
 
     /// Applies an edit; false when it changes nothing (an unknown file, the one playing, a
@@ -366,6 +391,23 @@ mod tests {
             [3, 10, 4, 5, 6, 7, 8, 9],
             "the rest of the list, from where it is"
         );
+    }
+
+    #[test]
+    fn files_added_before_one_land_there_and_the_one_playing_stays() {
+        let mut queue = Queue::new(files(3), 1, false, Repeat::Off);
+        assert_eq!(queue.add(vec!["a.flac".into()], Placement::Before(2)), 2);
+        assert_eq!(queue.order(), [0, 1, 3, 2]);
+        assert_eq!(
+            queue.add(vec!["b.flac".into(), "c.flac".into()], Placement::Before(0)),
+            0
+        );
+        assert_eq!(queue.order(), [4, 5, 0, 1, 3, 2]);
+        assert_eq!(queue.current(), Some(1), "still the one playing");
+        assert_eq!(queue.add(vec!["d.flac".into()], Placement::Before(99)), 6);
+        queue.set_shuffle(true);
+        queue.set_shuffle(false);
+        assert_eq!(queue.order(), [4, 5, 0, 1, 3, 2, 6], "the list keeps them");
     }
 
     #[test]

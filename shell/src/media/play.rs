@@ -109,7 +109,7 @@ impl MediaController {
         }
         let string = match placement {
             Placement::Next => "media-queued-next",
-            Placement::End => "media-queued",
+            Placement::End | Placement::Before(_) => "media-queued",
         };
         let text = self.translator.borrow().tr_args(
             string,

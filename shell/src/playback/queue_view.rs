@@ -127,7 +127,11 @@ impl PlaybackController {
             adapter.set_queue_summary(SharedString::from(summary));
         });
         *self.queue_rows.borrow_mut() = rows;
-        if let Some(mpris) = self.mpris.borrow().as_ref() {
+        // Until the player reports a new queue's order, the list would be empty.
+        let ordered = !self.shown.borrow().order.is_empty() || self.queue.borrow().is_empty();
+        if let Some(mpris) = self.mpris.borrow().as_ref()
+            && ordered
+        {
             mpris.set_tracks(self.mpris_tracks());
         }
     }

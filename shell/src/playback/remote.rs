@@ -88,10 +88,6 @@ impl PlaybackController {
             tracing::warn!(path = %path.display(), "MPRIS AddTrack: nothing to play there");
             return;
         }
-        let (first, count) = (self.queue.borrow().len(), items.len());
-        if !self.add(items, Placement::End) {
-            return;
-        }
         let before = {
             let shown = self.shown.borrow();
             if after == mpris::NO_TRACK {
@@ -102,16 +98,11 @@ impl PlaybackController {
                     .and_then(|at| shown.order.get(at + 1).copied())
             }
         };
-        self.with_player(|player| {
-            if before.is_some() {
-                for index in first..first + count {
-                    player.edit(Edit::Move { index, before });
-                }
-            }
-            if play {
-                player.jump(first);
-            }
-        });
+        let placement = before.map_or(Placement::End, Placement::Before);
+        let first = self.queue.borrow().len();
+        if self.add(items, placement) && play {
+            self.with_player(|player| player.jump(first));
+        }
     }
 
     pub(super) fn mpris_state(

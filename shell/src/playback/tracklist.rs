@@ -214,11 +214,15 @@ pub(super) fn signal_changes(emitter: &SignalEmitter<'_>, before: &TrackList, no
             tracing::warn!("sending TrackList's PropertiesChanged: {error}");
         }
     }
+    let old_tracks: HashMap<&str, &MprisTrack> = before
+        .tracks
+        .iter()
+        .map(|track| (track.id.as_str(), track))
+        .collect();
     for track in &now.tracks {
-        let renamed = before
-            .tracks
-            .iter()
-            .any(|old| old.id == track.id && old != track);
+        let renamed = old_tracks
+            .get(track.id.as_str())
+            .is_some_and(|old| *old != track);
         if renamed && let Some(id) = path(&track.id) {
             let data = metadata(Some(track));
             let sent = zbus::block_on(TrackListObject::track_metadata_changed(emitter, id, data));
