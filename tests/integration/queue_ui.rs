@@ -121,6 +121,10 @@ fn queued_songs_are_moved_by_a_held_drag_removed_and_played_from_the_panel() {
     });
     world.wait_until("nothing after Noon", WAIT, |w| rows(w) == ["Noon"]);
     assert_eq!(player(&world).get_queue_summary(), "Nothing follows");
+    assert!(
+        !player(&world).get_can_next(),
+        "nothing after the last song"
+    );
     player(&world).invoke_toggle();
     world.wait_until("Noon paused", WAIT, |w| !player(w).get_playing());
 

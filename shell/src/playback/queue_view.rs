@@ -31,6 +31,32 @@ pub(super) fn listed(shown: &Shown) -> Vec<usize> {
     rows
 }
 
+/// Whether Next and Previous go to another file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Skips {
+    pub next: bool,
+    pub previous: bool,
+}
+
+/// Next and Previous go to another file when there is one after (or before) the one playing
+/// in the order, or, under repeat, when the queue holds any other.
+pub(super) fn skips(shown: &Shown) -> Skips {
+    let Some(at) = shown
+        .current
+        .and_then(|current| shown.order.iter().position(|&i| i == current))
+    else {
+        return Skips {
+            next: false,
+            previous: false,
+        };
+    };
+    let round = shown.repeat != Repeat::Off && shown.order.len() > 1;
+    Skips {
+        next: at + 1 < shown.order.len() || round,
+        previous: at > 0 || round,
+    }
+}
+
 /// The edit that moves row `from` of `rows` to row `to`: before the file that then follows
 /// it, or to the end. Under repeat-all the list goes round, so the last row comes before the
 /// one playing (row 0).
@@ -153,6 +179,26 @@ mod tests {
         assert_eq!(listed(&shown), [7, 1, 5, 3]);
         shown.current = Some(9);
         assert!(listed(&shown).is_empty(), "not in the order yet");
+    }
+
+    #[test]
+    fn next_and_previous_go_somewhere_only_when_there_is_another_file_that_way() {
+        let mut shown = Shown {
+            current: Some(5),
+            order: vec![3, 5],
+            ..Shown::default()
+        };
+        let skips = |shown: &Shown| {
+            let skips = skips(shown);
+            (skips.next, skips.previous)
+        };
+        assert_eq!(skips(&shown), (false, true), "the last one");
+        shown.current = Some(3);
+        assert_eq!(skips(&shown), (true, false), "the first one");
+        shown.repeat = Repeat::All;
+        assert_eq!(skips(&shown), (true, true), "round again");
+        shown.order = vec![3];
+        assert_eq!(skips(&shown), (false, false), "alone, even under repeat");
     }
 
     #[test]

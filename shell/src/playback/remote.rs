@@ -6,6 +6,7 @@ use std::time::Duration;
 use hearth_media::player::{Edit, Placement, PlayState, Player, Repeat};
 
 use super::mpris::{self, Mpris, MprisCommand, MprisState, MprisTrack};
+use super::queue_view::Skips;
 use super::tracklist::TrackList;
 use super::{PlaybackController, QueueItem, Shown, uri};
 
@@ -109,7 +110,7 @@ impl PlaybackController {
         &self,
         shown: &Shown,
         item: Option<&QueueItem>,
-        count: usize,
+        skips: Skips,
     ) -> MprisState {
         let status = match shown.state {
             PlayState::Playing | PlayState::Buffering(_) => "Playing",
@@ -131,8 +132,8 @@ impl PlaybackController {
             shuffle: shown.shuffle,
             volume: shown.volume,
             position: micros(shown.position),
-            can_go_next: count > 1,
-            can_go_previous: count > 1,
+            can_go_next: skips.next,
+            can_go_previous: skips.previous,
             can_play: item.is_some(),
             can_seek: item.is_some() && shown.duration.is_some(),
             track: item

@@ -18,11 +18,7 @@ impl PlaybackController {
         let item = shown
             .current
             .and_then(|i| self.queue.borrow().get(i).cloned());
-        // Files removed from the queue keep their place in its list, but not in the order.
-        let count = match shown.order.len() {
-            0 => self.queue.borrow().len(),
-            ordered => ordered,
-        };
+        let skips = super::queue_view::skips(&shown);
         let up_next = shown
             .up_next
             .filter(|_| !shown.tracks.has_video)
@@ -72,8 +68,8 @@ impl PlaybackController {
             set_if(adapter.get_duration_text(), duration_text.as_str(), |v| {
                 adapter.set_duration_text(v)
             });
-            adapter.set_can_next(count > 1);
-            adapter.set_can_previous(count > 1);
+            adapter.set_can_next(skips.next);
+            adapter.set_can_previous(skips.previous);
             adapter.set_shuffle(shown.shuffle);
             let repeat = match shown.repeat {
                 Repeat::Off => ("off", "player-repeat-off"),
@@ -119,7 +115,7 @@ impl PlaybackController {
             adapter.set_mini_visible(mini);
         });
         if let Some(mpris) = self.mpris.borrow().as_ref() {
-            mpris.update(self.mpris_state(&shown, item.as_ref(), count));
+            mpris.update(self.mpris_state(&shown, item.as_ref(), skips));
         }
         drop(shown);
         drop(translator);
