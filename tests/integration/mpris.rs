@@ -23,6 +23,14 @@ fn playerctl(bus: &PrivateBus, args: &[&str]) -> String {
     answer
 }
 
+/// A `file://` URI for a test media path (their names have spaces, nothing else to escape).
+fn file_uri(path: &Path) -> String {
+    format!(
+        "file://{}",
+        path.to_str().expect("UTF-8").replace(' ', "%20")
+    )
+}
+
 fn wait_for_answer(
     bus: &PrivateBus,
     args: &[&str],
@@ -56,12 +64,7 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     std::thread::sleep(Duration::from_millis(300));
 
     assert_eq!(playerctl(&bus, &["status"]), "Stopped");
-    let album = media.join("Long album");
-    let uri = format!(
-        "file://{}",
-        album.to_str().expect("UTF-8").replace(' ', "%20")
-    );
-    playerctl(&bus, &["open", &uri]);
+    playerctl(&bus, &["open", &file_uri(&media.join("Long album"))]);
     wait_for_answer(&bus, &["status"], "Playing", |s| s == "Playing");
     playerctl(&bus, &["play-pause"]);
     wait_for_answer(&bus, &["status"], "Paused", |s| s == "Paused");
@@ -108,11 +111,7 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
 
     // A file from outside the library is named by its own tags once they are read.
     let song = media.join("Music/Ada Lind - Blue Hour/01 Morning.flac");
-    let uri = format!(
-        "file://{}",
-        song.to_str().expect("UTF-8").replace(' ', "%20")
-    );
-    playerctl(&bus, &["open", &uri]);
+    playerctl(&bus, &["open", &file_uri(&song)]);
     wait_for_answer(
         &bus,
         &["metadata", "--format", "{{title}} by {{artist}}"],
@@ -222,12 +221,6 @@ fn the_queue_is_a_track_list_that_clients_read_add_to_remove_from_and_go_to() {
         hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir, &[]);
     let mut monitor = SignalMonitor::start(&bus, "/org/mpris/MediaPlayer2");
     std::thread::sleep(Duration::from_millis(300));
-    let file_uri = |path: &Path| {
-        format!(
-            "file://{}",
-            path.to_str().expect("UTF-8").replace(' ', "%20")
-        )
-    };
 
     let has_list = call(
         &bus,

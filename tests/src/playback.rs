@@ -231,7 +231,11 @@ pub fn hearth_with_mpris(
     std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
     std::fs::write(
         config.join("hearth/hearth.toml"),
-        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n",
+        // Two VMs that are off: the demo's would draw their screens every second, which is
+        // not the player's doing.
+        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n\n\
+         [[vm]]\nname = \"Work\"\nrole = \"work\"\nrunning = false\n\n\
+         [[vm]]\nname = \"Personal\"\nrole = \"personal\"\nrunning = false\n",
     )
     .expect("a config");
     let cache = dir.path().join("cache");
