@@ -209,9 +209,16 @@ impl SimHypervisor {
                     std::thread::sleep(Duration::from_millis(1000 - millis as u64 + 5));
                     let Some(inner) = weak.upgrade() else { return };
                     let hypervisor = SimHypervisor { inner };
+                    let showing = |machine: &Machine| {
+                        machine.info.state.is_live() || machine.info.state == VmState::Paused
+                    };
+                    // With every VM off, a tick reads nothing, not even the time.
+                    if !hypervisor.lock().iter().any(showing) {
+                        continue;
+                    }
                     let clock = hypervisor.clock_text();
                     for machine in hypervisor.lock().iter_mut() {
-                        if machine.info.state.is_live() || machine.info.state == VmState::Paused {
+                        if showing(machine) {
                             refresh_screen(machine, &clock);
                         }
                     }
