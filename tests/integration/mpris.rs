@@ -31,24 +31,33 @@ fn file_uri(path: &Path) -> String {
     )
 }
 
+/// Asks with `fetch` every 100 ms until `ok` accepts the answer, and returns it; panics after
+/// `WAIT` with `what` and the last answer.
+fn poll<T: std::fmt::Debug>(what: &str, fetch: impl Fn() -> T, ok: impl Fn(&T) -> bool) -> T {
+    let start = Instant::now();
+    loop {
+        let answer = fetch();
+        if ok(&answer) {
+            return answer;
+        }
+        assert!(start.elapsed() < WAIT, "never {what}; last: {answer:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn wait_for_answer(
     bus: &PrivateBus,
     args: &[&str],
     what: &str,
     ok: impl Fn(&str) -> bool,
 ) -> String {
-    let start = Instant::now();
-    loop {
-        let (succeeded, answer, errors) = ask(bus, args);
-        if succeeded && ok(&answer) {
-            return answer;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "playerctl {args:?} never said {what}; last: {answer:?} {errors}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let said = format!("playerctl {args:?} said {what}");
+    let (_, answer, _) = poll(
+        &said,
+        || ask(bus, args),
+        |(succeeded, answer, _)| *succeeded && ok(answer),
+    );
+    answer
 }
 
 #[test]
@@ -197,18 +206,11 @@ fn tracks(bus: &PrivateBus) -> Vec<String> {
 }
 
 fn wait_for_tracks(bus: &PrivateBus, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let start = Instant::now();
-    loop {
-        let now = tracks(bus);
-        if ok(&now) {
-            return now;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "TrackList never showed {what}: {now:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    poll(
+        &format!("TrackList showed {what}"),
+        || tracks(bus),
+        |now| ok(now),
+    )
 }
 
 #[test]
