@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use hearth_tests::playback::{hearth_with_mpris, media_under};
 use hearth_tests::services::{PrivateBus, SignalMonitor, TempDir};
-use hearth_tests::xvfb::Xvfb;
+use hearth_tests::xvfb::{Running, Xvfb};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -60,6 +60,24 @@ fn wait_for_answer(
     answer
 }
 
+/// Waits until `dbus-monitor` has printed every one of `expected`; panics after `WAIT` with
+/// what it saw and what Hearth logged.
+fn wait_for_signals(monitor: &SignalMonitor, hearth: &mut Running, expected: &[&str]) {
+    let start = Instant::now();
+    loop {
+        let lines = monitor.seen();
+        if expected.iter().all(|text| lines.contains(text)) {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "dbus-monitor saw:\n{lines}\nHearth logged:\n{}",
+            hearth.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
@@ -98,24 +116,17 @@ fn playerctl_drives_the_real_hearth_and_sees_its_signals() {
     playerctl(&bus, &["play-pause"]);
     wait_for_answer(&bus, &["status"], "Playing again", |s| s == "Playing");
 
-    let start = Instant::now();
-    loop {
-        let lines = monitor.seen();
-        let signals_ok = lines.contains("member=PropertiesChanged")
-            && lines.contains("\"PlaybackStatus\"")
-            && lines.contains("\"Metadata\"")
-            && lines.contains("string \"Paused\"")
-            && lines.contains("member=Seeked");
-        if signals_ok {
-            break;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "dbus-monitor saw:\n{lines}\nHearth logged:\n{}",
-            hearth.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_signals(
+        &monitor,
+        &mut hearth,
+        &[
+            "member=PropertiesChanged",
+            "\"PlaybackStatus\"",
+            "\"Metadata\"",
+            "string \"Paused\"",
+            "member=Seeked",
+        ],
+    );
     monitor.stop();
 
     // A file from outside the library is named by its own tags once they are read.
@@ -320,22 +331,15 @@ fn the_queue_is_a_track_list_that_clients_read_add_to_remove_from_and_go_to() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(tracks(&bus), next_queue);
 
-    let start = Instant::now();
-    loop {
-        let lines = monitor.seen();
-        if lines.contains("member=TrackAdded")
-            && lines.contains("member=TrackRemoved")
-            && lines.contains("member=TrackListReplaced")
-            && lines.contains("string \"org.mpris.MediaPlayer2.TrackList\"")
-        {
-            break;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "dbus-monitor saw:\n{lines}\nHearth logged:\n{}",
-            hearth.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_signals(
+        &monitor,
+        &mut hearth,
+        &[
+            "member=TrackAdded",
+            "member=TrackRemoved",
+            "member=TrackListReplaced",
+            "string \"org.mpris.MediaPlayer2.TrackList\"",
+        ],
+    );
     monitor.stop();
 }
