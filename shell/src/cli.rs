@@ -190,7 +190,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     }
     tracing::info!(config = ?path, language, "starting");
 
-    select_platform(&args.renderer, &config)?;
+    let platform = select_platform(&args.renderer, &config)?;
     let window =
         hearth_ui::AppWindow::new().context("creating the window (is a display available?)")?;
     let app = App::new(window, &language);
@@ -240,11 +240,13 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     // on screen, so they never compete with that frame for the CPU.
     let bus = service_bus.clone();
     let after_first_frame: Box<dyn FnOnce()> = Box::new(move || {
+        let milliseconds = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(
+            milliseconds = format_args!("{milliseconds:.1}"),
+            "first frame on screen"
+        );
         if report_first_frame {
-            println!(
-                "first-frame {:.1}",
-                started.elapsed().as_secs_f64() * 1000.0
-            );
+            println!("first-frame {milliseconds:.1}");
         }
         if let Some(app) = App::current() {
             app.first_frame_shown(&bus);
@@ -253,17 +255,30 @@ fn run_with(args: Args) -> anyhow::Result<()> {
             hang_ui_after(seconds);
         }
     });
-    // Backends without the winit hook never report a first frame: start them a little later.
-    slint::Timer::single_shot(std::time::Duration::from_millis(500), move || {
-        if let Some(app) = App::current() {
-            app.first_frame_shown(&service_bus);
+    match platform {
+        Platform::Window => {
+            // Backends without the winit hook never report a first frame: start them a
+            // little later.
+            slint::Timer::single_shot(std::time::Duration::from_millis(500), move || {
+                if let Some(app) = App::current() {
+                    app.first_frame_shown(&service_bus);
+                }
+            });
+            crate::winit_hook::install(
+                Rc::downgrade(&app),
+                Some(after_first_frame),
+                args.snapshot_first_frame.clone(),
+            );
         }
-    });
-    crate::winit_hook::install(
-        Rc::downgrade(&app),
-        Some(after_first_frame),
-        args.snapshot_first_frame.clone(),
-    );
+        #[cfg(feature = "linuxkms")]
+        Platform::Kms => {
+            let _ = service_bus;
+            if args.snapshot_first_frame.is_some() {
+                tracing::warn!("--snapshot-first-frame works only in a window, not on DRM/KMS");
+            }
+            crate::kms::after_first_frame(after_first_frame);
+        }
+    }
 
     // The hypervisor is built off the UI thread and attached once the window is up, so
     // nothing slow stands before the first frame.
@@ -322,15 +337,26 @@ fn load_icons(config: &Config) -> std::collections::HashMap<String, slint::Image
         .collect()
 }
 
+/// Where Hearth draws.
+enum Platform {
+    /// A window on X11 or Wayland (winit).
+    Window,
+    /// Straight on DRM/KMS (the appliance build).
+    #[cfg(feature = "linuxkms")]
+    Kms,
+}
+
 /// The appliance's DRM/KMS when built for it and no desktop display is there; else a window
 /// with the chosen renderer.
-fn select_platform(renderer: &str, config: &Config) -> anyhow::Result<()> {
+fn select_platform(renderer: &str, config: &Config) -> anyhow::Result<Platform> {
     #[cfg(feature = "linuxkms")]
     if crate::kms::wanted() {
-        return crate::kms::select(&config.appliance);
+        crate::kms::select(&config.appliance)?;
+        return Ok(Platform::Kms);
     }
     let _ = config;
-    select_renderer(renderer)
+    select_renderer(renderer)?;
+    Ok(Platform::Window)
 }
 
 fn select_renderer(renderer: &str) -> anyhow::Result<()> {

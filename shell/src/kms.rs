@@ -72,6 +72,31 @@ pub fn select(settings: &ApplianceSettings) -> anyhow::Result<()> {
         .context("selecting the LinuxKMS backend (is there a DRM device and input access?)")
 }
 
+thread_local! {
+    /// What runs once the first frame is on the display; taken by the first call.
+    static AFTER_FIRST_FRAME: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+}
+
+/// Runs `report` on the UI thread once the first frame has been handed to the display; call
+/// before the event loop starts.
+///
+/// Each turn of Slint's LinuxKMS event loop (1.18) first runs timers and the callbacks
+/// posted before that turn, then draws the window and hands the frame to DRM (the first one
+/// with a synchronous mode set), and only then reads what was posted since. A callback
+/// posted before the loop starts is therefore read after the first turn's frame and run at
+/// the start of the second turn: after that frame is on the display.
+pub fn after_first_frame(report: Box<dyn FnOnce()>) {
+    AFTER_FIRST_FRAME.with(|slot| *slot.borrow_mut() = Some(report));
+    let posted = slint::invoke_from_event_loop(|| {
+        if let Some(report) = AFTER_FIRST_FRAME.with(|slot| slot.borrow_mut().take()) {
+            report();
+        }
+    });
+    if let Err(error) = posted {
+        tracing::error!(%error, "cannot wait for the first frame on DRM/KMS");
+    }
+}
+
 /// A finger from libinput into Hearth's touch router, in the window's logical pixels as
 /// Slint's own LinuxKMS input computes them. Returns whether Hearth took it.
 fn hook_touch(

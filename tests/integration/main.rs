@@ -1,6 +1,7 @@
 //! Hearth's integration tests: one binary, a module per area, each test in a private world.
 
 mod appliance;
+mod appliance_machine;
 mod consoles;
 mod downloads_restart;
 mod downloads_ui;

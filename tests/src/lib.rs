@@ -2,6 +2,7 @@
 //! same entry points a real display uses (pointer and key events into the Slint window, touch
 //! points into Hearth's touch router), over a simulated hypervisor with a still clock.
 
+pub mod appliance;
 pub mod guest;
 pub mod image_service;
 pub mod images;

@@ -1,5 +1,6 @@
 //! Project chores: `cargo xtask run|test|bench|screenshots|setup`.
 
+mod appliance;
 mod bench;
 mod demo_images;
 mod guest;
@@ -19,6 +20,9 @@ commands:
   test [ARGS]    install what the tests need, then fmt, clippy, boundaries and every test
                  (ARGS go to `cargo test`, e.g. a test name filter)
   bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display, media, images, playback)
+  appliance [COMMAND]  boot the appliance guest (QEMU, systemd, DRM/KMS) with Hearth
+                 installed, and drive it: tap X Y, swipe X1 Y1 X2 Y2 [FINGERS],
+                 keys KEY..., type KEY..., screenshot FILE, run 'COMMAND', stop
   screenshots    render the main screens to docs/screenshots
   setup [run|test]  only install the system packages";
 
@@ -37,6 +41,7 @@ fn dispatch() -> anyhow::Result<()> {
         "run" => run::run(&rest),
         "test" => test(&rest),
         "bench" => bench::bench(&rest),
+        "appliance" => appliance::appliance(&rest),
         "screenshots" => screenshots(),
         "setup" => match rest.first().map(String::as_str) {
             Some("run") => packages::ensure_with_gstreamer(packages::RUN),
@@ -82,11 +87,13 @@ pub fn status(mut command: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Everything the tests need: packages, QEMU from backports, the guest kernel.
+/// Everything the tests need: packages, QEMU from backports, the guest kernel, the
+/// appliance guest.
 pub fn setup_test() -> anyhow::Result<()> {
     packages::ensure_backports(packages::TEST_BACKPORTS)?;
     packages::ensure_with_gstreamer(packages::TEST)?;
-    guest::ensure_kernel()
+    guest::ensure_kernel()?;
+    appliance::image::ensure()
 }
 
 fn test(extra: &[String]) -> anyhow::Result<()> {
@@ -148,12 +155,16 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     status(tests, "cargo test --workspace")
 }
 
-/// Where the appliance build goes: `appliance/` in the target folder.
-fn appliance_target() -> PathBuf {
+/// The target folder: CARGO_TARGET_DIR, else `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
-        .join("appliance")
+}
+
+/// Where the appliance build goes: `appliance/` in the target folder.
+fn appliance_target() -> PathBuf {
+    target_dir().join("appliance")
 }
 
 /// Fails when a crate depends on what its boundary forbids (docs/ARCHITECTURE.md).

@@ -109,7 +109,7 @@ fn installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -121,6 +121,11 @@ fn is_root() -> bool {
 /// root, or says the command to run.
 pub fn ensure_with_gstreamer(extra: &[&str]) -> anyhow::Result<()> {
     install(&[GSTREAMER, extra].concat(), None)
+}
+
+/// Installs the missing packages from Debian 12 itself.
+pub fn install_now(packages: &[&str]) -> anyhow::Result<()> {
+    install(packages, None)
 }
 
 /// Installs the missing packages from bookworm-backports, adding that suite first if needed.
@@ -180,6 +185,21 @@ fn add_backports_source() -> anyhow::Result<()> {
     if std::path::Path::new(BACKPORTS_SOURCE).exists() {
         return Ok(());
     }
+    let (uris, key) = debian_mirror()?;
+    let mut stanza =
+        format!("Types: deb\nURIs: {uris}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n");
+    if let Some(key) = key {
+        stanza.push_str(&format!("Signed-By: {key}\n"));
+    }
+    std::fs::write(BACKPORTS_SOURCE, stanza)
+        .with_context(|| format!("writing {BACKPORTS_SOURCE}"))?;
+    eprintln!("xtask: added {BACKPORTS_SUITE} in {BACKPORTS_SOURCE}");
+    Ok(())
+}
+
+/// The system's Debian mirror and its key, from its first Debian source, so no host name is
+/// written here.
+pub fn debian_mirror() -> anyhow::Result<(String, Option<String>)> {
     let system = std::fs::read_to_string("/etc/apt/sources.list.d/debian.sources")
         .context("reading /etc/apt/sources.list.d/debian.sources to find the Debian mirror")?;
     let first = system.split("\n\n").next().unwrap_or("");
@@ -190,13 +210,7 @@ fn add_backports_source() -> anyhow::Result<()> {
         })
     };
     let uris = field("URIs:").context("no URIs in the first Debian source")?;
-    let mut stanza =
-        format!("Types: deb\nURIs: {uris}\nSuites: {BACKPORTS_SUITE}\nComponents: main\n");
-    if let Some(key) = field("Signed-By:") {
-        stanza.push_str(&format!("Signed-By: {key}\n"));
-    }
-    std::fs::write(BACKPORTS_SOURCE, stanza)
-        .with_context(|| format!("writing {BACKPORTS_SOURCE}"))?;
-    eprintln!("xtask: added {BACKPORTS_SUITE} in {BACKPORTS_SOURCE}");
-    Ok(())
+    // A stanza may list several mirrors; the first serves.
+    let first_uri = uris.split_whitespace().next().unwrap_or(&uris).to_string();
+    Ok((first_uri, field("Signed-By:")))
 }
