@@ -615,7 +615,7 @@ mod media;
 mod playback;
 mod service;
 
-pub use appliance::ApplianceSettings;
+pub use appliance::{ApplianceSettings, calibrated};
 pub use images::ImagesSettings;
 pub use libvirt::LibvirtSettings;
 pub use media::{MediaSettings, data_folder};

@@ -30,7 +30,7 @@ fn the_linuxkms_build_starts_on_drm_or_says_clearly_why_it_cannot() {
     std::fs::write(
         &config,
         "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n\n[service]\nbus = \"none\"\n\n\
-         [appliance]\nrotation = 90\ntouch_calibration = [0.0, -1.0, 1.0, 1.0, 0.0, 0.0]\n",
+         [appliance]\nrotation = 90\ntouch_calibration = [0.0, 1.0, 0.0, -1.0, 0.0, 1.0]\n",
     )
     .expect("a config");
     let mut child = Command::new(&binary)

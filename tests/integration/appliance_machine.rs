@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hearth_tests::appliance::{Appliance, Binaries, GUEST_CONFIG, Options, tail};
+use hearth_tests::images::{Nginx, Publisher};
 use hearth_tests::services::{TempDir, built_binary};
 
 fn target() -> &'static Path {
@@ -17,6 +18,10 @@ fn target() -> &'static Path {
         .parent()
         .expect("the target folder")
 }
+
+/// One appliance guest at a time: each keeps both cores of these machines busy under TCG,
+/// and a guest starved of CPU turns a tap into a long press.
+static ONE_GUEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Boots the guest and installs Hearth with [`GUEST_CONFIG`] and `extra` configuration.
 fn boot_with_hearth(dir: &TempDir, extra: &str) -> Appliance {
@@ -58,6 +63,41 @@ fn wait_until<T: std::fmt::Debug>(
     }
 }
 
+fn wait_for_active(guest: &Appliance) {
+    wait_until(
+        "hearth.service to be active",
+        Duration::from_secs(180),
+        || {
+            let state = guest
+                .run("systemctl show -p ActiveState --value hearth.service")
+                .map(|output| output.stdout.trim().to_string())
+                .unwrap_or_default();
+            (state == "active", state)
+        },
+    );
+}
+
+/// The unit's journal, Hearth's lines and systemd's, without times.
+fn unit_journal(guest: &Appliance) -> String {
+    guest
+        .run("journalctl -o cat --no-pager -u hearth.service")
+        .map(|output| output.stdout)
+        .unwrap_or_default()
+}
+
+/// A screendump once two in a row, a second apart, show the same picture.
+fn still_screen(guest: &Appliance) -> image::RgbImage {
+    let mut last = guest.screenshot().expect("a screendump");
+    wait_until("the screen to be still", Duration::from_secs(60), || {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = guest.screenshot().expect("a screendump");
+        let changed = differing_cells(&last, &now, 0..now.height(), 1.0);
+        last = now;
+        (changed == 0.0, changed)
+    });
+    last
+}
+
 /// A property of org.hearth.Shell1 on the guest's system bus, read as root with busctl.
 fn shell_property(guest: &Appliance, name: &str) -> String {
     let output = guest
@@ -73,6 +113,21 @@ fn shell_property(guest: &Appliance, name: &str) -> String {
         .strip_prefix("s ")
         .map(|value| value.trim_matches('"').to_string())
         .unwrap_or_else(|| format!("(not read: {}{})", output.stdout, output.stderr))
+}
+
+/// Waits until Hearth lists both simulated VMs running: the hypervisor is attached and
+/// the tiles show their live screens.
+fn wait_for_running_vms(guest: &Appliance) {
+    wait_until("both VMs to be running", Duration::from_secs(120), || {
+        let vms = guest
+            .run(
+                "busctl --system get-property org.hearth.Shell1 /org/hearth/Shell1 \
+                 org.hearth.Shell1 Vms",
+            )
+            .map(|output| output.stdout)
+            .unwrap_or_default();
+        (vms.matches("\"running\"").count() == 2, vms)
+    });
 }
 
 fn wait_for_screen(guest: &Appliance, screen: &str, front: Option<&str>) {
@@ -165,6 +220,9 @@ fn rendered_home(dir: &Path) -> image::RgbImage {
 
 #[test]
 fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
+    let _one = ONE_GUEST
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = TempDir::new("appliance-machine");
     let reference = {
         let dir = dir.path().to_path_buf();
@@ -174,20 +232,8 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
 
     // Boot to home: systemd calls the unit active only after Hearth's first frame is on the
     // display, as the journal's order shows.
-    wait_until(
-        "hearth.service to be active",
-        Duration::from_secs(180),
-        || {
-            let state = guest
-                .run("systemctl show -p ActiveState --value hearth.service")
-                .map(|output| output.stdout.trim().to_string())
-                .unwrap_or_default();
-            (state == "active", state)
-        },
-    );
-    let journal = guest
-        .run_ok("journalctl -o cat --no-pager -u hearth.service")
-        .expect("the unit's journal");
+    wait_for_active(&guest);
+    let journal = unit_journal(&guest);
     let first_frame = journal
         .lines()
         .position(|line| line.contains("first frame on screen"));
@@ -367,10 +413,7 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         "systemd's watchdog to stop the hung Hearth",
         Duration::from_secs(120),
         || {
-            let journal = guest
-                .run("journalctl -o cat --no-pager -u hearth.service")
-                .map(|output| output.stdout)
-                .unwrap_or_default();
+            let journal = unit_journal(&guest);
             (journal.contains("Watchdog timeout"), tail(&journal, 5))
         },
     );
@@ -381,10 +424,7 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         "Hearth to come back after the watchdog",
         Duration::from_secs(180),
         || {
-            let journal = guest
-                .run("journalctl -o cat --no-pager -u hearth.service")
-                .map(|output| output.stdout)
-                .unwrap_or_default();
+            let journal = unit_journal(&guest);
             let last = journal.rsplit("Watchdog timeout").next().unwrap_or("");
             (
                 last.contains("first frame on screen") && last.contains("Started hearth.service"),
@@ -393,4 +433,272 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         },
     );
     assert!(!shell_property(&guest, "Screen").starts_with("(not read"));
+}
+
+/// Where a point of the upright window is on the panel when the picture is turned
+/// `rotation` degrees clockwise on a `width` x `height` panel.
+fn on_panel(rotation: u32, (x, y): (f32, f32), width: u32, height: u32) -> (f32, f32) {
+    match rotation {
+        90 => (width as f32 - 1.0 - y, x),
+        180 => (width as f32 - 1.0 - x, height as f32 - 1.0 - y),
+        270 => (y, height as f32 - 1.0 - x),
+        _ => (x, y),
+    }
+}
+
+/// The panel's picture turned back upright, for a picture turned `rotation` degrees.
+fn upright(rotation: u32, panel: &image::RgbImage) -> image::RgbImage {
+    match rotation {
+        90 => image::imageops::rotate270(panel),
+        180 => image::imageops::rotate180(panel),
+        270 => image::imageops::rotate90(panel),
+        _ => panel.clone(),
+    }
+}
+
+/// The middle of the Work tile's picture (the simulated Work desktop is the only large blue
+/// thing on home), found on the screen whatever the layout.
+fn work_tile(screen: &image::RgbImage) -> (f32, f32) {
+    let (mut sum_x, mut sum_y, mut count) = (0f64, 0f64, 0f64);
+    for (x, y, pixel) in screen.enumerate_pixels() {
+        let [r, g, b] = pixel.0.map(i32::from);
+        if b > r + 60 && b > g + 30 && b > 90 {
+            sum_x += f64::from(x);
+            sum_y += f64::from(y);
+            count += 1.0;
+        }
+    }
+    assert!(
+        count > 5000.0,
+        "the Work tile is on the screen ({count} blue pixels)"
+    );
+    ((sum_x / count) as f32, (sum_y / count) as f32)
+}
+
+#[test]
+fn the_appliance_turns_picture_and_touch_together_and_its_kiosk_corner_opens_the_pin_pad() {
+    let _one = ONE_GUEST
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = TempDir::new("appliance-turned");
+    let guest = boot_with_hearth(
+        &dir,
+        "\n[kiosk]\nallow = [\"Work\", \"Personal\", \"home\"]\nstart = \"home\"\n\
+         admin_corner = \"top-left\"\n",
+    );
+    wait_for_active(&guest);
+    wait_for_running_vms(&guest);
+    wait_for_screen(&guest, "home", None);
+    let home = still_screen(&guest);
+
+    // Kiosk mode: five taps in the admin corner open the PIN pad.
+    for _ in 0..5 {
+        guest.tap((10.0, 10.0)).expect("a tap in the corner");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    wait_until("the PIN pad to open", Duration::from_secs(60), || {
+        let journal = unit_journal(&guest);
+        (
+            journal.contains("admin gesture: the PIN pad opens"),
+            tail(&journal, 4),
+        )
+    });
+    wait_until("the PIN pad on the screen", Duration::from_secs(30), || {
+        let screen = guest.screenshot().expect("a screendump");
+        let changed = differing_cells(&home, &screen, 0..screen.height(), 8.0);
+        (changed > 0.1, changed)
+    });
+
+    // Rotation with docs/DEPLOY.md's calibration matrices: the picture turns, and a tap where
+    // the Work tile shows on the panel opens Work.
+    for (rotation, matrix) in [
+        (90, "[0.0, 1.0, 0.0, -1.0, 0.0, 1.0]"),
+        (270, "[0.0, -1.0, 1.0, 1.0, 0.0, 0.0]"),
+    ] {
+        let config = format!(
+            "{GUEST_CONFIG}\n[appliance]\nrotation = {rotation}\ntouch_calibration = {matrix}\n"
+        );
+        guest
+            .run_with_input(
+                "cat > /etc/hearth/hearth.toml && \
+                 rm -f /var/lib/hearth/.local/state/hearth/session.json && \
+                 systemctl restart hearth.service",
+                config.as_bytes(),
+                Duration::from_secs(180),
+            )
+            .expect("restarting Hearth turned");
+        wait_for_active(&guest);
+        wait_for_running_vms(&guest);
+        wait_for_screen(&guest, "home", None);
+        let panel = still_screen(&guest);
+        panel
+            .save(dir.path().join(format!("home-{rotation}.png")))
+            .expect("saving the screen");
+        let turned_back = upright(rotation, &panel);
+        assert_eq!(turned_back.dimensions(), (800, 1280), "a portrait window");
+        // The header (the title and the count of running computers) is where it is upright.
+        let header = image::imageops::crop_imm(&turned_back, 0, 0, 480, 80).to_image();
+        let header_upright = image::imageops::crop_imm(&home, 0, 0, 480, 80).to_image();
+        let differing = differing_cells(&header, &header_upright, 0..80, 24.0);
+        assert!(
+            differing < 0.1,
+            "the picture is turned {rotation} degrees ({differing} of the header differs)"
+        );
+        let tile = work_tile(&turned_back);
+        let tap = on_panel(rotation, tile, guest.width, guest.height);
+        eprintln!("turned {rotation}: the Work tile at {tile:?} upright, tapped at {tap:?}");
+        guest.tap(tap).expect("a tap on the turned Work tile");
+        wait_for_screen(&guest, "vm", Some("Work"));
+        guest
+            .press_keys(&["ctrl", "alt", "up"])
+            .expect("Ctrl+Alt+Up");
+        wait_for_screen(&guest, "home", None);
+    }
+}
+
+/// A property of the image `work` in the guest's image service, as `busctl --json` prints
+/// its value, read by `user`.
+fn image_property(guest: &Appliance, user: &str, name: &str) -> serde_json::Value {
+    let output = guest
+        .run(&format!(
+            "runuser -u {user} -- busctl --system --json=short get-property \
+             org.hearth.Images1 /org/hearth/Images1/work org.hearth.Images1.Image {name}"
+        ))
+        .expect("busctl in the guest");
+    serde_json::from_str::<serde_json::Value>(&output.stdout)
+        .map(|value| value["data"].clone())
+        .unwrap_or_else(|_| serde_json::Value::String(format!("(not read: {output:?})")))
+}
+
+#[test]
+fn the_image_service_runs_on_the_system_bus_and_its_download_outlives_a_restart_of_hearth() {
+    let _one = ONE_GUEST
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // A 12 MiB version from nginx on this machine, which the guest reaches through QEMU's
+    // user-mode network as 10.0.2.2, fetched at 512 KiB/s: about 24 seconds.
+    let publisher = Publisher::new();
+    let image = publisher.path("v1.img");
+    let mut rng = fastrand::Rng::with_seed(27);
+    let noise: Vec<u8> = std::iter::repeat_with(|| rng.u8(..))
+        .take(12 << 20)
+        .collect();
+    std::fs::write(&image, noise).expect("writing the image");
+    publisher.publish("work", &image, &[]);
+    let origin = Nginx::origin(&publisher.store);
+
+    let dir = TempDir::new("appliance-images");
+    let guest = boot_with_hearth(&dir, "");
+    wait_for_active(&guest);
+    let public_key = std::fs::read(&publisher.public_key).expect("the public key");
+    guest
+        .run_with_input(
+            "cat > /etc/hearth/image.pub",
+            &public_key,
+            Duration::from_secs(30),
+        )
+        .expect("the public key in the guest");
+    let images = format!(
+        "state_dir = \"/var/lib/hearth-images\"\nmax_rate_kib = 512\n\n[[image]]\n\
+         name = \"work\"\nvm = \"Work\"\npublic_keys = [\"/etc/hearth/image.pub\"]\n\
+         mirrors = [\"http://10.0.2.2:{}/\"]\n",
+        origin.port
+    );
+    let started = guest
+        .run_with_input(
+            "cat > /etc/hearth/images.toml && systemctl start hearth-images.service",
+            images.as_bytes(),
+            Duration::from_secs(120),
+        )
+        .expect("starting the image service");
+    assert!(started.success(), "{started:?}");
+
+    // The service runs as its own user, owns its name on the system bus and fetches; Hearth
+    // (the user hearth, allowed by the policy) follows the download.
+    let owner = guest
+        .run_ok("ps -o user= -p $(systemctl show -p MainPID --value hearth-images.service)")
+        .expect("the service's user");
+    assert_eq!(owner.trim(), "hearth-images");
+    wait_until("the service to fetch", Duration::from_secs(120), || {
+        let phase = image_property(&guest, "nobody", "Phase");
+        (phase == "fetching", phase)
+    });
+    let downloads = |guest: &Appliance| {
+        guest
+            .run(
+                "busctl --system --json=short get-property org.hearth.Shell1 /org/hearth/Shell1 \
+                 org.hearth.Shell1 Downloads",
+            )
+            .map(|output| output.stdout)
+            .unwrap_or_default()
+    };
+    wait_until(
+        "Hearth to show the download",
+        Duration::from_secs(60),
+        || {
+            let shown = downloads(&guest);
+            (
+                shown.contains("\"work\"") && shown.contains("fetching"),
+                shown,
+            )
+        },
+    );
+
+    // Hearth restarted mid-download: the service neither stops nor starts the download
+    // again, and the new Hearth follows it.
+    let service_pid = guest
+        .run_ok("systemctl show -p MainPID --value hearth-images.service")
+        .expect("the service's pid");
+    let before = image_property(&guest, "hearth", "BytesDone")
+        .as_u64()
+        .expect("BytesDone is a number");
+    guest
+        .run_ok("systemctl restart hearth.service")
+        .expect("restarting Hearth");
+    wait_until(
+        "the download to go on past the restart",
+        Duration::from_secs(60),
+        || {
+            let done = image_property(&guest, "hearth", "BytesDone");
+            (done.as_u64().is_some_and(|done| done > before), done)
+        },
+    );
+    wait_until(
+        "the new Hearth to show the download",
+        Duration::from_secs(60),
+        || {
+            let shown = downloads(&guest);
+            (shown.contains("\"work\""), shown)
+        },
+    );
+    wait_until("the version to be ready", Duration::from_secs(180), || {
+        let phase = image_property(&guest, "hearth", "Phase");
+        (phase == "ready", phase)
+    });
+    assert_eq!(
+        guest
+            .run_ok("systemctl show -p MainPID --value hearth-images.service")
+            .expect("the service's pid"),
+        service_pid,
+        "the image service was not restarted"
+    );
+    let service_log = guest
+        .run_ok("journalctl -o cat --no-pager -u hearth-images.service")
+        .expect("the service's journal");
+    assert_eq!(
+        service_log.matches("bytes to fetch").count(),
+        1,
+        "the download started once:\n{service_log}"
+    );
+    // Nothing was fetched twice: the origin served each piece once.
+    let fetched: Vec<String> = origin
+        .settled_log()
+        .into_iter()
+        .filter(|request| !request.is_metadata())
+        .map(|request| format!("{request:?}"))
+        .collect();
+    let mut unique = fetched.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), fetched.len(), "{fetched:#?}");
 }

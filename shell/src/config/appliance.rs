@@ -57,3 +57,39 @@ pub(super) fn check(
     }
     Ok(settings)
 }
+
+/// libinput's calibration matrix `[a, b, c, d, e, f]` on a point in 0..1:
+/// `(a x + b y + c, d x + e y + f)`.
+pub fn calibrated(matrix: [f32; 6], (x, y): (f32, f32)) -> (f32, f32) {
+    let [a, b, c, d, e, f] = matrix;
+    (a * x + b * y + c, d * x + e * y + f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::calibrated;
+
+    #[test]
+    fn the_documented_matrices_turn_points_as_the_picture_turns() {
+        // A touch at the panel's top-right corner is the upright window's top-left corner
+        // when the picture is turned 90 degrees clockwise (the window's top edge is on the
+        // panel's right edge); turned 270 degrees, the panel's bottom-left corner is.
+        let check = |matrix, panel, window: (f32, f32)| {
+            let (x, y) = calibrated(matrix, panel);
+            assert!(
+                (x - window.0).abs() < 1e-6 && (y - window.1).abs() < 1e-6,
+                "{matrix:?} turns {panel:?} into {:?}, not {window:?}",
+                (x, y)
+            );
+        };
+        let turned_90 = [0.0, 1.0, 0.0, -1.0, 0.0, 1.0];
+        check(turned_90, (1.0, 0.0), (0.0, 0.0));
+        check(turned_90, (0.0, 1.0), (1.0, 1.0));
+        check(turned_90, (0.25, 0.5), (0.5, 0.75));
+        let turned_180 = [-1.0, 0.0, 1.0, 0.0, -1.0, 1.0];
+        check(turned_180, (1.0, 1.0), (0.0, 0.0));
+        let turned_270 = [0.0, -1.0, 1.0, 1.0, 0.0, 0.0];
+        check(turned_270, (0.0, 1.0), (0.0, 0.0));
+        check(turned_270, (1.0, 0.0), (1.0, 1.0));
+    }
+}

@@ -354,9 +354,14 @@ impl Appliance {
         (scale(x, self.width), scale(y, self.height))
     }
 
-    /// A finger down and up at `point`, in screen pixels.
+    /// A finger down and up at `point`, in screen pixels: lifted as soon as QEMU has sent
+    /// the touch, so a guest busy drawing reads both together and never mistakes the tap for
+    /// a long press.
     pub fn tap(&self, point: (f32, f32)) -> std::io::Result<()> {
-        self.swipe(&[point], &[point], 1, Duration::from_millis(80))
+        let (x, y) = self.absolute(point);
+        let tracking_id = fastrand::u32(1..1_000_000);
+        self.with_qmp(|qmp| qmp.send_input(qmp::finger_down(0, tracking_id, x, y)))?;
+        self.with_qmp(|qmp| qmp.send_input(qmp::finger_up(0)))
     }
 
     /// Fingers (one per start point) put down at `from`, moved in `steps` steps to `to` over
@@ -420,6 +425,13 @@ impl Appliance {
     pub fn power_cut(&self) -> std::io::Result<()> {
         *self.agent.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.with_qmp(|qmp| qmp.execute("system_reset", json!({})).map(drop))
+    }
+
+    /// Closes the connections to QMP and the guest agent: each socket serves one client at a
+    /// time, so a guest driven from several processes is let go between commands.
+    pub fn disconnect(&self) {
+        *self.qmp.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.agent.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Stops QEMU at once.

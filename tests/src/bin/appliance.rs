@@ -103,8 +103,11 @@ Stop it:    Ctrl+C here, or {me} stop",
         port = 5900 + u32::from(vnc),
         screen = dir.join("screen.png").display(),
     );
-    // Screendumps every two seconds while QEMU runs.
+    // Screendumps every two seconds while QEMU runs, letting go of QMP in between for the
+    // commands of other terminals.
+    appliance.disconnect();
     while appliance.screenshot().is_ok() {
+        appliance.disconnect();
         std::thread::sleep(Duration::from_secs(2));
     }
     eprintln!("appliance: QEMU has stopped");

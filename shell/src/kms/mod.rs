@@ -2,21 +2,18 @@
 //! DRM/KMS with libinput, no X or Wayland. Hearth's libinput hook sees every event first, as
 //! the winit hook does on a desktop: fingers go to Hearth's gestures and touch router (the
 //! same [`App::touch`] winit feeds), keys by their evdev code to [`App::physical_key`], and
-//! touch screens get the configured calibration matrix as they appear.
+//! touch screens get the configured calibration matrix as they appear (`touch.rs`).
+
+mod touch;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::time::Instant;
 
 use anyhow::Context;
 use input::event::keyboard::{KeyState, KeyboardEvent, KeyboardEventTrait};
-use input::event::touch::{TouchEventPosition, TouchEventSlot};
-use input::event::{DeviceEvent, EventTrait, TouchEvent};
-use slint::ComponentHandle;
 
 use crate::App;
 use crate::config::ApplianceSettings;
-use crate::gestures::{Phase, Touch};
+use touch::TouchInput;
 
 /// Whether to run on DRM/KMS: asked for with SLINT_BACKEND=linuxkms…, or no X or Wayland
 /// display to run on.
@@ -40,9 +37,7 @@ pub fn select(settings: &ApplianceSettings) -> anyhow::Result<()> {
             std::env::set_var("SLINT_KMS_ROTATION", settings.rotation.to_string());
         }
     }
-    let calibration = settings.touch_calibration;
-    let fingers = RefCell::new(HashMap::<i32, (f32, f32)>::new());
-    let started = Instant::now();
+    let touch = RefCell::new(TouchInput::new(settings.touch_calibration));
     slint::BackendSelector::new()
         .backend_name("linuxkms".into())
         .renderer_name("software".into())
@@ -51,17 +46,11 @@ pub fn select(settings: &ApplianceSettings) -> anyhow::Result<()> {
                 return false;
             };
             match event {
-                input::Event::Device(DeviceEvent::Added(added)) => {
-                    if let Some(matrix) = calibration {
-                        let mut device = added.device();
-                        if device.config_calibration_has_matrix() {
-                            let result = device.config_calibration_set_matrix(matrix);
-                            tracing::info!(device = %device.name(), ?result, "touch calibration");
-                        }
-                    }
+                input::Event::Device(device) => {
+                    touch.borrow_mut().device(device);
                     false
                 }
-                input::Event::Touch(touch) => hook_touch(&app, touch, &fingers, started),
+                input::Event::Touch(event) => touch.borrow_mut().event(&app, event),
                 input::Event::Keyboard(KeyboardEvent::Key(key)) => {
                     app.physical_key(key.key(), key.key_state() == KeyState::Pressed)
                 }
@@ -95,62 +84,4 @@ pub fn after_first_frame(report: Box<dyn FnOnce()>) {
     if let Err(error) = posted {
         tracing::error!(%error, "cannot wait for the first frame on DRM/KMS");
     }
-}
-
-/// A finger from libinput into Hearth's touch router, in the window's logical pixels as
-/// Slint's own LinuxKMS input computes them. Returns whether Hearth took it.
-fn hook_touch(
-    app: &App,
-    touch: &TouchEvent,
-    fingers: &RefCell<HashMap<i32, (f32, f32)>>,
-    started: Instant,
-) -> bool {
-    let window = app.window().window();
-    let size = window.size().to_logical(window.scale_factor());
-    let (width, height) = (size.width.max(1.0) as u32, size.height.max(1.0) as u32);
-    let mut fingers = fingers.borrow_mut();
-    let (id, phase, position) = match touch {
-        TouchEvent::Down(down) => {
-            let (id, at) = placed(down, width, height);
-            fingers.insert(id, at);
-            (id, Phase::Down, at)
-        }
-        TouchEvent::Motion(motion) => {
-            let (id, at) = placed(motion, width, height);
-            fingers.insert(id, at);
-            (id, Phase::Move, at)
-        }
-        TouchEvent::Up(up) => {
-            let id = up.slot().unwrap_or(0) as i32;
-            (id, Phase::Up, fingers.remove(&id).unwrap_or_default())
-        }
-        TouchEvent::Cancel(cancel) => {
-            let id = cancel.slot().unwrap_or(0) as i32;
-            (id, Phase::Cancel, fingers.remove(&id).unwrap_or_default())
-        }
-        _ => return false,
-    };
-    drop(fingers);
-    app.touch(Touch {
-        id,
-        phase,
-        x: position.0,
-        y: position.1,
-        time: started.elapsed(),
-    })
-}
-
-/// A finger's slot and where it is, in a `width` x `height` window.
-fn placed(
-    event: &(impl TouchEventSlot + TouchEventPosition),
-    width: u32,
-    height: u32,
-) -> (i32, (f32, f32)) {
-    (
-        event.slot().unwrap_or(0) as i32,
-        (
-            event.x_transformed(width) as f32,
-            event.y_transformed(height) as f32,
-        ),
-    )
 }
