@@ -71,8 +71,15 @@ for doc in DEPLOY.md IMAGES.md; do
     fi
 done
 
-# Started now when systemd runs this system, else at its next boot.
+# On the disk before anything starts: a power cut after installing must not leave empty
+# unit files or programs behind (systemd takes an empty unit file for a masked unit).
+sync
+
+# Started now when systemd runs this system, else at its next boot. Hearth takes over
+# tty1: no login prompt is started there at boot, whose start would race Hearth's (the unit
+# conflicts with it, and either could win).
 systemctl enable hearth.service hearth-images.service
+systemctl disable getty@tty1.service 2>/dev/null || true
 if [ -d /run/systemd/system ]; then
     systemctl daemon-reload
     systemctl reload dbus.service

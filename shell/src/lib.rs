@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod downloads;
+mod durable;
 pub mod focus;
 pub mod frames;
 pub mod gestures;

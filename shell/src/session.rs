@@ -2,8 +2,8 @@
 //! the screen, the VM in front, the media shelf open and the file in the player.
 //!
 //! The file is `$XDG_STATE_HOME/hearth/session.json` (or `~/.local/state/…`). A writer thread
-//! keeps it current, writing only the newest state of a burst, whole and renamed into place,
-//! so a crash never leaves half a file. A file that is missing, too large or unreadable
+//! keeps it current, writing only the newest state of a burst, whole, flushed and renamed into
+//! place, so neither a crash nor a power cut leaves half a file or an older one. A file that is missing, too large or unreadable
 //! means "nothing to restore", said in the log.
 
 use std::path::{Path, PathBuf};
@@ -122,13 +122,8 @@ fn read(path: &Path) -> Option<Session> {
 }
 
 fn write(path: &Path, session: &Session) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let text = serde_json::to_vec_pretty(session).map_err(std::io::Error::other)?;
-    let partial = path.with_extension("json.partial");
-    std::fs::write(&partial, text)?;
-    std::fs::rename(&partial, path)
+    crate::durable::write_whole(path, &text)
 }
 
 #[cfg(test)]

@@ -131,25 +131,9 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         build,
         "cargo build -p hearth -p hearth-media -p hearth-images",
     )?;
-    // The appliance build (LinuxKMS, without wgpu) must compile as well, and its start-up
-    // is tested. It goes to a target folder of its own, so its `hearth` never replaces the
-    // one the other tests start.
-    let mut appliance = cargo();
-    appliance
-        .args([
-            "build",
-            "-p",
-            "hearth",
-            "--no-default-features",
-            "--features",
-            "linuxkms",
-        ])
-        .arg("--target-dir")
-        .arg(appliance_target());
-    status(
-        appliance,
-        "cargo build -p hearth --no-default-features --features linuxkms",
-    )?;
+    // The appliance build (LinuxKMS, without wgpu) must compile as well: its start-up is
+    // tested here and in the appliance guest.
+    build_appliance(false)?;
     let mut tests = cargo();
     tests.args(["test", "--workspace"]).args(extra);
     status(tests, "cargo test --workspace")
@@ -162,9 +146,29 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-/// Where the appliance build goes: `appliance/` in the target folder.
-fn appliance_target() -> PathBuf {
-    target_dir().join("appliance")
+/// Builds `hearth` for appliances (`--features linuxkms`, docs/DEPLOY.md) into
+/// `appliance/` in the target folder, so it never replaces the `hearth` other tests start.
+pub fn build_appliance(release: bool) -> anyhow::Result<()> {
+    let mut build = cargo();
+    build.arg("build");
+    if release {
+        build.arg("--release");
+    }
+    build
+        .args([
+            "-p",
+            "hearth",
+            "--no-default-features",
+            "--features",
+            "linuxkms",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir().join("appliance"));
+    let profile = if release { "--release " } else { "" };
+    status(
+        build,
+        &format!("cargo build {profile}-p hearth --no-default-features --features linuxkms"),
+    )
 }
 
 /// Fails when a crate depends on what its boundary forbids (docs/ARCHITECTURE.md).

@@ -154,16 +154,10 @@ fn seconds(time: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// Flushed to the disk, so a power cut does not reset the lock.
 fn write(path: &Path, record: &Record) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let partial = path.with_extension("json.partial");
-    std::fs::write(
-        &partial,
-        serde_json::to_vec(record).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(&partial, path)
+    let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    crate::durable::write_whole(path, &bytes)
 }
 
 #[cfg(test)]

@@ -44,23 +44,7 @@ pub fn appliance(args: &[String]) -> anyhow::Result<()> {
 /// as docs/DEPLOY.md builds them, and the driver.
 fn build_release() -> anyhow::Result<()> {
     packages::ensure_with_gstreamer(packages::RUN)?;
-    let mut appliance = cargo();
-    appliance
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "hearth",
-            "--no-default-features",
-            "--features",
-            "linuxkms",
-        ])
-        .arg("--target-dir")
-        .arg(crate::target_dir().join("appliance"));
-    status(
-        appliance,
-        "cargo build --release -p hearth --no-default-features --features linuxkms",
-    )?;
+    crate::build_appliance(true)?;
     let mut rest = cargo();
     rest.args([
         "build",
