@@ -115,6 +115,8 @@ pub struct App {
     /// Whether the platform reports physical keys (the winit hook); Slint's key texts are
     /// then left to the UI.
     physical_keys: std::cell::Cell<bool>,
+    /// Remote and media keys: which are Hearth's, and the volume they left.
+    remote: RefCell<crate::remote_keys::RemoteKeys>,
     thumbnail_timer: slint::Timer,
     settle_timer: slint::Timer,
     notice_timer: slint::Timer,
@@ -179,6 +181,9 @@ impl App {
             tiles: Rc::new(VecModel::default()),
             incoming: Arc::new(Mutex::new(Incoming::default())),
             physical_keys: std::cell::Cell::new(false),
+            remote: RefCell::new(crate::remote_keys::RemoteKeys::new(
+                crate::config::InputSettings::default().hearth_keys,
+            )),
             thumbnail_timer: slint::Timer::default(),
             settle_timer: slint::Timer::default(),
             notice_timer: slint::Timer::default(),

@@ -199,6 +199,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
     app.set_icons(load_icons(&config));
     app.attach_media(config.media.library_settings());
     app.attach_playback(config.playback.clone());
+    app.set_input(&config.input);
     let images_bus = match &args.images_bus {
         Some(address) => {
             zbus::Address::try_from(address.as_str())

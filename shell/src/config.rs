@@ -53,6 +53,7 @@ pub struct Config {
     /// Where Hearth's own D-Bus service is offered.
     pub service_bus: crate::service::ServiceBus,
     pub appliance: ApplianceSettings,
+    pub input: InputSettings,
 }
 
 /// Which hypervisor backend provides the VMs.
@@ -152,6 +153,7 @@ impl Config {
             service_bus: crate::service::ServiceBus::Session,
             appliance: ApplianceSettings::default(),
             playback: PlaybackSettings::default(),
+            input: InputSettings::default(),
         }
     }
 
@@ -183,6 +185,7 @@ impl Config {
         let kiosk = kiosk::check(&source, file.kiosk, &vms)?;
         let service_bus = service::check(&source, file.service.unwrap_or_default())?;
         let appliance = appliance::check(&source, file.appliance.unwrap_or_default())?;
+        let input = input::check(&source, file.input.unwrap_or_default())?;
 
         Ok(Config {
             language,
@@ -197,6 +200,7 @@ impl Config {
             kiosk,
             service_bus,
             appliance,
+            input,
         })
     }
 
@@ -352,6 +356,7 @@ struct ConfigFile {
     kiosk: Option<kiosk::KioskTable>,
     service: Option<service::ServiceTable>,
     appliance: Option<appliance::ApplianceTable>,
+    input: Option<input::InputTable>,
     #[serde(default, rename = "vm")]
     vms: Vec<VmTable>,
 }
@@ -609,6 +614,7 @@ fn whole_milliseconds(duration: Duration) -> u64 {
 
 mod appliance;
 mod images;
+mod input;
 mod kiosk;
 mod libvirt;
 mod media;
@@ -617,6 +623,7 @@ mod service;
 
 pub use appliance::{ApplianceSettings, calibrated};
 pub use images::ImagesSettings;
+pub use input::InputSettings;
 pub use libvirt::LibvirtSettings;
 pub use media::{MediaSettings, data_folder};
 pub use playback::PlaybackSettings;

@@ -24,6 +24,7 @@ pub mod media;
 pub mod playback;
 pub mod presenter;
 mod properties_changed;
+pub mod remote_keys;
 pub mod screens;
 pub mod service;
 pub mod session;

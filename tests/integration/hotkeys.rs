@@ -2,7 +2,7 @@
 
 use hearth_tests::World;
 use hearth_ui::Screen;
-use hearth_vm_bridge::{InputEvent, KeyCode, keys};
+use hearth_vm_bridge::{InputEvent, keys};
 use slint::platform::Key;
 
 fn no_key_reached(world: &World, vm: &str) {
@@ -13,18 +13,6 @@ fn no_key_reached(world: &World, vm: &str) {
         .filter(|event| matches!(event, InputEvent::Key { .. }))
         .collect();
     assert!(keys.is_empty(), "{vm} received key events {keys:?}");
-}
-
-fn key_events(world: &World, vm: &str) -> Vec<(KeyCode, bool)> {
-    world
-        .sim()
-        .input_received(&world.vm(vm))
-        .into_iter()
-        .filter_map(|event| match event {
-            InputEvent::Key { key, pressed } => Some((key, pressed)),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]
@@ -66,7 +54,7 @@ fn lone_ctrl_and_ctrl_c_still_reach_the_focused_vm_in_order() {
     world.hotkey(Key::RightArrow);
     world.settle();
     assert_eq!(
-        key_events(&world, "Work"),
+        world.key_events("Work"),
         vec![
             (keys::CONTROL_LEFT, true),
             (keys::CONTROL_LEFT, false),

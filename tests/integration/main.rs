@@ -27,6 +27,7 @@ mod media_browser;
 mod media_check;
 mod media_helper;
 mod media_index;
+mod media_keys;
 mod media_watch;
 mod mpris;
 mod photo_ui;

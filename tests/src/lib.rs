@@ -190,6 +190,18 @@ impl World {
         VmId(name.to_string())
     }
 
+    /// The key events a simulated VM has received, in order.
+    pub fn key_events(&self, vm: &str) -> Vec<(hearth_vm_bridge::KeyCode, bool)> {
+        self.sim()
+            .input_received(&self.vm(vm))
+            .into_iter()
+            .filter_map(|event| match event {
+                InputEvent::Key { key, pressed } => Some((key, pressed)),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn screen(&self) -> Screen {
         self.app.window().global::<AppAdapter>().get_screen()
     }

@@ -9,16 +9,19 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
             display()?;
             media()?;
             images()?;
-            playback()
+            playback()?;
+            appliance()
         }
         Some("switch") => switch(),
         Some("display") => display(),
         Some("media") => media(),
         Some("images") => images(),
         Some("playback") => playback(),
+        Some("appliance") => appliance(),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (expected: switch, display, media, images or playback)"
+                "unknown benchmark {other:?} (expected: switch, display, media, images, playback \
+                 or appliance)"
             )
         }
     }
@@ -39,6 +42,8 @@ fn build() -> anyhow::Result<()> {
         "hearth-images",
         "-p",
         "hearth-tests",
+        "-p",
+        "hearth-empty-window",
         "--bins",
     ]);
     crate::status(
@@ -85,5 +90,13 @@ fn display() -> anyhow::Result<()> {
     run_benchmark(
         "bench-display",
         "display update path and real-VM switch benchmarks",
+    )
+}
+
+fn appliance() -> anyhow::Result<()> {
+    crate::build_appliance(true)?;
+    run_benchmark(
+        "bench-appliance",
+        "appliance benchmarks (boot and start to home on DRM/KMS beside an empty window, RSS)",
     )
 }

@@ -3,7 +3,6 @@
 //! download of the Work VM's image moves visibly on home and then becomes ready. The
 //! device's copy starts empty on every run.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -28,7 +27,7 @@ impl Drop for Guard {
 /// The running pieces; stopped when dropped.
 pub struct DemoImages {
     _nginx: Guard,
-    _bus: Guard,
+    _bus: crate::private_bus::PrivateBus,
     _service: Guard,
     /// Where Hearth finds the image service.
     pub bus_address: String,
@@ -107,22 +106,8 @@ http {{
             .context("starting nginx")?,
     );
 
-    let mut bus = Guard(
-        Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting a D-Bus daemon")?,
-    );
-    let mut bus_address = String::new();
-    BufReader::new(bus.0.stdout.take().context("dbus-daemon's output")?)
-        .read_line(&mut bus_address)
-        .context("reading the bus address")?;
-    let bus_address = bus_address.trim().to_string();
-    if bus_address.is_empty() {
-        bail!("dbus-daemon printed no address");
-    }
+    let bus = crate::private_bus::start()?;
+    let bus_address = bus.address.clone();
 
     let config = dir.join("images.toml");
     std::fs::write(

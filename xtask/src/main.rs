@@ -5,6 +5,7 @@ mod bench;
 mod demo_images;
 mod guest;
 mod packages;
+mod private_bus;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -170,7 +171,8 @@ pub fn target_dir() -> PathBuf {
 }
 
 /// Builds `hearth` for appliances (`--features linuxkms`, docs/DEPLOY.md) into
-/// `appliance/` in the target folder, so it never replaces the `hearth` other tests start.
+/// `appliance/` in the target folder, so it never replaces the `hearth` other tests start;
+/// with it, the empty window the appliance benchmark compares Hearth with.
 pub fn build_appliance(release: bool) -> anyhow::Result<()> {
     let mut build = cargo();
     build.arg("build");
@@ -181,16 +183,18 @@ pub fn build_appliance(release: bool) -> anyhow::Result<()> {
         .args([
             "-p",
             "hearth",
+            "-p",
+            "hearth-empty-window",
             "--no-default-features",
             "--features",
-            "linuxkms",
+            "hearth/linuxkms,hearth-empty-window/linuxkms",
         ])
         .arg("--target-dir")
         .arg(target_dir().join("appliance"));
     let profile = if release { "--release " } else { "" };
     status(
         build,
-        &format!("cargo build {profile}-p hearth --no-default-features --features linuxkms"),
+        &format!("cargo build {profile}-p hearth -p hearth-empty-window --features linuxkms"),
     )
 }
 

@@ -45,14 +45,39 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         Some(images)
     };
     let args = args.as_slice();
+    // Without a session bus Hearth offers neither MPRIS nor org.hearth.Shell1: the demo gets
+    // a bus of its own.
+    let session = if crate::private_bus::session_bus_exists() {
+        None
+    } else {
+        Some(crate::private_bus::start()?)
+    };
+    let bus: Vec<(&str, &str)> = session
+        .iter()
+        .map(|bus| ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()))
+        .collect();
+    if let Some(session) = &session {
+        print_bus_hints(&hearth, &session.address);
+    }
     let has_display =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if has_display {
         let mut command = Command::new(&hearth);
-        command.args(args);
+        command.args(args).envs(bus);
         return status(command, "hearth");
     }
-    run_on_virtual_display(&hearth, args)
+    run_on_virtual_display(&hearth, args, &bus)
+}
+
+fn print_bus_hints(hearth: &std::path::Path, address: &str) {
+    println!("No session bus here, so the demo has a private one: {address}");
+    println!(
+        "Drive Hearth over it: {} ctl --bus '{address}' status (or switch Work, open FILE, home)",
+        hearth.display()
+    );
+    println!(
+        "and its player over MPRIS: DBUS_SESSION_BUS_ADDRESS='{address}' playerctl --player=hearth play-pause"
+    );
 }
 
 /// Kills and reaps a child when dropped.
@@ -71,7 +96,11 @@ fn free_display() -> u32 {
         .unwrap_or(99)
 }
 
-fn run_on_virtual_display(hearth: &PathBuf, args: &[String]) -> anyhow::Result<()> {
+fn run_on_virtual_display(
+    hearth: &PathBuf,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> anyhow::Result<()> {
     let number = free_display();
     let display = format!(":{number}");
     let xvfb = Command::new("Xvfb")
@@ -101,6 +130,7 @@ fn run_on_virtual_display(hearth: &PathBuf, args: &[String]) -> anyhow::Result<(
     let mut hearth = Guard(
         Command::new(hearth)
             .args(args)
+            .envs(env.iter().copied())
             .env("DISPLAY", &display)
             .env_remove("WAYLAND_DISPLAY")
             .spawn()

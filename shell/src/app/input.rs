@@ -7,9 +7,15 @@ use slint::{ComponentHandle, Model};
 
 use super::App;
 use super::switching::Target;
+use crate::config::InputSettings;
 use crate::gestures::{Output, Phase, Touch};
 use crate::keyboard::{Hotkey, KeyAction};
 use crate::keymap;
+use crate::playback::mpris::MprisCommand;
+use crate::remote_keys::{RemoteAction, RemoteKey};
+
+/// How far a seek key (fast forward, rewind) moves, in microseconds: 10 s.
+const SEEK_STEP_MICROS: i64 = 10_000_000;
 
 /// The size of the top-right corner of the VM view that holds the console button (12 px of
 /// margin and the 56 px button in vm_view.slint, with room to spare for a finger).
@@ -42,6 +48,14 @@ impl App {
             // The PIN pad is over everything: no key reaches a guest.
             return false;
         }
+        let on_vm = self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+        let remote = self.remote.borrow_mut().key(evdev, pressed, on_vm);
+        if let RemoteKey::Taken(action) = remote {
+            if let Some(action) = action {
+                self.remote_action(action);
+            }
+            return true;
+        }
         let Some(key) = keys::from_evdev(evdev) else {
             tracing::debug!(evdev, "no PC key for this evdev code; not sent");
             return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
@@ -49,8 +63,53 @@ impl App {
         self.keyboard_event(key, pressed)
     }
 
+    /// Which remote and media keys stay Hearth's in a VM's view.
+    pub fn set_input(&self, settings: &InputSettings) {
+        self.remote
+            .borrow_mut()
+            .set_hearth_keys(settings.hearth_keys.iter().copied());
+    }
+
+    /// Does what a remote's key asks: the player's controls on any screen, home.
+    fn remote_action(&self, action: RemoteAction) {
+        tracing::debug!(?action, "remote key");
+        if action == RemoteAction::Home {
+            self.go_home();
+            return;
+        }
+        let Some(playback) = self.playback.borrow().clone() else {
+            return;
+        };
+        let volume = self
+            .remote
+            .borrow_mut()
+            .volume
+            .after(action, playback.volume());
+        if let Some(volume) = volume {
+            playback.command(MprisCommand::Volume(volume));
+            return;
+        }
+        let command = match action {
+            RemoteAction::PlayPause => MprisCommand::PlayPause,
+            RemoteAction::Play => MprisCommand::Play,
+            RemoteAction::Pause => MprisCommand::Pause,
+            RemoteAction::Stop => MprisCommand::Stop,
+            RemoteAction::Next => MprisCommand::Next,
+            RemoteAction::Previous => MprisCommand::Previous,
+            RemoteAction::SeekForward => MprisCommand::Seek(SEEK_STEP_MICROS),
+            RemoteAction::SeekBack => MprisCommand::Seek(-SEEK_STEP_MICROS),
+            RemoteAction::Info => MprisCommand::Raise,
+            RemoteAction::VolumeUp
+            | RemoteAction::VolumeDown
+            | RemoteAction::Mute
+            | RemoteAction::Home => return,
+        };
+        playback.command(command);
+    }
+
     /// The window lost the keyboard: the releases of keys held now will not arrive.
     pub fn keyboard_lost(&self) {
+        self.remote.borrow_mut().reset();
         let releases = {
             let mut state = self.state.borrow_mut();
             state.keyboard.reset();

@@ -70,7 +70,7 @@ fn broken_configs_give_exact_errors() {
         // Unknown keys.
         (
             "langauge = \"de\"\n",
-            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `playback`, `kiosk`, `service`, `appliance`, `vm`",
+            "/hearth-config-test/hearth.toml:1:1: unknown field `langauge`, expected one of `language`, `log`, `backend`, `simulated`, `libvirt`, `media`, `images`, `playback`, `kiosk`, `service`, `appliance`, `input`, `vm`",
         ),
         (
             "[simulated]\nscreen = { width = 1280, height = 800 }\n",
@@ -529,5 +529,34 @@ fn kiosk_tables_are_checked_against_the_vms() {
             .expect("parses")
             .kiosk,
         None
+    );
+}
+
+#[test]
+fn input_settings_name_the_keys_hearth_keeps_in_a_vms_view() {
+    let path = Path::new("/hearth-config-test/hearth.toml");
+    let parse = |text: &str| Config::parse(text, path).map(|config| config.input);
+    assert_eq!(parse("").expect("a valid config").hearth_keys, vec![172]);
+    assert_eq!(
+        parse("[input]\nhearth_keys = [\"KEY_HOMEPAGE\", \"KEY_PLAYPAUSE\"]\n")
+            .expect("a valid config")
+            .hearth_keys,
+        vec![172, 164]
+    );
+    assert_eq!(
+        parse("[input]\nhearth_keys = []\n")
+            .expect("a valid config")
+            .hearth_keys,
+        Vec::<u32>::new()
+    );
+    let error = parse("[input]\nhearth_keys = [\"KEY_HOME_PAGE\"]\n")
+        .expect_err("an unknown key")
+        .to_string();
+    assert!(
+        error.starts_with(
+            "/hearth-config-test/hearth.toml:2:16: unknown key \"KEY_HOME_PAGE\" in hearth_keys \
+             (expected one of KEY_MUTE, "
+        ),
+        "{error}"
     );
 }

@@ -628,6 +628,11 @@ impl PlaybackController {
         }
     }
 
+    /// The player's volume, 0.0 to 1.0.
+    pub fn volume(&self) -> f64 {
+        self.shown.borrow().volume
+    }
+
     /// What is playing, as the screen and the mini player show it.
     pub fn now_playing(&self) -> Option<QueueItem> {
         let current = self.shown.borrow().current?;

@@ -34,6 +34,9 @@ pub struct Binaries {
     pub hearth: PathBuf,
     pub media_helper: PathBuf,
     pub image: PathBuf,
+    /// Further programs carried in the source disk's `bin/` but not installed (the
+    /// benchmark's empty window).
+    pub extra: Vec<PathBuf>,
 }
 
 impl Binaries {
@@ -44,15 +47,21 @@ impl Binaries {
             hearth: target.join("appliance").join(profile).join("hearth"),
             media_helper: target.join(profile).join("hearth-media-helper"),
             image: target.join(profile).join("hearth-image"),
+            extra: Vec::new(),
         }
     }
 
-    fn all(&self) -> [(&str, &Path); 3] {
-        [
-            ("hearth", &self.hearth),
+    fn all(&self) -> Vec<(&str, &Path)> {
+        let installed = [
+            ("hearth", self.hearth.as_path()),
             ("hearth-media-helper", &self.media_helper),
             ("hearth-image", &self.image),
-        ]
+        ];
+        let extra = self.extra.iter().map(|path| {
+            let name = path.file_name().and_then(|name| name.to_str());
+            (name.unwrap_or("unnamed"), path.as_path())
+        });
+        installed.into_iter().chain(extra).collect()
     }
 }
 
@@ -343,6 +352,40 @@ impl Appliance {
             .to_rgb8();
         std::fs::rename(&partial, &path)?;
         Ok(image)
+    }
+
+    /// The guest's screen as RGB bytes with its width and height, uncompressed: fast enough
+    /// to watch the screen change.
+    pub fn screen_rgb(&self) -> std::io::Result<(usize, usize, Vec<u8>)> {
+        let path = self.dir.join("screen.ppm");
+        self.with_qmp(|qmp| qmp.screendump_rgb(&path))
+    }
+
+    /// Reboots the guest cleanly (`systemctl reboot`) and waits until it answers from its
+    /// next boot.
+    pub fn reboot(&self, timeout: Duration) -> std::io::Result<()> {
+        const BOOT_ID: &str = "cat /proc/sys/kernel/random/boot_id";
+        let before = self.run_ok(BOOT_ID)?;
+        self.run_ok("systemctl reboot --no-block")?;
+        *self.agent.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let started = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            match self.run_with_input(BOOT_ID, &[], Duration::from_secs(10)) {
+                Ok(output) if output.success() && output.stdout != before => return Ok(()),
+                _ if started.elapsed() > timeout => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "the guest did not come back from a reboot within {timeout:?}; \
+                             its console:\n{}",
+                            tail(&self.serial(), 30)
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Where `point` (in screen pixels) is on the touch screen's axes.

@@ -73,6 +73,16 @@ impl Qmp {
         .map(drop)
     }
 
+    /// The guest's screen as RGB bytes, row by row, with its width and height: a PPM
+    /// screendump to `path` (uncompressed, so it can be taken many times a second).
+    pub fn screendump_rgb(&mut self, path: &Path) -> std::io::Result<(usize, usize, Vec<u8>)> {
+        self.execute(
+            "screendump",
+            json!({ "filename": path.to_string_lossy(), "format": "ppm" }),
+        )?;
+        parse_ppm(&std::fs::read(path)?)
+    }
+
     /// Sends input events as one batch, which the guest's kernel ends with one SYN_REPORT.
     pub fn send_input(&mut self, events: Vec<Value>) -> std::io::Result<()> {
         self.execute("input-send-event", json!({ "events": events }))
@@ -119,4 +129,49 @@ fn touch(kind: &str, slot: u32, tracking_id: i64, axis: &str, value: u32) -> Val
             "value": value,
         }
     })
+}
+
+/// A binary PPM (P6) with 8-bit channels, as QEMU writes it: "P6\n<w> <h>\n255\n" and the
+/// pixels.
+fn parse_ppm(bytes: &[u8]) -> std::io::Result<(usize, usize, Vec<u8>)> {
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        let start = at;
+        while bytes.get(at).is_some_and(|b| !b.is_ascii_whitespace()) {
+            at += 1;
+        }
+        if start == at {
+            return Err(bad("a PPM header cut short"));
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+    }
+    let number = |text: &str| text.parse::<usize>().map_err(|_| bad("a PPM size"));
+    let (width, height) = (number(&fields[1])?, number(&fields[2])?);
+    if fields[0] != "P6" || fields[3] != "255" {
+        return Err(bad("not an 8-bit binary PPM"));
+    }
+    let pixels = bytes.get(at + 1..).unwrap_or_default();
+    if pixels.len() != width * height * 3 {
+        return Err(bad("a PPM whose pixels do not match its size"));
+    }
+    Ok((width, height, pixels.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ppm;
+
+    #[test]
+    fn a_ppm_is_read_and_a_short_one_refused() {
+        let mut ppm = b"P6\n2 1\n255\n".to_vec();
+        ppm.extend([1, 2, 3, 4, 5, 6]);
+        assert_eq!(parse_ppm(&ppm).unwrap(), (2, 1, vec![1, 2, 3, 4, 5, 6]));
+        assert!(parse_ppm(&ppm[..ppm.len() - 1]).is_err());
+        assert!(parse_ppm(b"P6\n2").is_err());
+    }
 }

@@ -1,0 +1,94 @@
+//! The X11 builds on this machine, for the memory beside the appliance's: `hearth` with the
+//! guest's configuration (its system bus replaced by a private one) and the empty window, each
+//! on Xvfb at the guest's size with folders of its own.
+
+use std::collections::HashMap;
+
+use hearth_tests::appliance::GUEST_CONFIG;
+use hearth_tests::services::{PrivateBus, TempDir};
+use hearth_tests::startup::{Screen, rss_mib, sibling, start_and_watch, write};
+use hearth_tests::xvfb::Xvfb;
+
+use crate::guest::{IDLE, Memory};
+
+pub fn settled_memory() -> Vec<(&'static str, Memory)> {
+    let framebuffer = TempDir::new("bench-appliance-framebuffer");
+    let fbdir = framebuffer.path().to_string_lossy().into_owned();
+    let xvfb = Xvfb::start_with(&["-fbdir", &fbdir, "-br"]);
+    let screen = Screen::open(framebuffer.path());
+    let bus = PrivateBus::start();
+    let home = TempDir::new("bench-appliance-home");
+    let config = home.path().join("hearth.toml");
+    let quoted_bus = format!("\"{}\"", bus.address);
+    write(&config, &GUEST_CONFIG.replace("\"system\"", &quoted_bus));
+    let config = config.to_string_lossy().into_owned();
+    let folder = |name: &str| home.path().join(name).to_string_lossy().into_owned();
+    let (config_home, cache_home, data_home) = (folder("config"), folder("cache"), folder("data"));
+    let env = [
+        (
+            "HOME",
+            home.path().to_str().expect("a UTF-8 temporary folder"),
+        ),
+        ("XDG_CONFIG_HOME", config_home.as_str()),
+        ("XDG_CACHE_HOME", cache_home.as_str()),
+        ("XDG_DATA_HOME", data_home.as_str()),
+    ];
+    let programs = [
+        (
+            "empty Slint window (baseline)",
+            sibling("empty-window"),
+            vec![],
+        ),
+        (
+            "hearth",
+            sibling("hearth"),
+            vec!["--config", config.as_str()],
+        ),
+    ];
+    programs
+        .iter()
+        .map(|(name, path, args)| {
+            // The first start keeps what later ones read (Hearth's last screens).
+            drop(start_and_watch(&screen, path, args, &env, &xvfb.display));
+            let (running, _) = start_and_watch(&screen, path, args, &env, &xvfb.display);
+            std::thread::sleep(IDLE);
+            (*name, tree_memory(running.0.id()))
+        })
+        .collect()
+}
+
+/// The resident memory of `pid` and every process under it.
+fn tree_memory(pid: u32) -> Memory {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // The parent is the second field after the name, which ends with the last ')'.
+        let parent = stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().nth(1))
+            .and_then(|field| field.parse::<u32>().ok());
+        if let Some(parent) = parent {
+            children.entry(parent).or_default().push(child);
+        }
+    }
+    let mut memory = Memory {
+        main_mib: rss_mib(pid),
+        tree_mib: 0.0,
+        processes: 0,
+    };
+    let mut pending = vec![pid];
+    while let Some(next) = pending.pop() {
+        memory.tree_mib += rss_mib(next);
+        memory.processes += 1;
+        pending.extend(children.get(&next).into_iter().flatten());
+    }
+    memory
+}
