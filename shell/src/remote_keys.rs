@@ -154,24 +154,23 @@ impl VolumeKeys {
 
     /// The volume to set after `action` at `volume`, or None when it is not a volume key.
     pub fn after(&mut self, action: RemoteAction, volume: f64) -> Option<f64> {
-        let unmuted = self.muted_from.take();
-        let level = unmuted.unwrap_or(volume);
-        let stepped = |by: f64| ((level + by) / Self::STEP).round() * Self::STEP;
-        match action {
-            RemoteAction::VolumeUp => Some(stepped(Self::STEP).min(1.0)),
-            RemoteAction::VolumeDown => Some(stepped(-Self::STEP).max(0.0)),
-            RemoteAction::Mute => match unmuted {
-                Some(level) => Some(level),
-                None => {
-                    self.muted_from = Some(volume);
-                    Some(0.0)
-                }
-            },
-            _ => {
-                self.muted_from = unmuted;
-                None
+        let step = match action {
+            RemoteAction::VolumeUp => Self::STEP,
+            RemoteAction::VolumeDown => -Self::STEP,
+            RemoteAction::Mute => {
+                return Some(match self.muted_from.take() {
+                    Some(level) => level,
+                    None => {
+                        self.muted_from = Some(volume);
+                        0.0
+                    }
+                });
             }
-        }
+            _ => return None,
+        };
+        // A step while muted starts from the level mute remembered.
+        let level = self.muted_from.take().unwrap_or(volume);
+        Some((((level + step) / Self::STEP).round() * Self::STEP).clamp(0.0, 1.0))
     }
 }
 

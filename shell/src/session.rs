@@ -3,8 +3,8 @@
 //!
 //! The file is `$XDG_STATE_HOME/hearth/session.json` (or `~/.local/state/…`). A writer thread
 //! keeps it current, writing only the newest state of a burst, whole, flushed and renamed into
-//! place, so neither a crash nor a power cut leaves half a file or an older one. A file that is missing, too large or unreadable
-//! means "nothing to restore", said in the log.
+//! place, so neither a crash nor a power cut leaves half a file or an older one. A file that
+//! is missing, too large or unreadable means "nothing to restore", said in the log.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;

@@ -20,7 +20,8 @@ commands:
                  (on a virtual display with screenshots when there is no display)
   test [ARGS]    install what the tests need, then fmt, clippy, boundaries and every test
                  (ARGS go to `cargo test`, e.g. a test name filter)
-  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display, media, images, playback)
+  bench [NAME]   benchmarks, printed as tables beside their baselines (NAME: switch, display, media,
+                 images, playback, appliance)
   appliance [COMMAND]  boot the appliance guest (QEMU, systemd, DRM/KMS) with Hearth
                  installed, and drive it: tap X Y, swipe X1 Y1 X2 Y2 [FINGERS],
                  keys KEY..., type KEY..., screenshot FILE, run 'COMMAND', stop

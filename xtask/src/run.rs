@@ -10,10 +10,7 @@ use crate::{cargo, packages, root, status};
 
 /// Where the build puts the `hearth` binary for a profile.
 pub fn binary(profile: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    target.join(profile).join("hearth")
+    crate::target_dir().join(profile).join("hearth")
 }
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {

@@ -23,8 +23,8 @@ const CONSOLE_BUTTON_CORNER: f32 = 80.0;
 
 impl App {
     /// A key event from Slint, as text. Used where the platform reports no physical key (the
-    /// testing and headless platforms, LinuxKMS until its libinput hook exists): characters
-    /// map to the key that types them on a US layout. Returns whether Hearth used the key.
+    /// testing and headless platforms): characters map to the key that types them on a US
+    /// layout. Returns whether Hearth used the key.
     pub fn key(&self, text: &str, pressed: bool) -> bool {
         self.kiosk_input();
         if self.physical_keys.get() || self.pin_pad_open() {
@@ -58,7 +58,7 @@ impl App {
         }
         let Some(key) = keys::from_evdev(evdev) else {
             tracing::debug!(evdev, "no PC key for this evdev code; not sent");
-            return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
+            return on_vm;
         };
         self.keyboard_event(key, pressed)
     }

@@ -9,7 +9,7 @@ use hearth_tests::services::{PrivateBus, TempDir};
 use hearth_tests::startup::{Screen, rss_mib, sibling, start_and_watch, write};
 use hearth_tests::xvfb::Xvfb;
 
-use crate::guest::{IDLE, Memory};
+use crate::guest::{IDLE, Memory, Unit};
 
 pub fn settled_memory() -> Vec<(&'static str, Memory)> {
     let framebuffer = TempDir::new("bench-appliance-framebuffer");
@@ -34,13 +34,9 @@ pub fn settled_memory() -> Vec<(&'static str, Memory)> {
         ("XDG_DATA_HOME", data_home.as_str()),
     ];
     let programs = [
+        (Unit::EmptyWindow.title(), sibling("empty-window"), vec![]),
         (
-            "empty Slint window (baseline)",
-            sibling("empty-window"),
-            vec![],
-        ),
-        (
-            "hearth",
+            Unit::Hearth.title(),
             sibling("hearth"),
             vec!["--config", config.as_str()],
         ),
