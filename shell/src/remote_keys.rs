@@ -2,9 +2,9 @@
 //! keeps in a VM's view.
 //!
 //! An IR remote or HDMI-CEC reaches Linux as ordinary key events (evdev codes), as do the
-//! media keys of a keyboard. On Hearth's own screens they act on Hearth's player and KEY_HOMEPAGE
-//! goes home. In a VM's view every key is the VM's, except those `[input] hearth_keys` names
-//! (by default KEY_HOMEPAGE). A key Hearth took is Hearth's until it is let go: its release
+//! media keys of a keyboard. On Hearth's own screens they act on Hearth's player, KEY_BACK
+//! goes up one level and KEY_HOMEPAGE goes home. In a VM's view every key is the VM's, except
+//! those `[input] hearth_keys` names (by default KEY_HOMEPAGE). A key Hearth took is Hearth's until it is let go: its release
 //! (and its repeats) never reach a guest, whatever is on screen by then.
 
 use std::collections::BTreeSet;
@@ -25,6 +25,8 @@ pub enum RemoteAction {
     Mute,
     /// Shows what is playing.
     Info,
+    /// Up one level, as Escape does on Hearth's screens.
+    Back,
     Home,
 }
 
@@ -47,6 +49,7 @@ const KEYS: &[(&str, u32, RemoteAction)] = &[
     ("KEY_VOLUMEDOWN", 114, RemoteAction::VolumeDown),
     ("KEY_VOLUMEUP", 115, RemoteAction::VolumeUp),
     ("KEY_STOP", 128, RemoteAction::Stop),
+    ("KEY_BACK", 158, RemoteAction::Back),
     ("KEY_NEXTSONG", 163, RemoteAction::Next),
     ("KEY_PLAYPAUSE", 164, RemoteAction::PlayPause),
     ("KEY_PREVIOUSSONG", 165, RemoteAction::Previous),

@@ -2,6 +2,7 @@
 
 mod appliance;
 mod appliance_machine;
+mod back_key;
 mod consoles;
 mod downloads_restart;
 mod downloads_ui;

@@ -73,9 +73,13 @@ impl App {
     /// Does what a remote's key asks: the player's controls on any screen, home.
     fn remote_action(&self, action: RemoteAction) {
         tracing::debug!(?action, "remote key");
-        if action == RemoteAction::Home {
-            self.go_home();
-            return;
+        match action {
+            RemoteAction::Home => return self.go_home(),
+            RemoteAction::Back => {
+                self.window.invoke_back();
+                return;
+            }
+            _ => {}
         }
         let Some(playback) = self.playback.borrow().clone() else {
             return;
@@ -102,6 +106,7 @@ impl App {
             RemoteAction::VolumeUp
             | RemoteAction::VolumeDown
             | RemoteAction::Mute
+            | RemoteAction::Back
             | RemoteAction::Home => return,
         };
         playback.command(command);
