@@ -251,6 +251,7 @@ fn run_with(args: Args) -> anyhow::Result<()> {
         }
         if let Some(app) = App::current() {
             app.first_frame_shown(&bus);
+            crate::gamepad::start(&app);
         }
         if let Some(seconds) = hang_after {
             hang_ui_after(seconds);

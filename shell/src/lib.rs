@@ -10,6 +10,7 @@ pub mod downloads;
 mod durable;
 pub mod focus;
 pub mod frames;
+pub mod gamepad;
 pub mod gestures;
 #[cfg(feature = "wgpu")]
 pub mod gpu_presenter;

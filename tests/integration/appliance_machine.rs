@@ -81,14 +81,6 @@ fn wait_for_active(guest: &Appliance) {
     );
 }
 
-/// The unit's journal, Hearth's lines and systemd's, without times.
-fn unit_journal(guest: &Appliance) -> String {
-    guest
-        .run("journalctl -o cat --no-pager -u hearth.service")
-        .map(|output| output.stdout)
-        .unwrap_or_default()
-}
-
 /// A screendump once two in a row, a second apart, show the same picture.
 fn still_screen(guest: &Appliance) -> image::RgbImage {
     let mut last = guest.screenshot().expect("a screendump");
@@ -237,7 +229,7 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
     // Boot to home: systemd calls the unit active only after Hearth's first frame is on the
     // display, as the journal's order shows.
     wait_for_active(&guest);
-    let journal = unit_journal(&guest);
+    let journal = guest.hearth_journal();
     let first_frame = journal
         .lines()
         .position(|line| line.contains("first frame on screen"));
@@ -368,6 +360,23 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         },
     );
 
+    // A gamepad plugged in now: Hearth opens it, and its Start button comes home from the VM.
+    let pad = guest.plug_gamepad().expect("a gamepad in the guest");
+    wait_until(
+        "Hearth to open the gamepad",
+        Duration::from_secs(30),
+        || {
+            let opened = guest.hearth_journal().contains("gamepad connected");
+            (opened, ())
+        },
+    );
+    pad.press("BTN_START").expect("the Start button");
+    wait_for_screen(&guest, "home", None);
+    guest
+        .press_keys(&["ctrl", "alt", "right"])
+        .expect("Ctrl+Alt+Right");
+    wait_for_screen(&guest, "vm", None);
+
     // systemd: a crash brings Hearth back with the same VM in front. Rust's runtime takes
     // the first SIGSEGV that comes from outside (no faulting access) for its stack-overflow
     // check and carries on; a real segfault faults again at once and ends the process, so
@@ -437,7 +446,7 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         "systemd's watchdog to stop the hung Hearth",
         Duration::from_secs(120),
         || {
-            let journal = unit_journal(&guest);
+            let journal = guest.hearth_journal();
             (journal.contains("Watchdog timeout"), tail(&journal, 5))
         },
     );
@@ -448,7 +457,7 @@ fn the_appliance_boots_to_home_under_systemd_and_follows_touch_and_keys() {
         "Hearth to come back after the watchdog",
         Duration::from_secs(180),
         || {
-            let journal = unit_journal(&guest);
+            let journal = guest.hearth_journal();
             let last = journal.rsplit("Watchdog timeout").next().unwrap_or("");
             (
                 last.contains("first frame on screen") && last.contains("Started hearth.service"),
@@ -521,7 +530,7 @@ fn the_appliance_turns_picture_and_touch_together_and_its_kiosk_corner_opens_the
         std::thread::sleep(Duration::from_millis(150));
     }
     wait_until("the PIN pad to open", Duration::from_secs(60), || {
-        let journal = unit_journal(&guest);
+        let journal = guest.hearth_journal();
         (
             journal.contains("admin gesture: the PIN pad opens"),
             tail(&journal, 4),

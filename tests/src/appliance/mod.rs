@@ -7,6 +7,7 @@
 //! agent. Under TCG (KVM stalls on these machines) a boot to a shell takes about 40 s.
 
 pub mod agent;
+pub mod gamepad;
 pub mod qmp;
 
 use std::path::{Path, PathBuf};
@@ -340,6 +341,13 @@ impl Appliance {
             &[],
             Duration::from_secs(180),
         )
+    }
+
+    /// What hearth.service has logged in the guest since its boot, without timestamps.
+    pub fn hearth_journal(&self) -> String {
+        self.run("journalctl -o cat --no-pager -u hearth.service")
+            .map(|output| output.stdout)
+            .unwrap_or_default()
     }
 
     /// The guest's screen as QEMU shows it.
