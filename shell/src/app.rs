@@ -7,6 +7,7 @@ mod input;
 mod kiosk;
 mod last_screens;
 mod media;
+mod navigation;
 mod notices;
 mod playback;
 mod service;
@@ -117,6 +118,8 @@ pub struct App {
     physical_keys: std::cell::Cell<bool>,
     /// Remote and media keys: which are Hearth's, and the volume they left.
     remote: RefCell<crate::remote_keys::RemoteKeys>,
+    /// The focus ring on Hearth's screens.
+    navigation: navigation::NavigationRuntime,
     thumbnail_timer: slint::Timer,
     settle_timer: slint::Timer,
     notice_timer: slint::Timer,
@@ -184,6 +187,7 @@ impl App {
             remote: RefCell::new(crate::remote_keys::RemoteKeys::new(
                 crate::config::InputSettings::default().hearth_keys,
             )),
+            navigation: navigation::NavigationRuntime::default(),
             thumbnail_timer: slint::Timer::default(),
             settle_timer: slint::Timer::default(),
             notice_timer: slint::Timer::default(),
@@ -256,6 +260,8 @@ impl App {
         let weak = Rc::downgrade(self);
         adapter
             .on_key(move |text, pressed| weak.upgrade().is_some_and(|app| app.key(&text, pressed)));
+        let focus = self.window.global::<hearth_ui::FocusAdapter>();
+        focus.on_layer_changed(with(|app| app.refresh_ring()));
 
         let vm_adapter = self.window.global::<VmAdapter>();
         let weak = Rc::downgrade(self);

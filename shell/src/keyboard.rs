@@ -122,6 +122,24 @@ impl Keyboard {
         actions
     }
 
+    /// Whether Ctrl, Alt, Shift or a logo key is down: an arrow is then a hotkey's or the
+    /// UI's, not the focus ring's.
+    pub fn modifiers_held(&self) -> bool {
+        self.held.iter().any(|key| {
+            [
+                keys::CONTROL_LEFT,
+                keys::CONTROL_RIGHT,
+                keys::ALT_LEFT,
+                keys::ALT_RIGHT,
+                keys::SHIFT_LEFT,
+                keys::SHIFT_RIGHT,
+                keys::META_LEFT,
+                keys::META_RIGHT,
+            ]
+            .contains(key)
+        })
+    }
+
     /// Another kind of input (a click, a touch) is about to reach the guest: held-back
     /// modifiers go first, so Ctrl+click is a Ctrl+click.
     pub fn before_other_input(&mut self) -> Vec<KeyAction> {

@@ -22,6 +22,7 @@ pub mod kiosk;
 mod kms;
 pub mod last_screens;
 pub mod media;
+pub mod navigation;
 pub mod playback;
 pub mod presenter;
 mod properties_changed;

@@ -59,6 +59,7 @@ pub fn install(
                 WindowEvent::MouseInput { .. } | WindowEvent::MouseWheel { .. } => {
                     if let Some(app) = app.upgrade() {
                         app.user_active();
+                        app.pointer_used();
                     }
                     return EventResult::Propagate;
                 }

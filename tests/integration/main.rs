@@ -7,6 +7,7 @@ mod consoles;
 mod downloads_restart;
 mod downloads_ui;
 mod first_frame;
+mod focus_keys;
 mod gestures;
 mod guest_size;
 mod hotkeys;

@@ -31,6 +31,11 @@ impl App {
             // The winit hook already saw this key by its position; Slint gets what is left.
             return false;
         }
+        if let Some(code) = super::navigation::code_for_text(text)
+            && self.navigation_key(code, pressed)
+        {
+            return true;
+        }
         let Some(key) = keymap::key_for_text(text) else {
             tracing::debug!(?text, "no PC key for this text; not sent");
             return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
@@ -44,6 +49,9 @@ impl App {
     pub fn physical_key(&self, evdev: u32, pressed: bool) -> bool {
         self.physical_keys.set(true);
         self.kiosk_input();
+        if self.navigation_key(evdev, pressed) {
+            return true;
+        }
         if self.pin_pad_open() {
             // The PIN pad is over everything: no key reaches a guest.
             return false;
@@ -199,6 +207,7 @@ impl App {
     /// A touch point from the platform, before the UI sees it. Returns false when the touch
     /// is not Hearth's or a guest's, and the UI should handle it as usual.
     pub fn touch(&self, touch: Touch) -> bool {
+        self.pointer_used();
         if self.pin_pad_open() {
             return false;
         }
