@@ -9,6 +9,7 @@ mod last_screens;
 mod media;
 mod navigation;
 mod notices;
+mod osk;
 mod playback;
 mod service;
 mod switching;
@@ -120,6 +121,8 @@ pub struct App {
     remote: RefCell<crate::remote_keys::RemoteKeys>,
     /// The focus ring on Hearth's screens.
     navigation: navigation::NavigationRuntime,
+    /// The on-screen keyboard.
+    osk: osk::OskRuntime,
     thumbnail_timer: slint::Timer,
     settle_timer: slint::Timer,
     notice_timer: slint::Timer,
@@ -188,6 +191,7 @@ impl App {
                 crate::config::InputSettings::default().hearth_keys,
             )),
             navigation: navigation::NavigationRuntime::default(),
+            osk: osk::OskRuntime::default(),
             thumbnail_timer: slint::Timer::default(),
             settle_timer: slint::Timer::default(),
             notice_timer: slint::Timer::default(),
@@ -249,6 +253,7 @@ impl App {
         adapter.on_settings_changed(with(|app| app.settings_chosen()));
         adapter.on_screen_changed(with(|app| {
             app.kiosk_check_screen();
+            app.keyboard_screen_changed();
             app.schedule_publish();
         }));
         let weak = Rc::downgrade(self);
@@ -262,6 +267,7 @@ impl App {
             .on_key(move |text, pressed| weak.upgrade().is_some_and(|app| app.key(&text, pressed)));
         let focus = self.window.global::<hearth_ui::FocusAdapter>();
         focus.on_layer_changed(with(|app| app.refresh_ring()));
+        self.connect_osk();
 
         let vm_adapter = self.window.global::<VmAdapter>();
         let weak = Rc::downgrade(self);

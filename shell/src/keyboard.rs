@@ -125,14 +125,22 @@ impl Keyboard {
     /// Whether Ctrl, Alt, Shift or a logo key is down: an arrow is then a hotkey's or the
     /// UI's, not the focus ring's.
     pub fn modifiers_held(&self) -> bool {
+        self.command_modifiers_held()
+            || self
+                .held
+                .iter()
+                .any(|key| [keys::SHIFT_LEFT, keys::SHIFT_RIGHT].contains(key))
+    }
+
+    /// Whether Ctrl, Alt or a logo key is down: a letter then makes a command (a hotkey, a
+    /// shortcut), not text.
+    pub fn command_modifiers_held(&self) -> bool {
         self.held.iter().any(|key| {
             [
                 keys::CONTROL_LEFT,
                 keys::CONTROL_RIGHT,
                 keys::ALT_LEFT,
                 keys::ALT_RIGHT,
-                keys::SHIFT_LEFT,
-                keys::SHIFT_RIGHT,
                 keys::META_LEFT,
                 keys::META_RIGHT,
             ]

@@ -23,6 +23,7 @@ mod kms;
 pub mod last_screens;
 pub mod media;
 pub mod navigation;
+pub mod osk;
 pub mod playback;
 pub mod presenter;
 mod properties_changed;

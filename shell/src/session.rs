@@ -37,6 +37,9 @@ pub struct Choices {
     pub language: Option<String>,
     pub swipe_seek: Option<bool>,
     pub double_tap_seek: Option<bool>,
+    /// The on-screen keyboard's layout for each VM (by name), and for Hearth's own fields
+    /// (under ""), as layout codes ("de").
+    pub keyboard_layouts: std::collections::BTreeMap<String, String>,
 }
 
 /// Where the session is kept, and the thread that writes it.
@@ -144,6 +147,7 @@ mod tests {
                 language: Some("de".into()),
                 swipe_seek: Some(false),
                 double_tap_seek: None,
+                keyboard_layouts: [("Work".to_string(), "de".to_string())].into(),
             },
         };
         write(&path, &session).expect("written");

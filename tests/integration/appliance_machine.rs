@@ -723,7 +723,9 @@ fn the_image_service_runs_on_the_system_bus_and_its_download_outlives_a_restart_
         "the download started once:\n{service_log}"
     );
 
-    // The user opens Work, and the power is cut in the middle of the download.
+    // The user opens Work (once the restarted Hearth lists it), and the power is cut in the
+    // middle of the download.
+    wait_for_running_vms(&guest);
     guest.tap((335.0, 270.0)).expect("a tap on Work");
     wait_for_screen(&guest, "vm", Some("Work"));
     let phase = image_property(&guest, "hearth", "Phase");

@@ -227,31 +227,40 @@ pub fn hearth_with_mpris(
     dir: &TempDir,
     args: &[&str],
 ) -> crate::xvfb::Running {
-    let config = dir.path().join("config");
-    std::fs::create_dir_all(config.join("hearth")).expect("a config folder");
-    std::fs::write(
-        config.join("hearth/hearth.toml"),
-        // Two VMs that are off: the demo's would draw their screens every second, which is
-        // not the player's doing.
-        "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n\n\
+    // Two VMs that are off: the demo's would draw their screens every second, which is not
+    // the player's doing.
+    let config = "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n\n\
          [[vm]]\nname = \"Work\"\nrole = \"work\"\nrunning = false\n\n\
-         [[vm]]\nname = \"Personal\"\nrole = \"personal\"\nrunning = false\n",
-    )
-    .expect("a config");
+         [[vm]]\nname = \"Personal\"\nrole = \"personal\"\nrunning = false\n";
+    hearth_with_config(binary, bus, xvfb, dir, config, args, &[])
+}
+
+/// The real `hearth` (`binary`) on `xvfb` in English, with the session bus `bus`, the
+/// configuration `config`, its configuration and cache in `dir`, and `env` besides; returns
+/// once MPRIS is offered.
+pub fn hearth_with_config(
+    binary: &Path,
+    bus: &crate::services::PrivateBus,
+    xvfb: &crate::xvfb::Xvfb,
+    dir: &TempDir,
+    config: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> crate::xvfb::Running {
+    let config_home = dir.path().join("config");
+    std::fs::create_dir_all(config_home.join("hearth")).expect("a config folder");
+    std::fs::write(config_home.join("hearth/hearth.toml"), config).expect("a config");
     let cache = dir.path().join("cache");
     let mut all = vec!["--language", "en-US"];
     all.extend(args);
-    let mut hearth = crate::xvfb::Running::start_binary(
-        binary,
-        xvfb,
-        &all,
-        &[
-            ("SLINT_WGPU_CPU", "1"),
-            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
-            ("XDG_CONFIG_HOME", config.to_str().expect("UTF-8")),
-            ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
-        ],
-    );
+    let mut environment = vec![
+        ("SLINT_WGPU_CPU", "1"),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str()),
+        ("XDG_CONFIG_HOME", config_home.to_str().expect("UTF-8")),
+        ("XDG_CACHE_HOME", cache.to_str().expect("UTF-8")),
+    ];
+    environment.extend(env);
+    let mut hearth = crate::xvfb::Running::start_binary(binary, xvfb, &all, &environment);
     hearth.wait_for_log("MPRIS offered", Duration::from_secs(30));
     hearth
 }

@@ -41,6 +41,8 @@ pub fn apply_strings(window: &AppWindow, translator: &Translator) {
         set_gestures_hint => "gestures-hint",
         set_no_vms => "no-vms",
         set_choose_console => "choose-console",
+        set_osk_title => "osk-title",
+        set_vm_keyboard => "vm-keyboard",
         set_media_title => "media-title",
         set_media_recent => "media-recent",
         set_media_continue => "media-continue",

@@ -273,3 +273,15 @@ kiosk-pin-wrong = Falsche PIN
 kiosk-pin-wait = Zu viele falsche PINs. Erneut versuchen in { $seconds } s
 kiosk-no-pin = Keine Admin-PIN festgelegt: Der Kioskmodus lässt sich nur über die Konfiguration beenden
 kiosk-left = Der Kioskmodus ist bis zum Neustart von Hearth aus
+
+# Die Bildschirmtastatur.
+osk-title = Bildschirmtastatur
+vm-keyboard = Tastatur
+osk-shift = Umschalt
+osk-backspace = Rücktaste
+osk-enter = Eingabe
+osk-space = Leertaste
+osk-symbols = Zahlen und Zeichen
+osk-letters = Buchstaben
+osk-hide = Tastatur ausblenden
+osk-layout = Tastaturbelegung

@@ -273,3 +273,15 @@ kiosk-pin-wrong = Wrong PIN
 kiosk-pin-wait = Too many wrong PINs. Try again in { $seconds } s
 kiosk-no-pin = No admin PIN is set: kiosk mode can only be left by changing the configuration
 kiosk-left = Kiosk mode is off until Hearth restarts
+
+# The on-screen keyboard.
+osk-title = On-screen keyboard
+vm-keyboard = Keyboard
+osk-shift = Shift
+osk-backspace = Backspace
+osk-enter = Enter
+osk-space = Space
+osk-symbols = Numbers and symbols
+osk-letters = Letters
+osk-hide = Hide the keyboard
+osk-layout = Layout

@@ -279,3 +279,15 @@ kiosk-pin-wrong = Błędny PIN
 kiosk-pin-wait = Za dużo błędnych PIN-ów. Spróbuj ponownie za { $seconds } s
 kiosk-no-pin = Nie ustawiono PIN-u administratora: z trybu kiosku można wyjść tylko przez zmianę konfiguracji
 kiosk-left = Tryb kiosku jest wyłączony do ponownego uruchomienia Hearth
+
+# Klawiatura ekranowa.
+osk-title = Klawiatura ekranowa
+vm-keyboard = Klawiatura
+osk-shift = Shift
+osk-backspace = Backspace
+osk-enter = Enter
+osk-space = Spacja
+osk-symbols = Cyfry i symbole
+osk-letters = Litery
+osk-hide = Ukryj klawiaturę
+osk-layout = Układ klawiatury

@@ -36,7 +36,12 @@ impl App {
         {
             return true;
         }
-        let Some(key) = keymap::key_for_text(text) else {
+        let typed = keymap::key_for_text(text);
+        if let Some(evdev) = typed.and_then(keys::to_evdev) {
+            // A keyboard the platform reports as text is a hardware keyboard all the same.
+            self.hardware_key(u32::from(evdev), pressed);
+        }
+        let Some(key) = typed else {
             tracing::debug!(?text, "no PC key for this text; not sent");
             return self.window.global::<AppAdapter>().get_screen() == Screen::Vm;
         };
@@ -49,6 +54,7 @@ impl App {
     pub fn physical_key(&self, evdev: u32, pressed: bool) -> bool {
         self.physical_keys.set(true);
         self.kiosk_input();
+        self.hardware_key(evdev, pressed);
         if self.navigation_key(evdev, pressed) {
             return true;
         }
@@ -274,10 +280,14 @@ impl App {
                     .size()
                     .to_logical(self.window.window().scale_factor())
                     .width;
-                let on_button = adapter.get_consoles().row_count() > 1
-                    && touch.x >= width - CONSOLE_BUTTON_CORNER
+                // The keyboard button, and the consoles button left of it.
+                let buttons = u8::from(adapter.get_consoles().row_count() > 1)
+                    + u8::from(adapter.get_keyboard_button());
+                let on_button = buttons > 0
+                    && touch.x >= width - CONSOLE_BUTTON_CORNER - 68.0 * f32::from(buttons - 1)
                     && touch.y <= CONSOLE_BUTTON_CORNER;
-                let theirs = adapter.get_console_sheet_open() || on_button;
+                let on_keyboard = self.keyboard_covers(touch.y);
+                let theirs = adapter.get_console_sheet_open() || on_button || on_keyboard;
                 if theirs {
                     state.vm_view_touches.insert(touch.id);
                 }
@@ -342,7 +352,7 @@ impl App {
     }
 
     /// Sends an event to the focused VM if it runs; the router decides and tracks what is held.
-    fn send_to_focused(&self, event: InputEvent) {
+    pub(super) fn send_to_focused(&self, event: InputEvent) {
         let routed = {
             let mut state = self.state.borrow_mut();
             let focused = state.router.focused().cloned();

@@ -27,6 +27,8 @@ const MENU_KEYS: [u32; 3] = [127, 139, 438];
 #[derive(Default)]
 pub(super) struct NavigationRuntime {
     navigation: RefCell<Navigation>,
+    /// Keys whose press was taken: their releases are Hearth's too, and only theirs.
+    taken: RefCell<std::collections::BTreeSet<u32>>,
     /// The OK key held down, and whether its long press already happened.
     ok_down: Cell<Option<u32>>,
     long_done: Cell<bool>,
@@ -67,8 +69,11 @@ impl App {
         };
         let runtime = &self.navigation;
         if !pressed {
+            if !runtime.taken.borrow_mut().remove(&code) {
+                return false;
+            }
             if runtime.ok_down.get() != Some(code) {
-                return key != NavKey::Ok && self.window.invoke_layer() != "vm";
+                return true;
             }
             runtime.ok_down.set(None);
             runtime.long_timer.stop();
@@ -81,12 +86,15 @@ impl App {
         if layer == "vm" || self.state.borrow().keyboard.modifiers_held() {
             return false;
         }
-        if self.window.global::<FocusAdapter>().get_editing() {
+        // A text field's own keys, unless the on-screen keyboard is up over it.
+        let keyboard_up = layer == "osk" || layer == "sheet:alternates";
+        if !keyboard_up && self.window.global::<FocusAdapter>().get_editing() {
             match key {
                 NavKey::Arrow(Direction::Up | Direction::Down) => self.window.invoke_take_keys(),
                 _ => return false,
             }
         }
+        runtime.taken.borrow_mut().insert(code);
         if key == NavKey::Ok {
             if runtime.ok_down.get() == Some(code) {
                 // The key repeats while held.
@@ -125,6 +133,7 @@ impl App {
         let layer = self.window.invoke_layer();
         let map = layers::focus_map(&self.window, &layer);
         let spot = navigation.borrow_mut().current(&layer, &map);
+        tracing::debug!(?spot, %layer, "focus follows the layer");
         let focus = self.window.global::<FocusAdapter>();
         match spot {
             Some(spot) => {

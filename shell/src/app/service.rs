@@ -120,6 +120,27 @@ impl App {
     }
 
     /// The user toggled a setting on the settings screen: kept for the next start.
+    /// The on-screen keyboard's layout chosen for `target` (a VM's name, or "" for Hearth's
+    /// fields), this run or an earlier one.
+    pub(super) fn chosen_keyboard_layout(&self, target: &str) -> Option<String> {
+        self.outside
+            .chosen
+            .borrow()
+            .keyboard_layouts
+            .get(target)
+            .cloned()
+    }
+
+    /// Remembers a layout chosen on the on-screen keyboard, in the session file too.
+    pub(super) fn keyboard_layout_chosen(&self, target: &str, code: &str) {
+        self.outside
+            .chosen
+            .borrow_mut()
+            .keyboard_layouts
+            .insert(target.to_string(), code.to_string());
+        self.schedule_publish();
+    }
+
     pub(super) fn settings_chosen(&self) {
         let adapter = self.window.global::<hearth_ui::PlayerAdapter>();
         {

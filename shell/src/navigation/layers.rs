@@ -1,7 +1,9 @@
 //! The focus map of each layer the UI names (`AppWindow::layer()`), built from what the
 //! adapters hold: the groups and ids here are the ones the .slint files draw the ring for.
 
-use hearth_ui::{AppAdapter, AppWindow, DownloadsAdapter, MediaAdapter, PlayerAdapter, VmAdapter};
+use hearth_ui::{
+    AppAdapter, AppWindow, DownloadsAdapter, MediaAdapter, OskAdapter, PlayerAdapter, VmAdapter,
+};
 use slint::{ComponentHandle, Model};
 
 use super::map::{Cell, FocusMap, Group, Kind, Spot};
@@ -24,6 +26,8 @@ pub fn focus_map(window: &AppWindow, layer: &str) -> FocusMap {
         "sheet:downloads" => downloads_sheet(window),
         "sheet:details" => only(single("sheet.details", 0.9)),
         "vm" => FocusMap::default(),
+        "osk" => keyboard(window),
+        "sheet:alternates" => alternates(window),
         layer if layer.starts_with("media:") => media(window),
         layer if is_transient(layer) => action_sheet(window.invoke_sheet_size()),
         _ => FocusMap::default(),
@@ -280,4 +284,45 @@ fn downloads_sheet(window: &AppWindow) -> FocusMap {
     };
     map.add(group);
     map
+}
+
+/// The on-screen keyboard: one group, its rows as the keyboard's, each key at its middle.
+/// Focus starts on the first letter.
+fn keyboard(window: &AppWindow) -> FocusMap {
+    let osk = window.global::<OskAdapter>();
+    let first_letters = if osk.get_for_vm() { 1 } else { 0 };
+    let mut map = FocusMap {
+        initial: spot("osk.keys", first_letters * 100),
+        ..FocusMap::default()
+    };
+    let mut keys = Group::new("osk.keys");
+    for (r, row) in osk.get_rows().iter().enumerate() {
+        let total: f32 = row.keys.iter().map(|key| key.width).sum();
+        let mut left = 0.0;
+        for (c, key) in row.keys.iter().enumerate() {
+            let x = (left + key.width / 2.0) / total.max(1.0);
+            left += key.width;
+            let cell = Cell::new(r * 100 + c, r as u32, x);
+            keys.push(if key.alternates.row_count() > 0 {
+                cell.with_kind(Kind::Hold)
+            } else {
+                cell
+            });
+        }
+    }
+    map.add(keys);
+    map
+}
+
+/// A key's alternates, side by side.
+fn alternates(window: &AppWindow) -> FocusMap {
+    let osk = window.global::<OskAdapter>();
+    let count = usize::try_from(osk.get_alternates_row())
+        .ok()
+        .and_then(|row| osk.get_rows().row_data(row))
+        .zip(usize::try_from(osk.get_alternates_column()).ok())
+        .and_then(|(row, column)| row.keys.row_data(column))
+        .map(|key| key.alternates.row_count())
+        .unwrap_or(0);
+    only(Group::row("osk.alternates", count, 0.4, 0.6))
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask bench switch`: switch latency in the software renderer, and start-up, idle CPU
 //! and memory of the real binary, each beside a baseline measured in the same run.
 
+mod focus;
 mod startup;
 
 use std::sync::Arc;
@@ -104,5 +105,6 @@ fn main() {
         s50.as_secs_f64() / r50.as_secs_f64(),
         s99.as_secs_f64() / r99.as_secs_f64()
     );
+    focus::report();
     startup::report();
 }

@@ -1,0 +1,228 @@
+//! The keys-only walk with the real binary on Xvfb, keys typed with xdotool (X11 keycodes
+//! through winit's hook, as on a desktop): open Music, pick the album, play its second song,
+//! skip and pause with the media keys, Escape back home, a long Return for Work's actions,
+//! over to Personal and back with the home key. Where the ring is comes from Hearth's own
+//! debug log of the focus controller; screens and songs from its D-Bus API and MPRIS.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hearth_tests::playback::{hearth_with_config, media_under, playerctl};
+use hearth_tests::services::{PrivateBus, TempDir};
+use hearth_tests::xvfb::{Running, Xvfb, hearth_binary};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn property(bus: &PrivateBus, name: &str) -> String {
+    let output = Command::new("busctl")
+        .arg(format!("--address={}", bus.address))
+        .args([
+            "get-property",
+            "org.hearth.Shell1",
+            "/org/hearth/Shell1",
+            "org.hearth.Shell1",
+            name,
+        ])
+        .output()
+        .expect("running busctl");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn wait_for_property(bus: &PrivateBus, hearth: &mut Running, name: &str, value: &str) {
+    let start = Instant::now();
+    let wanted = format!("s \"{value}\"");
+    while property(bus, name) != wanted {
+        assert!(
+            start.elapsed() < WAIT,
+            "{name} never became {value} (it is {}); Hearth logged:\n{}",
+            property(bus, name),
+            hearth.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Where the controller last put the ring, from its log: (group, id).
+fn ring(hearth: &mut Running) -> Option<(String, usize)> {
+    let log = hearth.log();
+    let line = log.lines().rev().find(|line| line.contains("group: \""))?;
+    let group = line
+        .split("group: \"")
+        .nth(1)?
+        .split('"')
+        .next()?
+        .to_string();
+    let index = line
+        .split("index: ")
+        .nth(1)?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    Some((group, index))
+}
+
+/// How many lines the focus controller has logged.
+fn focus_lines(hearth: &mut Running) -> usize {
+    hearth
+        .log()
+        .lines()
+        .filter(|line| line.contains("group: \""))
+        .count()
+}
+
+/// Types `key` and waits until the ring is where `done` wants it.
+fn key_until(
+    xvfb: &Xvfb,
+    hearth: &mut Running,
+    key: &str,
+    what: &str,
+    done: impl Fn(&(String, usize)) -> bool,
+) {
+    for _ in 0..12 {
+        if ring(hearth).as_ref().is_some_and(&done) {
+            return;
+        }
+        // One key at a time: the next only once Hearth has logged what this one did.
+        let before = focus_lines(hearth);
+        xvfb.keys(key);
+        let start = Instant::now();
+        while focus_lines(hearth) == before && start.elapsed() < WAIT {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    assert!(
+        ring(hearth).as_ref().is_some_and(&done),
+        "{key} never brought the ring to {what}; it is at {:?}",
+        ring(hearth)
+    );
+}
+
+fn wait_for_ring(hearth: &mut Running, what: &str, done: impl Fn(&(String, usize)) -> bool) {
+    let start = Instant::now();
+    while !ring(hearth).as_ref().is_some_and(&done) {
+        assert!(
+            start.elapsed() < WAIT,
+            "the ring never reached {what}; it is at {:?}",
+            ring(hearth)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_for_player(bus: &PrivateBus, args: &[&str], value: &str) {
+    let start = Instant::now();
+    loop {
+        let (_, answer, _) = playerctl(bus, args);
+        if answer == value {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "playerctl {args:?} said {answer:?}, not {value:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn keys_alone_walk_the_real_hearth_on_x11() {
+    let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let bus = PrivateBus::start();
+    let dir = TempDir::new("focus-x11");
+    let xvfb = Xvfb::start();
+    let config = format!(
+        "[media]\nroots = [{:?}]\n\n[playback]\naudio = \"none\"\n\n\
+         [[vm]]\nname = \"Work\"\nrole = \"work\"\n\n\
+         [[vm]]\nname = \"Personal\"\nrole = \"personal\"\n",
+        media.to_str().expect("UTF-8")
+    );
+    // The focus controller's debug log says where the ring is.
+    let log = [("HEARTH_LOG", "info,hearth::app::navigation=debug")];
+    let mut hearth = hearth_with_config(&hearth_binary(), &bus, &xvfb, &dir, &config, &[], &log);
+    xvfb.focus_hearth();
+
+    // The first key shows the ring on Work's tile; down to the shelves, right to Music
+    // (Videos, Music, Photos), OK.
+    key_until(&xvfb, &mut hearth, "Down", "Work", |(g, i)| {
+        g == "home.tiles" && *i == 0
+    });
+    key_until(&xvfb, &mut hearth, "Down", "the shelves", |(g, _)| {
+        g == "home.shelves"
+    });
+    key_until(&xvfb, &mut hearth, "Right", "Music", |(g, i)| {
+        g == "home.shelves" && *i == 1
+    });
+    xvfb.keys("Return");
+    wait_for_property(&bus, &mut hearth, "Screen", "media");
+    // The albums arrive; the ring goes to the first, Blue Hour; OK opens it.
+    wait_for_ring(&mut hearth, "the albums", |(g, i)| {
+        g == "media.grid" && *i == 0
+    });
+    xvfb.keys("Return");
+    // Its songs arrive, the ring on the first; then the second song.
+    hearth.wait_for_log("layer=media:Blue Hour", WAIT);
+    let start = Instant::now();
+    while !hearth.log().lines().any(|line| {
+        line.contains("layer=media:Blue Hour") && line.contains("group: \"media.grid\"")
+    }) {
+        assert!(start.elapsed() < WAIT, "the album's songs never came");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    key_until(&xvfb, &mut hearth, "Right", "the second song", |(g, i)| {
+        g == "media.grid" && *i == 1
+    });
+    xvfb.keys("Return");
+    wait_for_property(&bus, &mut hearth, "Screen", "player");
+    wait_for_player(&bus, &["metadata", "title"], "Noon");
+    wait_for_player(&bus, &["status"], "Playing");
+
+    // The media keys.
+    xvfb.keys("XF86AudioNext");
+    wait_for_player(&bus, &["metadata", "title"], "Evening");
+    xvfb.keys("XF86AudioPlay");
+    wait_for_player(&bus, &["status"], "Paused");
+
+    // Escape: to the album, to Music, home.
+    for _ in 0..3 {
+        xvfb.keys("Escape");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    wait_for_property(&bus, &mut hearth, "Screen", "home");
+
+    // Up to the tiles, left to Work; a long Return is its long press: the actions sheet.
+    key_until(&xvfb, &mut hearth, "Up", "the tiles", |(g, _)| {
+        g == "home.tiles"
+    });
+    key_until(&xvfb, &mut hearth, "Left", "Work", |(g, i)| {
+        g == "home.tiles" && *i == 0
+    });
+    let held = Command::new("xdotool")
+        .args(["keydown", "Return", "sleep", "0.9", "keyup", "Return"])
+        .env("DISPLAY", &xvfb.display)
+        .status()
+        .expect("xdotool");
+    assert!(held.success(), "xdotool could not hold Return");
+    wait_for_ring(&mut hearth, "Work's actions", |(g, _)| g == "sheet.actions");
+    assert!(
+        hearth
+            .log()
+            .contains("LongPress(Spot { group: \"home.tiles\", index: 0 })"),
+        "the long Return was a long press on Work"
+    );
+    xvfb.keys("Escape");
+    wait_for_ring(&mut hearth, "Work again", |(g, i)| {
+        g == "home.tiles" && *i == 0
+    });
+
+    // Right past Work's actions button to Personal, OK; the home key comes back.
+    key_until(&xvfb, &mut hearth, "Right", "Personal", |(g, i)| {
+        g == "home.tiles" && *i == 2
+    });
+    xvfb.keys("Return");
+    wait_for_property(&bus, &mut hearth, "Screen", "vm");
+    wait_for_property(&bus, &mut hearth, "Front", "Personal");
+    xvfb.keys("XF86HomePage");
+    wait_for_property(&bus, &mut hearth, "Screen", "home");
+}
