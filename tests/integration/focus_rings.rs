@@ -30,25 +30,31 @@ fn rings(world: &World) -> i32 {
     world.app.window().global::<FocusAdapter>().get_rings()
 }
 
-/// Moves with `code` until the ring stops; each move must draw the ring at its new place.
-/// Returns how many moves there were.
-fn sweep(world: &World, layer: &str, code: u32) -> usize {
-    let mut moves = 0;
-    loop {
-        let before = world.app.focus_ring();
-        let drawn = rings(world);
-        key(world, code);
-        let after = world.app.focus_ring();
-        if after == before {
-            return moves;
-        }
-        assert!(
-            rings(world) > drawn,
-            "{layer}: the ring moved to {after:?}, which the UI does not draw"
-        );
-        moves += 1;
-        assert!(moves < 400, "{layer}: the ring never stops");
+/// One move with `code`; false when the ring stays. A move must draw the ring at its new
+/// place.
+fn step(world: &World, layer: &str, code: u32) -> bool {
+    let before = world.app.focus_ring();
+    let drawn = rings(world);
+    key(world, code);
+    let after = world.app.focus_ring();
+    if after == before {
+        return false;
     }
+    assert!(
+        rings(world) > drawn,
+        "{layer}: the ring moved to {after:?}, which the UI does not draw"
+    );
+    true
+}
+
+/// Moves with `code` until the ring stops.
+fn sweep(world: &World, layer: &str, code: u32) {
+    for _ in 0..400 {
+        if !step(world, layer, code) {
+            return;
+        }
+    }
+    panic!("{layer}: the ring never stops");
 }
 
 /// Shows the ring (saving the layer as `name`), then visits every row and every control in it.
@@ -66,27 +72,11 @@ fn every_control(world: &World, name: &str, shots: &Path) {
     loop {
         sweep(world, name, LEFT);
         sweep(world, name, RIGHT);
-        if sweep_one(world, name) {
-            continue;
+        // One row down, until the bottom.
+        if !step(world, name, DOWN) {
+            break;
         }
-        break;
     }
-}
-
-/// One row down; false at the bottom.
-fn sweep_one(world: &World, layer: &str) -> bool {
-    let before = world.app.focus_ring();
-    let drawn = rings(world);
-    key(world, DOWN);
-    let after = world.app.focus_ring();
-    if after == before {
-        return false;
-    }
-    assert!(
-        rings(world) > drawn,
-        "{layer}: the ring moved to {after:?}, which the UI does not draw"
-    );
-    true
 }
 
 /// Presses `code` until the ring is where `done` wants it.

@@ -132,7 +132,12 @@ fn make_photos(folder: &Path, count: usize) {
 }
 
 pub fn report() {
-    let rows = [home(), grid()];
+    // The headless platform is one per thread: each screen gets a thread of its own.
+    let rows = [home as fn() -> Row, grid].map(|measure| {
+        std::thread::spawn(measure)
+            .join()
+            .expect("a focus measurement")
+    });
     println!();
     println!(
         "## Focus ring: key press to the ring drawn in its new place (software renderer, 1280x800, {MOVES} moves each)"
