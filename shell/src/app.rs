@@ -231,6 +231,12 @@ impl App {
         &self.window
     }
 
+    /// The window's size in logical pixels, as layouts and touches measure it.
+    fn logical_size(&self) -> slint::LogicalSize {
+        let window = self.window.window();
+        window.size().to_logical(window.scale_factor())
+    }
+
     /// The app of this thread, if one is alive.
     pub fn current() -> Option<Rc<App>> {
         CURRENT.with(|current| current.borrow().upgrade())

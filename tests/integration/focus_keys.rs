@@ -138,14 +138,7 @@ fn walk(width: u32, height: u32) {
     press(&world, Key::Return);
     assert_eq!(world.screen(), Screen::Media);
     assert_eq!(browser_title(&world), "Music");
-    world.wait_until("the albums", WAIT, |w| {
-        w.app
-            .window()
-            .global::<MediaAdapter>()
-            .get_items()
-            .row_count()
-            > 0
-    });
+    hearth_tests::media::wait_for_items(&world, "the albums", 0);
     world.draw();
     assert_eq!(ring(&world).0, "media.grid", "focus starts on the grid");
     save(&world, &shots, "03-browser-albums");
@@ -156,14 +149,7 @@ fn walk(width: u32, height: u32) {
     });
     press(&world, Key::Return);
     assert_eq!(browser_title(&world), "Blue Hour");
-    world.wait_until("the songs", WAIT, |w| {
-        w.app
-            .window()
-            .global::<MediaAdapter>()
-            .get_items()
-            .row_count()
-            > 1
-    });
+    hearth_tests::media::wait_for_items(&world, "the songs", 1);
     world.draw();
     press(&world, Key::RightArrow);
     assert_eq!(ring(&world), ("media.grid".to_string(), 1));

@@ -9,9 +9,9 @@ use std::time::Duration;
 use hearth_tests::World;
 use hearth_tests::playback::{library_world, media_under};
 use hearth_tests::services::TempDir;
-use hearth_ui::{FocusAdapter, MediaAdapter, PlayerAdapter};
+use hearth_ui::{FocusAdapter, PlayerAdapter};
+use slint::ComponentHandle;
 use slint::platform::Key;
-use slint::{ComponentHandle, Model};
 
 const WAIT: Duration = Duration::from_secs(20);
 const UP: u32 = 103;
@@ -142,14 +142,7 @@ fn all_layers(width: u32, height: u32) {
     escape(&world);
 
     world.app.open_media_shelf("music");
-    world.wait_until("the albums", WAIT, |w| {
-        w.app
-            .window()
-            .global::<MediaAdapter>()
-            .get_items()
-            .row_count()
-            > 0
-    });
+    hearth_tests::media::wait_for_items(&world, "the albums", 0);
     every_control(&world, "browser", &shots);
     key_until(&world, UP, |(group, _)| group == "media.bar");
     key_until(&world, RIGHT, |(_, index)| *index == 2);
@@ -172,14 +165,7 @@ fn all_layers(width: u32, height: u32) {
     escape(&world);
 
     world.app.open_media_shelf("photos");
-    world.wait_until("the photos", WAIT, |w| {
-        w.app
-            .window()
-            .global::<MediaAdapter>()
-            .get_items()
-            .row_count()
-            > 0
-    });
+    hearth_tests::media::wait_for_items(&world, "the photos", 0);
     world.draw();
     // OK on the first photo.
     key(&world, DOWN);

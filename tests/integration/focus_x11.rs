@@ -10,34 +10,19 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hearth_tests::playback::{hearth_with_config, playerctl};
-use hearth_tests::services::{PrivateBus, TempDir};
+use hearth_tests::services::{PrivateBus, TempDir, shell_property};
 use hearth_tests::xvfb::{Running, Xvfb, hearth_binary};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn property(bus: &PrivateBus, name: &str) -> String {
-    let output = Command::new("busctl")
-        .arg(format!("--address={}", bus.address))
-        .args([
-            "get-property",
-            "org.hearth.Shell1",
-            "/org/hearth/Shell1",
-            "org.hearth.Shell1",
-            name,
-        ])
-        .output()
-        .expect("running busctl");
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
 fn wait_for_property(bus: &PrivateBus, hearth: &mut Running, name: &str, value: &str) {
     let start = Instant::now();
     let wanted = format!("s \"{value}\"");
-    while property(bus, name) != wanted {
+    while shell_property(bus, name) != wanted {
         assert!(
             start.elapsed() < WAIT,
             "{name} never became {value} (it is {}); Hearth logged:\n{}",
-            property(bus, name),
+            shell_property(bus, name),
             hearth.log()
         );
         std::thread::sleep(Duration::from_millis(100));

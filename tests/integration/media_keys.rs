@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hearth::config::InputSettings;
 use hearth_tests::World;
 use hearth_tests::playback::{hearth_with_mpris, media_under, playerctl};
-use hearth_tests::services::{PrivateBus, TempDir};
+use hearth_tests::services::{PrivateBus, TempDir, shell_property};
 use hearth_tests::xvfb::{Running, Xvfb};
 use hearth_ui::Screen;
 use hearth_vm_bridge::keys;
@@ -44,18 +44,7 @@ fn number(text: &str) -> f64 {
 
 /// The screen Hearth shows, from its own D-Bus service.
 fn screen(bus: &PrivateBus) -> String {
-    let output = Command::new("busctl")
-        .arg(format!("--address={}", bus.address))
-        .args([
-            "get-property",
-            "org.hearth.Shell1",
-            "/org/hearth/Shell1",
-            "org.hearth.Shell1",
-            "Screen",
-        ])
-        .output()
-        .expect("running busctl");
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    shell_property(bus, "Screen")
 }
 
 /// MPRIS Raise: the player comes to the front.

@@ -54,3 +54,11 @@ pub fn png_bytes(width: u32, height: u32, shade: u8) -> Vec<u8> {
     writer.finish().expect("a PNG");
     bytes
 }
+
+/// Waits until the media browser holds more than `more_than` items.
+pub fn wait_for_items(world: &crate::World, what: &str, more_than: usize) {
+    world.wait_until(what, std::time::Duration::from_secs(20), |w| {
+        let media = slint::ComponentHandle::global::<hearth_ui::MediaAdapter>(w.app.window());
+        slint::Model::row_count(&media.get_items()) > more_than
+    });
+}

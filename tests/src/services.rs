@@ -358,3 +358,20 @@ pub fn fresh_state_home() -> PathBuf {
     std::fs::create_dir_all(&path).expect("a state folder");
     path
 }
+
+/// A property of Hearth's own service (`org.hearth.Shell1`) on `bus`, as busctl prints it
+/// (`s "home"`).
+pub fn shell_property(bus: &PrivateBus, name: &str) -> String {
+    let output = Command::new("busctl")
+        .arg(format!("--address={}", bus.address))
+        .args([
+            "get-property",
+            "org.hearth.Shell1",
+            "/org/hearth/Shell1",
+            "org.hearth.Shell1",
+            name,
+        ])
+        .output()
+        .expect("running busctl");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}

@@ -31,15 +31,13 @@ impl App {
             // The winit hook already saw this key by its position; Slint gets what is left.
             return false;
         }
-        if let Some(code) = super::navigation::code_for_text(text)
-            && self.navigation_key(code, pressed)
-        {
-            return true;
-        }
         let typed = keymap::key_for_text(text);
-        if let Some(evdev) = typed.and_then(keys::to_evdev) {
+        if let Some(evdev) = typed.and_then(keys::to_evdev).map(u32::from) {
             // A keyboard the platform reports as text is a hardware keyboard all the same.
-            self.hardware_key(u32::from(evdev), pressed);
+            self.hardware_key(evdev, pressed);
+            if self.navigation_key(evdev, pressed) {
+                return true;
+            }
         }
         let Some(key) = typed else {
             tracing::debug!(?text, "no PC key for this text; not sent");
@@ -229,11 +227,7 @@ impl App {
             return false;
         }
         let outputs = {
-            let size = self
-                .window
-                .window()
-                .size()
-                .to_logical(self.window.window().scale_factor());
+            let size = self.logical_size();
             let mut state = self.state.borrow_mut();
             state.gestures.resize(size.width, size.height);
             state.gestures.handle(touch)
@@ -274,12 +268,7 @@ impl App {
         let mut state = self.state.borrow_mut();
         match touch.phase {
             Phase::Down => {
-                let width = self
-                    .window
-                    .window()
-                    .size()
-                    .to_logical(self.window.window().scale_factor())
-                    .width;
+                let width = self.logical_size().width;
                 // The keyboard button, and the consoles button left of it.
                 let buttons = u8::from(adapter.get_consoles().row_count() > 1)
                     + u8::from(adapter.get_keyboard_button());
@@ -299,11 +288,7 @@ impl App {
     }
 
     fn touch_to_guest(&self, touch: Touch) {
-        let size = self
-            .window
-            .window()
-            .size()
-            .to_logical(self.window.window().scale_factor());
+        let size = self.logical_size();
         let Some((x, y)) = self.to_guest(touch.x, touch.y, size.width, size.height) else {
             return;
         };

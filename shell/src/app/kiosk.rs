@@ -328,11 +328,7 @@ impl App {
             let Some(kiosk) = &state.kiosk else {
                 return false;
             };
-            let size = self
-                .window
-                .window()
-                .size()
-                .to_logical(self.window.window().scale_factor());
+            let size = self.logical_size();
             kiosk.in_corner(touch.x, touch.y, size.width, size.height)
         };
         let mut fingers = self.kiosk.corner_fingers.borrow_mut();

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use hearth_ui::FocusAdapter;
 use slint::ComponentHandle;
-use slint::platform::Key;
 
 use super::App;
-use crate::navigation::{Direction, NavKey, Navigation, Outcome, layers};
+use crate::navigation::{Direction, NavKey, Navigation, Outcome, Spot, layers};
 
 /// How long OK is held for a long press, as a finger's long press on a card.
 const LONG_OK: Duration = Duration::from_millis(550);
@@ -33,25 +32,6 @@ pub(super) struct NavigationRuntime {
     ok_down: Cell<Option<u32>>,
     long_done: Cell<bool>,
     long_timer: slint::Timer,
-}
-
-/// The evdev code of a navigation key Slint reports as text (the testing platforms).
-pub(super) fn code_for_text(text: &str) -> Option<u32> {
-    let mut chars = text.chars();
-    let (Some(c), None) = (chars.next(), chars.next()) else {
-        return None;
-    };
-    [
-        (Key::UpArrow, KEY_UP),
-        (Key::DownArrow, KEY_DOWN),
-        (Key::LeftArrow, KEY_LEFT),
-        (Key::RightArrow, KEY_RIGHT),
-        (Key::Return, OK_KEYS[0]),
-        (Key::Menu, MENU_KEYS[1]),
-    ]
-    .into_iter()
-    .find(|(key, _)| char::from(*key) == c)
-    .map(|(_, code)| code)
 }
 
 impl App {
@@ -134,6 +114,11 @@ impl App {
         let map = layers::focus_map(&self.window, &layer);
         let spot = navigation.borrow_mut().current(&layer, &map);
         tracing::debug!(?spot, %layer, "focus follows the layer");
+        self.place_ring(spot);
+    }
+
+    /// Tells the UI which control has the ring; None for none on this layer.
+    fn place_ring(&self, spot: Option<Spot>) {
         let focus = self.window.global::<FocusAdapter>();
         match spot {
             Some(spot) => {
@@ -163,8 +148,7 @@ impl App {
             | Outcome::LongPress(spot)
             | Outcome::Adjust(spot, _) => spot,
         };
-        focus.set_group(spot.group.into());
-        focus.set_index(spot.index as i32);
+        self.place_ring(Some(spot));
         focus.set_shown(true);
         focus.set_keys(focus.get_keys().wrapping_add(1));
         match outcome {

@@ -3,9 +3,9 @@
 //! what its presses do: characters into the field, physical keys into the VM it was opened
 //! for (never another), with the layout chosen for that VM remembered.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hearth_ui::{FocusAdapter, MediaAdapter, OskAdapter, OskKey, OskRow, VmAdapter};
 use hearth_vm_bridge::{InputEvent, VmId, keys};
@@ -23,9 +23,8 @@ pub(super) struct OskRuntime {
     osk: RefCell<Option<Osk>>,
     /// The VM the keyboard types into, while it is open for one.
     vm: RefCell<Option<VmId>>,
-    /// When a hardware key last typed a character.
-    typed: Cell<Option<Instant>>,
-    button_timer: slint::Timer,
+    /// Runs for a minute after a hardware key typed: meanwhile the keyboard stays away.
+    typed_lately: slint::Timer,
 }
 
 /// Whether an evdev code types a character (letters, digits, punctuation, space).
@@ -70,7 +69,6 @@ impl App {
                     app.toggle_vm_keyboard();
                 }
             });
-        self.window.global::<VmAdapter>().set_keyboard_button(true);
     }
 
     /// A hardware key: one that types keeps the keyboard away for a while.
@@ -78,26 +76,18 @@ impl App {
         if !pressed || !types_text(code) || self.state.borrow().keyboard.command_modifiers_held() {
             return;
         }
-        self.osk.typed.set(Some(Instant::now()));
         self.window.global::<VmAdapter>().set_keyboard_button(false);
         if self.osk.osk.borrow().is_some() {
             self.hide_keyboard();
         }
         // The button comes back once the hardware keyboard has been idle a while.
         self.osk
-            .button_timer
+            .typed_lately
             .start(slint::TimerMode::SingleShot, TYPED_LATELY, || {
                 if let Some(app) = App::current() {
                     app.window.global::<VmAdapter>().set_keyboard_button(true);
                 }
             });
-    }
-
-    fn typed_lately(&self) -> bool {
-        self.osk
-            .typed
-            .get()
-            .is_some_and(|at| at.elapsed() < TYPED_LATELY)
     }
 
     /// What the keyboard types into, while it is open.
@@ -114,7 +104,7 @@ impl App {
             }
             return;
         }
-        if self.typed_lately() || open_for_field {
+        if self.osk.typed_lately.running() || open_for_field {
             return;
         }
         let layout = self.keyboard_layout_for("");
@@ -130,8 +120,7 @@ impl App {
         let Some(vm) = self.focused() else {
             return;
         };
-        let name = self.vm_name(&vm).unwrap_or_else(|| vm.0.clone());
-        let layout = self.keyboard_layout_for(&name);
+        let layout = self.keyboard_layout_for(&self.layout_target(Some(&vm)));
         self.open_keyboard(Osk::new(layout, Target::Vm), Some(vm));
     }
 
@@ -193,11 +182,7 @@ impl App {
                 Output::Hide => self.hide_keyboard(),
                 Output::Redraw => self.publish_keyboard(),
                 Output::LayoutChosen(layout) => {
-                    let vm = self.osk.vm.borrow().clone();
-                    // By the VM's name, which outlives its id across restarts of the hypervisor.
-                    let target = vm
-                        .and_then(|vm| self.vm_name(&vm).or(Some(vm.0)))
-                        .unwrap_or_default();
+                    let target = self.layout_target(self.osk.vm.borrow().as_ref());
                     self.keyboard_layout_chosen(&target, layout.code());
                 }
                 Output::Keys(events) => self.keyboard_to_vm(events),
@@ -268,7 +253,6 @@ impl App {
         let adapter = self.window.global::<OskAdapter>();
         adapter.set_rows(ModelRc::from(Rc::new(VecModel::from(rows))));
         adapter.set_for_vm(osk.target() == Target::Vm);
-        adapter.set_layout_name(osk.layout().name().into());
     }
 
     /// What a screen reader (and a test) calls a key: its character, or its job in words.
@@ -304,13 +288,7 @@ impl App {
             // A key's alternates are open over everything.
             return true;
         }
-        let height = self
-            .window
-            .window()
-            .size()
-            .to_logical(self.window.window().scale_factor())
-            .height;
-        y >= height - adapter.get_panel_height()
+        y >= self.logical_size().height - adapter.get_panel_height()
     }
 
     /// The layout for `target` (a VM's name, or "" for Hearth's fields): the one chosen for it
@@ -319,5 +297,12 @@ impl App {
         self.chosen_keyboard_layout(target)
             .and_then(|code| Layout::from_code(&code))
             .unwrap_or_else(|| Layout::for_language(self.state.borrow().translator.code()))
+    }
+
+    /// Whose layout it is: a VM's, by its name (which outlives its id across restarts of
+    /// the hypervisor), or "" for Hearth's fields.
+    fn layout_target(&self, vm: Option<&VmId>) -> String {
+        vm.map(|vm| self.vm_name(vm).unwrap_or_else(|| vm.0.clone()))
+            .unwrap_or_default()
     }
 }
