@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::agent::{Agent, AgentConfig, Control, ImageFolder};
+use crate::agent::{Agent, AgentConfig, Check, Control, ImageFolder, Restore};
 use crate::publish::{self, PublishOptions};
 use crate::signing;
 
@@ -70,13 +70,21 @@ enum Command {
         input: PathBuf,
     },
     /// Checks a store's newest version of IMAGE: signature, chunks, packs, whole-image hash.
+    /// With --installed, checks a device's installed versions instead: each whole file
+    /// against the manifest it was verified with.
     Verify {
-        #[arg(long)]
-        store: PathBuf,
+        #[arg(long, required_unless_present = "installed")]
+        store: Option<PathBuf>,
         #[arg(long)]
         image: String,
+        #[arg(long, required_unless_present = "installed")]
+        public_key: Option<PathBuf>,
+        /// Check the versions a device holds (with --state).
+        #[arg(long, requires = "state")]
+        installed: bool,
+        /// The device's image state folder.
         #[arg(long)]
-        public_key: PathBuf,
+        state: Option<PathBuf>,
     },
     /// Fetches the newest version of IMAGE into a device's state folder.
     Fetch {
@@ -127,6 +135,16 @@ enum Command {
         device: Device,
         #[arg(long, default_value = "rolled back by hand")]
         reason: String,
+        /// Go back to the previous version as shipped, discarding what was written under it
+        /// (without it: as it was left).
+        #[arg(long)]
+        as_shipped: bool,
+    },
+    /// Discards what was written under the current version of IMAGE: its VM starts on it as
+    /// shipped (the data disk stays). Only while the VM is off.
+    Reset {
+        #[command(flatten)]
+        device: Device,
     },
     /// Runs the agent as a service: every image in the config checked and fetched in the
     /// background, and driven over D-Bus as org.hearth.Images1.
@@ -179,6 +197,38 @@ fn finish(agent: &Agent, outcome: &crate::agent::Outcome, activate: bool) -> any
 }
 
 /// `$XDG_CONFIG_HOME/hearth/images.toml`, else `~/.config/hearth/images.toml`.
+/// Hashes every installed version whole; an error when one is not as it was verified.
+fn verify_installed(folder: &ImageFolder, image: &str) -> anyhow::Result<()> {
+    let installed = folder.load()?.installed();
+    let mut damaged = 0;
+    for version in &installed {
+        match folder.check_installed(*version)? {
+            Check::Intact => println!(
+                "{image} version {version}: intact ({})",
+                folder.image_file(*version).display()
+            ),
+            Check::Damaged(reason) => {
+                damaged += 1;
+                println!(
+                    "{image} version {version}: damaged ({}): {reason}",
+                    folder.image_file(*version).display()
+                );
+            }
+        }
+    }
+    match (damaged, installed.len()) {
+        (0, 0) => println!("{image}: no version installed"),
+        (0, _) => {}
+        (1, _) => anyhow::bail!(
+            "1 installed version of {image} is damaged: it seeds no update; go back to another version or reinstall"
+        ),
+        (count, _) => {
+            anyhow::bail!("{count} installed versions of {image} are damaged: they seed no update")
+        }
+    }
+    Ok(())
+}
+
 fn default_service_config() -> anyhow::Result<PathBuf> {
     let config_home = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
@@ -258,10 +308,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Verify {
+            installed: true,
+            state: Some(state),
+            image,
+            ..
+        } => verify_installed(&ImageFolder::open(&state, &image)?, &image)?,
+        Command::Verify {
             store,
             image,
             public_key,
+            ..
         } => {
+            let (Some(store), Some(public_key)) = (store, public_key) else {
+                anyhow::bail!("verify needs --store and --public-key, or --installed and --state");
+            };
             let key = signing::load_public_key(&public_key)?;
             let verified = publish::verify::verify_store(&store, &image, &key)?;
             println!(
@@ -349,10 +409,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let version = folder.activate(device.keep)?;
             println!("{} version {version} is current", device.image);
         }
-        Command::Rollback { device, reason } => {
+        Command::Rollback {
+            device,
+            reason,
+            as_shipped,
+        } => {
             let folder = ImageFolder::open(&device.state, &device.image)?;
-            let version = folder.rollback(&reason)?;
-            println!("{} is back on version {version}", device.image);
+            let restore = if as_shipped {
+                Restore::AsShipped
+            } else {
+                Restore::AsLeft
+            };
+            let version = folder.rollback(&reason, restore)?;
+            println!(
+                "{} is back on version {version} ({})",
+                device.image,
+                restore.as_str()
+            );
+        }
+        Command::Reset { device } => {
+            let folder = ImageFolder::open(&device.state, &device.image)?;
+            let version = folder.reset()?;
+            println!("{} version {version} is as shipped again", device.image);
         }
         Command::Serve { config, system } => {
             let path = match config {

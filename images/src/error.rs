@@ -14,6 +14,21 @@ pub enum Error {
     },
     #[error("no space left on the device holding {path}: free some space and the download goes on")]
     NoSpace { path: PathBuf },
+    #[error(
+        "version {version} of {image} needs {} free and {} is free once {} is kept for the data disk to grow into and {} for the running VM (versions take {}, overlays {}, the data disk {}): free some space, keep fewer versions or give the data disk less",
+        mib(*needed), mib(*free), mib(*data_headroom), mib(*keep_free), mib(*versions), mib(*overlays), mib(*data)
+    )]
+    NotEnoughSpace {
+        image: String,
+        version: u64,
+        needed: u64,
+        free: u64,
+        data_headroom: u64,
+        keep_free: u64,
+        versions: u64,
+        overlays: u64,
+        data: u64,
+    },
     #[error("manifest refused: {0}")]
     BadManifest(String),
     #[error("signature refused: {0}")]
@@ -44,6 +59,11 @@ pub enum Error {
     Cancelled,
     #[error("{0}")]
     Usage(String),
+}
+
+/// Bytes in MiB, one decimal.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1 << 20) as f64)
 }
 
 impl Error {

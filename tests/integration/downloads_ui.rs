@@ -57,19 +57,20 @@ fn wait_for_label(world: &World, label: &str) {
     });
 }
 
-/// Waits until Work runs from this image file.
-fn wait_for_disk(world: &World, file: &Path) {
-    world.wait_until(
-        &format!("Work running from {}", file.display()),
-        WAIT,
-        |w| {
-            w.sim().disk_file(&w.vm("Work")).as_deref() == Some(file)
-                && w.app
-                    .vms()
-                    .iter()
-                    .any(|vm| vm.name == "Work" && vm.state == VmState::Running)
-        },
-    );
+/// Waits until Work runs on this version of the image in `folder`: on the version's
+/// overlay, the version (read-only) its backing file.
+fn wait_for_disk(world: &World, folder: &Path, version: u64) {
+    let overlay = folder.join(format!("overlays/{version}.qcow2"));
+    let base = folder.join(format!("versions/{version}.img"));
+    world.wait_until(&format!("Work running on version {version}"), WAIT, |w| {
+        w.sim()
+            .disks(&w.vm("Work"))
+            .is_some_and(|disks| disks.overlay == overlay && disks.base == base)
+            && w.app
+                .vms()
+                .iter()
+                .any(|vm| vm.name == "Work" && vm.state == VmState::Running)
+    });
 }
 
 fn shot(world: &World, name: &str) {
@@ -97,7 +98,7 @@ fn the_row_the_badge_and_the_sheet_drive_versions_and_roll_back() {
         "Work",
     );
     service.wait_for_phase("ready", WAIT);
-    let versions = service.state_dir.join("work/versions");
+    let folder = service.state_dir.join("work");
 
     let world = World::new();
     world
@@ -126,10 +127,10 @@ fn the_row_the_badge_and_the_sheet_drive_versions_and_roll_back() {
     world.tap_topmost("Cancel");
     world.advance(200);
     assert_eq!(service.number("Current"), 0);
-    assert_eq!(world.sim().disk_file(&world.vm("Work")), None);
+    assert_eq!(world.sim().disks(&world.vm("Work")), None);
     world.tap("Restart into version 1");
     world.tap_topmost("Restart into version 1");
-    wait_for_disk(&world, &versions.join("1.img"));
+    wait_for_disk(&world, &folder, 1);
     assert_eq!(service.number("Current"), 1);
     world.wait_until("the card to go", WAIT, |w| cards(w).is_empty());
     assert_eq!(badge(&world, "Work").0, "");
@@ -226,12 +227,21 @@ fn the_row_the_badge_and_the_sheet_drive_versions_and_roll_back() {
     open_sheet_from_tile(&world);
     world.tap("Restart into version 2");
     world.tap_topmost("Restart into version 2");
-    wait_for_disk(&world, &versions.join("2.img"));
+    wait_for_disk(&world, &folder, 2);
     open_sheet_from_tile(&world);
-    world.tap("Go back to version 1");
+    // Both ways back while version 1's overlay is kept, the default first, and the reset.
+    for label in [
+        "Go back to version 1 as you left it",
+        "Go back to version 1 as shipped",
+        "Reset version 2 as shipped",
+    ] {
+        assert!(world.find(label).is_some(), "no {label:?}");
+    }
+    shot(&world, "sheet-versions");
+    world.tap("Go back to version 1 as you left it");
     wait_for_label(&world, "Go back to version 1?");
-    world.tap_topmost("Go back to version 1");
-    wait_for_disk(&world, &versions.join("1.img"));
+    world.tap_topmost("Go back to version 1 as you left it");
+    wait_for_disk(&world, &folder, 1);
     assert_eq!(service.number("Declined"), 2);
     world.wait_until("the rolled-back badge", WAIT, |w| {
         badge(w, "Work") == ("Rolled back".to_string(), "rolled-back".to_string())
@@ -247,9 +257,9 @@ fn the_row_the_badge_and_the_sheet_drive_versions_and_roll_back() {
     wait_for_label(&world, "Restart into version 3");
     world.tap("Restart into version 3");
     world.tap_topmost("Restart into version 3");
-    wait_for_disk(&world, &versions.join("3.img"));
+    wait_for_disk(&world, &folder, 3);
     world.sim().crash(&world.vm("Work"));
-    wait_for_disk(&world, &versions.join("1.img"));
+    wait_for_disk(&world, &folder, 1);
     assert_eq!(service.number("Current"), 1);
     assert_eq!(service.number("Declined"), 3);
     let notice = world.app.notice_text();

@@ -88,7 +88,7 @@ fn progress_is_exact_and_a_paused_download_resumes_where_it_was() {
 
     let outcome = runtime.block_on(task).unwrap().unwrap();
     let Outcome::Ready {
-        version, fetched, ..
+        version, planned, ..
     } = outcome
     else {
         panic!("expected a ready version, got {outcome:?}");
@@ -104,7 +104,7 @@ fn progress_is_exact_and_a_paused_download_resumes_where_it_was() {
     let last = samples.last().unwrap();
     assert_eq!(
         (last.phase, last.fetched, last.to_fetch),
-        (Phase::Ready, fetched, fetched)
+        (Phase::Ready, planned, planned)
     );
     let order = |phase: Phase| {
         [
@@ -137,7 +137,7 @@ fn progress_is_exact_and_a_paused_download_resumes_where_it_was() {
     assert!(
         fetching
             .iter()
-            .all(|p| p.to_fetch == fetched && p.image_bytes == 16 << 20)
+            .all(|p| p.to_fetch == planned && p.image_bytes == 16 << 20)
     );
     assert!(
         fetching

@@ -1,17 +1,17 @@
 //! `kill -9` of the agent at random moments, by pack and by single chunks: every run goes on
 //! from what reached the disk, no run fetches more than 2 MiB again, and the image ends
-//! with the right hash. Then a full disk: a clear error, the current image intact, and the
-//! download goes on once space is freed.
+//! with the right hash, and the manifest is fetched once. Then a full disk: a clear refusal
+//! before anything is written, the current image intact, and the download goes on once
+//! space is freed.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use hearth_tests::images::{
-    Nginx, Publisher, assert_succeeded, b3, change_image, device_state, fetch, fetch_command,
-    outcome, write_image,
+    Nginx, Publisher, SmallDisk, assert_succeeded, b3, change_image, device_state, fetch,
+    fetch_command, free_bytes, outcome, write_image,
 };
-use hearth_tests::services::{Process, TempDir};
+use hearth_tests::services::Process;
 
 const REFETCH_LIMIT: u64 = 2 << 20;
 
@@ -37,7 +37,7 @@ fn kill_and_resume(extra: &[&str], seed: u64) {
         extra,
     );
     assert_succeeded(&reference);
-    let total = outcome(&reference)["fetched"].as_u64().unwrap();
+    let total = outcome(&reference)["planned"].as_u64().unwrap();
     // Slow enough that every run is cut off part-way: the whole download would take 24 s.
     let rate = (total / 24).to_string();
 
@@ -68,19 +68,40 @@ fn kill_and_resume(extra: &[&str], seed: u64) {
         std::thread::sleep(Duration::from_millis(rng.u64(200..700)));
         run.kill();
         let (sent, length) = data_sent(seen);
+        let manifests = origin.settled_log()[seen..length]
+            .iter()
+            .filter(|r| r.uri.starts_with("/manifests/"))
+            .count();
         seen = length;
         runs.push(Run {
             planned: planned(&std::fs::read_to_string(&stderr_path).unwrap()),
             sent,
             spooled: spooled(),
+            manifests,
         });
     }
     // The last run goes at full speed to the end.
     let spooled_before_last = spooled();
     let last = fetch(&device, &publisher.public_key, &[origin.url()], extra);
     assert_succeeded(&last);
-    let last_planned = outcome(&last)["fetched"].as_u64().unwrap();
+    let last_planned = outcome(&last)["planned"].as_u64().unwrap();
     let (last_sent, _) = data_sent(seen);
+    // Once a run had the verified manifest in its staging folder, later runs read it there:
+    // only the channel is asked for again.
+    let staged = runs
+        .iter()
+        .position(|run| run.planned.is_some())
+        .expect("a run got as far as planning");
+    let manifests_after: usize = runs[staged + 1..].iter().map(|run| run.manifests).sum();
+    let last_manifests = origin.settled_log()[seen..]
+        .iter()
+        .filter(|r| r.uri.starts_with("/manifests/"))
+        .count();
+    assert_eq!(
+        (manifests_after, last_manifests),
+        (0, 0),
+        "a resumed run fetched the manifest again: {runs:?}"
+    );
 
     assert_eq!(b3(&device.join("work/versions/1.img")), b3(&image));
     assert_eq!(device_state(&device)["ready"], 1);
@@ -131,6 +152,8 @@ struct Run {
     sent: u64,
     /// The bytes of a frame spooled when it was killed.
     spooled: u64,
+    /// Requests for the manifest or its signature.
+    manifests: usize,
 }
 
 #[test]
@@ -141,40 +164,6 @@ fn a_killed_download_by_pack_resumes_where_it_stopped_and_ends_verified() {
 #[test]
 fn a_killed_download_by_chunks_resumes_and_ends_verified() {
     kill_and_resume(&["--no-packs"], 42);
-}
-
-/// A small tmpfs, unmounted when dropped.
-struct SmallDisk {
-    folder: TempDir,
-}
-
-impl SmallDisk {
-    fn mount(megabytes: u32) -> SmallDisk {
-        let folder = TempDir::new("small-disk");
-        let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
-            .arg(folder.path())
-            .status()
-            .expect("running mount");
-        assert!(
-            status.success(),
-            "mounting a tmpfs needs root, which `cargo xtask test` runs as in CI"
-        );
-        SmallDisk { folder }
-    }
-
-    fn path(&self) -> &Path {
-        self.folder.path()
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(self.folder.path())
-            .status();
-    }
 }
 
 #[test]
@@ -205,10 +194,17 @@ fn a_full_disk_is_a_clear_error_and_the_download_goes_on_once_space_is_freed() {
     assert!(!full.status.success());
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(
-        stderr.contains("no space left on the device holding"),
+        stderr.contains("version 2 of work needs ") && stderr.contains("free some space"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // Refused before a byte of it was written.
+    let staging: Vec<_> = std::fs::read_dir(device.join("work/staging"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name())
+        .collect();
+    assert!(staging.is_empty(), "{staging:?}");
     assert_eq!(b3(&device.join("work/versions/1.img")), current);
     assert_eq!(device_state(&device)["current"], 1);
 
@@ -218,22 +214,6 @@ fn a_full_disk_is_a_clear_error_and_the_download_goes_on_once_space_is_freed() {
     assert!(outcome(&resumed)["reused"].as_u64().unwrap() > 0);
     assert_eq!(b3(&device.join("work/versions/2.img")), b3(&v2));
     assert_eq!(b3(&device.join("work/versions/1.img")), current);
-}
-
-/// Free bytes on the filesystem holding `path`, as `df` reports them.
-fn free_bytes(path: &Path) -> u64 {
-    let output = Command::new("df")
-        .args(["--output=avail", "-B1"])
-        .arg(path)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .nth(1)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 #[test]
@@ -255,7 +235,7 @@ fn a_run_killed_while_installing_installs_on_the_next_run_without_fetching_again
     let mark = origin.settled_log().len();
     let again = fetch(&device, &publisher.public_key, &[origin.url()], &[]);
     assert_succeeded(&again);
-    assert_eq!(outcome(&again)["fetched"], 0);
+    assert_eq!(outcome(&again)["planned"], 0);
     assert!(
         origin.settled_log()[mark..]
             .iter()

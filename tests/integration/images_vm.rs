@@ -6,11 +6,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use hearth::downloads::Bus;
 use hearth_tests::World;
-use hearth_tests::guest::{GUEST_KERNEL, Hardware, initramfs_for};
+use hearth_tests::guest::{Hardware, initramfs_for};
+use hearth_tests::image_guest::{
+    BOOT, boots, domain_xml, force_off, image_action, start, wait_for_boots, wait_for_ready_badge,
+};
 use hearth_tests::image_service::ImageService;
 use hearth_tests::images::{Nginx, Publisher};
 use hearth_tests::services::{
@@ -21,36 +23,6 @@ use hearth_vm_bridge::libvirt::{DisplaySource, LibvirtConfig, LibvirtHypervisor,
 use hearth_vm_bridge::{VmRole, VmState};
 use slint::{ComponentHandle, Model};
 
-/// A boot under TCG, plus a redefinition of the domain: this machine's libvirtd probes QEMU
-/// again on every define, which takes it half a minute or more.
-const BOOT: Duration = Duration::from_secs(300);
-
-fn domain_xml(name: &str, initrd: &Path, serial: &Path, disk: &Path) -> String {
-    format!(
-        "<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>192</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{GUEST_KERNEL}</kernel><initrd>{}</initrd>
-    <cmdline>console=ttyS0 rdinit=/init quiet loglevel=1</cmdline></os>
-  <features><acpi/></features>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='{}'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <serial type='file'><source path='{}' append='on'/><target port='0'/></serial>
-    <graphics type='dbus' p2p='yes'/>
-    <video><model type='vga'/></video>
-  </devices>
-</domain>",
-        initrd.display(),
-        disk.display(),
-        serial.display()
-    )
-}
-
 /// A disk image whose first line is `marker`, then data shared between versions.
 fn write_version(path: &Path, marker: &str) {
     let mut rng = fastrand::Rng::with_seed(7);
@@ -60,77 +32,6 @@ fn write_version(path: &Path, marker: &str) {
     bytes[..marker.len()].copy_from_slice(marker.as_bytes());
     bytes[marker.len()] = b'\n';
     std::fs::write(path, bytes).expect("writing a version");
-}
-
-/// The domain's disk as libvirt has it defined.
-fn disk_source(name: &str) -> String {
-    let output = std::process::Command::new("virsh")
-        .args(["-c", "qemu:///system", "domblklist", name, "--inactive"])
-        .output()
-        .expect("running virsh");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The disk marker of every boot so far (the serial log is appended to across starts).
-fn boots(serial: &Path) -> Vec<String> {
-    std::fs::read_to_string(serial)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|line| line.strip_prefix("IMAGE "))
-        .map(|marker| marker.trim().to_string())
-        .collect()
-}
-
-/// Waits until the guest has booted exactly these versions, in this order.
-fn wait_for_boots(world: &World, serial: &Path, expected: &[&str]) {
-    let start = std::time::Instant::now();
-    while boots(serial) != expected {
-        let name = world.app.vms()[0].name.clone();
-        assert!(
-            start.elapsed() < BOOT,
-            "the guest did not boot {expected:?}; its disk: {}; on screen: {:?}; states: {:?}; its serial port:\n{}",
-            disk_source(&name),
-            world.app.notice_text(),
-            world
-                .app
-                .vms()
-                .iter()
-                .map(|vm| vm.state)
-                .collect::<Vec<_>>(),
-            std::fs::read_to_string(serial).unwrap_or_default()
-        );
-        world.advance(20);
-        std::thread::sleep(Duration::from_millis(30));
-    }
-}
-
-/// Waits until Hearth shows the version the service has ready (what a user sees before
-/// starting the VM on it).
-fn wait_for_ready_badge(world: &World, name: &str) {
-    world.wait_until("Hearth to show the update ready", BOOT, |w| {
-        w.app
-            .window()
-            .global::<hearth_ui::VmAdapter>()
-            .get_vms()
-            .iter()
-            .any(|tile| tile.name == name && tile.badge == "Update ready")
-    });
-}
-
-fn force_off(world: &World, name: &str) {
-    world.draw();
-    world.tap(&format!("Actions for {name}"));
-    world.tap("Force off");
-    world.tap("Force off");
-    world.wait_until("the VM off", BOOT, |w| {
-        w.state_of(name) == Some(VmState::ShutOff)
-    });
-}
-
-fn start(world: &World, name: &str) {
-    world.draw();
-    world.tap(&format!("Actions for {name}"));
-    world.tap("Start");
 }
 
 #[test]
@@ -209,12 +110,7 @@ fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
 
     // Rollback from the image's sheet brings version 1 back.
     force_off(&world, &name);
-    world.draw();
-    world.tap(&format!("Actions for {name}"));
-    world.tap("Update and versions");
-    world.draw();
-    world.tap("Go back to version 1");
-    world.tap_topmost("Go back to version 1");
+    image_action(&world, &name, "Go back to version 1 as you left it");
     wait_for_boots(
         &world,
         &serial,

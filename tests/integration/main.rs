@@ -18,6 +18,7 @@ mod images_delivery;
 mod images_delta;
 mod images_free_space;
 mod images_network;
+mod images_overlay;
 mod images_refusals;
 mod images_resume;
 mod images_service;

@@ -93,6 +93,28 @@ if [ -b /dev/vda ]; then
   echo "IMAGE $marker" > /dev/ttyS0
   case "$marker" in *PANIC*) sync; poweroff -f;; esac
 fi
+if [ -b /dev/vdb ]; then
+  data=$(dd if=/dev/vdb bs=512 count=1 2>/dev/null | tr -d '\000' | head -n 1)
+  if [ -z "$data" ]; then
+    dd if=/dev/urandom of=/dev/vdb bs=1M seek=1 count=1 2>/dev/null
+    echo "DATA $(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')" | dd of=/dev/vdb 2>/dev/null
+    sync
+  fi
+  echo "DATA $(dd if=/dev/vdb bs=512 count=1 2>/dev/null | tr -d '\000' | head -n 1) $(dd if=/dev/vdb bs=1M skip=1 count=1 2>/dev/null | md5sum | cut -d ' ' -f 1)" > /dev/ttyS0
+  left=$(dd if=/dev/vda bs=1M skip=4 count=1 2>/dev/null | tr -d '\000' | head -n 1)
+  echo "LEFT $left" > /dev/ttyS0
+  if [ -z "$left" ]; then
+    yes "written under $marker" | head -c 1048576 > /pattern
+    for stretch in $(seq 0 19); do
+      for mib in $(seq 0 9); do
+        dd if=/pattern of=/dev/vda bs=1M seek=$((8 + stretch * 12 + mib)) count=1 2>/dev/null
+      done
+    done
+    echo "WROTE $marker" | dd of=/dev/vda bs=1M seek=4 2>/dev/null
+    sync
+    echo "WRITTEN" > /dev/ttyS0
+  fi
+fi
 for device in /dev/input/event*; do
   echo "INPUT $device $(cat /sys/class/input/${{device#/dev/input/}}/device/name)" > /dev/ttyS0
   od -An -v -tx1 -w24 $device > /dev/ttyS0 &
@@ -185,7 +207,12 @@ pub struct Hardware {
     pub devices: &'static [&'static str],
     /// A virtio disk (defined by the libvirt domain): the guest loads its driver and prints
     /// the first line of the disk to its serial port as `IMAGE <line>`, and powers off at
-    /// once when that line says PANIC (a broken image version).
+    /// once when that line says PANIC (a broken image version). With a second disk (`vdb`,
+    /// a data disk) it also prints `DATA <token> <md5>`: the token and the checksum of the
+    /// MiB it wrote there on the first boot that found the disk empty; and `LEFT <line>`:
+    /// what an earlier boot left at 4 MiB on `vda`. When nothing was left, it writes 200 MiB
+    /// over `vda` (twenty 10 MiB stretches from 8 MiB on, 12 MiB apart), then
+    /// `WROTE <marker>` at 4 MiB, and prints `WRITTEN`.
     pub disk: bool,
 }
 

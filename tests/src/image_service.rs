@@ -46,10 +46,24 @@ impl ImageService {
         extra: &str,
         vm: &str,
     ) -> ImageService {
+        ImageService::start_with_image_keys(publisher, bus, system_bus, mirror, extra, vm, "")
+    }
+
+    /// [`ImageService::start_for_vm`] with `image_keys` added to the image's table (a data
+    /// disk, the rollback choice).
+    pub fn start_with_image_keys(
+        publisher: &Publisher,
+        bus: &PrivateBus,
+        system_bus: Option<&PrivateBus>,
+        mirror: &str,
+        extra: &str,
+        vm: &str,
+        image_keys: &str,
+    ) -> ImageService {
         let state_dir = publisher.path("device");
         let config = publisher.path("images.toml");
         let text = format!(
-            "state_dir = \"{}\"\n{extra}\n[[image]]\nname = \"work\"\nvm = \"{vm}\"\npublic_keys = [\"{}\"]\nmirrors = [\"{mirror}\"]\nrollback_grace_seconds = 90\n",
+            "state_dir = \"{}\"\n{extra}\n[[image]]\nname = \"work\"\nvm = \"{vm}\"\npublic_keys = [\"{}\"]\nmirrors = [\"{mirror}\"]\nrollback_grace_seconds = 90\n{image_keys}\n",
             state_dir.display(),
             publisher.public_key.display()
         );

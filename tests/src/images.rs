@@ -408,3 +408,85 @@ pub fn outcome(output: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// A small tmpfs, unmounted when dropped: a device whose disk fills up.
+pub struct SmallDisk {
+    path: PathBuf,
+    /// The folder it is mounted on, when it made one of its own.
+    _folder: Option<TempDir>,
+}
+
+impl SmallDisk {
+    /// A tmpfs of `megabytes` on a folder of its own.
+    pub fn mount(megabytes: u64) -> SmallDisk {
+        let folder = TempDir::new("small-disk");
+        let mut disk = SmallDisk::mount_at(folder.path(), megabytes);
+        disk._folder = Some(folder);
+        disk
+    }
+
+    /// A tmpfs of `megabytes` on `path` (made when missing).
+    pub fn mount_at(path: &Path, megabytes: u64) -> SmallDisk {
+        std::fs::create_dir_all(path).expect("making the mount point");
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("running mount");
+        assert!(
+            status.success(),
+            "mounting a tmpfs needs root, which `cargo xtask test` runs as in CI"
+        );
+        SmallDisk {
+            path: path.to_owned(),
+            _folder: None,
+        }
+    }
+
+    /// Gives it another size in bytes (rounded up to a page), keeping what it holds.
+    pub fn resize(&self, bytes: u64) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={}k", bytes.div_ceil(4096) * 4)])
+            .arg(&self.path)
+            .status()
+            .expect("running mount");
+        assert!(
+            status.success(),
+            "resizing the tmpfs at {}",
+            self.path.display()
+        );
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+/// Free bytes on the filesystem holding `path`, as `df` reports them.
+pub fn free_bytes(path: &Path) -> u64 {
+    df(path, "avail")
+}
+
+/// Used bytes on the filesystem holding `path`, as `df` reports them.
+pub fn used_bytes(path: &Path) -> u64 {
+    df(path, "used")
+}
+
+fn df(path: &Path, field: &str) -> u64 {
+    let output = Command::new("df")
+        .args([&format!("--output={field}"), "-B1"])
+        .arg(path)
+        .output()
+        .expect("running df");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|line| line.trim().parse().ok())
+        .unwrap_or_else(|| panic!("df printed {output:?}"))
+}

@@ -4,6 +4,7 @@
 
 pub mod appliance;
 pub mod guest;
+pub mod image_guest;
 pub mod image_service;
 pub mod images;
 pub mod media;
@@ -371,8 +372,8 @@ impl Hypervisor for Audited {
         self.inner.request(vm, action)
     }
 
-    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
-        self.inner.start_from(vm, disk, file)
+    fn start_from(&self, vm: &VmId, disks: &hearth_vm_bridge::BootDisks) {
+        self.inner.start_from(vm, disks)
     }
 
     fn display(&self, vm: &VmId) -> Option<std::sync::Arc<Display>> {

@@ -1,9 +1,8 @@
 //! The one seam every hypervisor backend implements.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::{BackendEvent, Console, Display, InputEvent, Lifecycle, VmId};
+use crate::{BackendEvent, BootDisks, Console, Display, InputEvent, Lifecycle, VmId};
 
 /// Where a backend delivers its events. Called from backend threads: it must not block.
 pub type EventSink = Arc<dyn Fn(BackendEvent) + Send + Sync>;
@@ -21,11 +20,11 @@ pub trait Hypervisor: Send + Sync {
     /// Asks for a lifecycle change; the outcome arrives as `StateChanged` or `RequestFailed`.
     fn request(&self, vm: &VmId, action: Lifecycle);
 
-    /// Starts the VM from another disk image: its disk `disk` (a target such as `vda`; empty
-    /// for its first disk) is pointed at `file`, the rest of its definition kept as it was,
-    /// then it starts. The VM must be off. The outcome arrives as for
-    /// `request(vm, Lifecycle::Start)`.
-    fn start_from(&self, vm: &VmId, disk: &str, file: &Path);
+    /// Starts the VM from an image service's disks: the image's disk pointed at the
+    /// version's overlay over the read-only version, the data disk at its file (added when
+    /// the VM has none), the rest of its definition kept as it was, then it starts. The VM
+    /// must be off. The outcome arrives as for `request(vm, Lifecycle::Start)`.
+    fn start_from(&self, vm: &VmId, disks: &BootDisks);
 
     /// The VM's screen. It stays connected while the VM runs, shown or not.
     fn display(&self, vm: &VmId) -> Option<Arc<Display>>;

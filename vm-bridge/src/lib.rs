@@ -19,4 +19,6 @@ pub mod sim;
 pub use display::{Change, Cursor, Display, DisplayObserver, PixelFormat, Pixels, Rect, Surface};
 pub use hypervisor::{EventSink, Hypervisor};
 pub use input::{InputEvent, KeyCode, PointerButton, TouchPhase};
-pub use model::{BackendEvent, Console, Error, Lifecycle, Result, VmId, VmInfo, VmRole, VmState};
+pub use model::{
+    BackendEvent, BootDisks, Console, Error, Lifecycle, Result, VmId, VmInfo, VmRole, VmState,
+};

@@ -124,3 +124,17 @@ pub enum BackendEvent {
         error: Error,
     },
 }
+
+/// The disks a VM starts from when an image service manages its disk: the image version,
+/// read-only, under a copy-on-write overlay the VM writes to, and a data disk of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootDisks {
+    /// The disk that carries the image (a target such as `vda`; empty for the first disk).
+    pub target: String,
+    /// The qcow2 overlay the VM runs on.
+    pub overlay: std::path::PathBuf,
+    /// Its backing file: the image version (raw), never written.
+    pub base: std::path::PathBuf,
+    /// The user's data disk (raw) and its target, attached beside the image's disk.
+    pub data: Option<(String, std::path::PathBuf)>,
+}

@@ -92,6 +92,8 @@ pub const TEST: &[&str] = &[
 /// are installed first.
 pub const TEST_BACKPORTS: &[&str] = &[
     "qemu-system-x86",
+    // qemu-img makes each VM's overlay over its image version (the image service).
+    "qemu-utils",
     "qemu-system-modules-opengl",
     "mesa-vulkan-drivers",
     "libgbm-dev",

@@ -2,6 +2,7 @@
 //! channel offers, verified and resumable, without touching the version in use.
 
 mod control;
+mod disks;
 mod fetch;
 mod http;
 mod progress;
@@ -15,6 +16,7 @@ use std::sync::atomic::Ordering;
 use minisign::PublicKey;
 
 pub use control::Control;
+pub use disks::{Check, Restore, Space, allocated};
 pub use fetch::{Piece, Plan, RANGE_LIMIT, plan};
 pub use http::RetryPolicy;
 pub use progress::{Phase, Progress};
@@ -41,6 +43,11 @@ pub struct AgentConfig {
     pub chunks_in_flight: usize,
     /// Older versions kept for rollback when a new one is activated (at least one).
     pub keep_previous: usize,
+    /// The declared size of the VM's data disk, when it has one: what it may still grow by
+    /// is not the download's to take.
+    pub data_size: Option<u64>,
+    /// Bytes a download leaves free besides (room for the running VM's overlay to grow).
+    pub keep_free: u64,
     pub retry: RetryPolicy,
 }
 
@@ -59,6 +66,8 @@ impl AgentConfig {
             use_packs: true,
             chunks_in_flight: 8,
             keep_previous: 1,
+            data_size: None,
+            keep_free: 0,
             retry: RetryPolicy::default(),
         }
     }
@@ -76,10 +85,13 @@ pub enum Outcome {
     },
     Ready {
         version: u64,
-        /// Bytes downloaded that went into the image (the plan's bytes).
+        /// Bytes that came over the wire in this run: the channel, the manifest and its
+        /// signature unless a resume had them, every frame and chunk, and what a retry or a
+        /// damaged frame received again.
         fetched: u64,
-        /// Bytes received in all, counting what retries and cut-off runs received twice.
-        received: u64,
+        /// Bytes the plan needed for the image's data (what a run with no retries fetches
+        /// beside the channel and the manifest).
+        planned: u64,
         requests: u64,
         /// Bytes of the image found on the device.
         reused: u64,
@@ -147,6 +159,7 @@ impl Agent {
         };
         let (manifest, bytes, signature) = *offer;
         let version = manifest.version;
+        self.check_space(&manifest, &state)?;
         if let Some(pending) = state.pending
             && pending != version
         {
@@ -171,7 +184,7 @@ impl Agent {
         let result = self
             .fetch(&mirrors, control, manifest.clone(), &state)
             .await;
-        let (reused, fetched) = match result {
+        let (reused, planned) = match result {
             Ok(figures) => figures,
             Err(Error::Cancelled) => {
                 self.remove_staging(version);
@@ -196,8 +209,8 @@ impl Agent {
         control.update(|progress| progress.phase = Phase::Ready);
         Ok(Outcome::Ready {
             version,
-            fetched,
-            received: mirrors.received.load(Ordering::Relaxed),
+            fetched: mirrors.received.load(Ordering::Relaxed),
+            planned,
             requests: mirrors.requests.load(Ordering::Relaxed),
             reused,
         })
@@ -235,6 +248,7 @@ impl Agent {
                 self.folder.staging_file(pending),
             );
             if image.exists() && !staging.exists() && !state.installed().contains(&pending) {
+                ImageFolder::unseal(&image)?;
                 std::fs::rename(&image, &staging).at(&staging)?;
                 let manifest = self.folder.manifest_file(pending);
                 if manifest.exists() {
@@ -270,6 +284,13 @@ impl Agent {
         if state.declines(channel.version) {
             return Ok(Offer::Declined(channel.version));
         }
+        if let Some(staged) = self.staged_offer(&channel, state) {
+            tracing::info!(
+                "{image} version {}: going on with the manifest already here",
+                channel.version
+            );
+            return Ok(Offer::New(Box::new(staged)));
+        }
         let bytes = mirrors
             .get_small(&channel.manifest, crate::manifest::MAX_MANIFEST_BYTES)
             .await?;
@@ -291,6 +312,67 @@ impl Agent {
         }
         self.check_not_older(manifest.version, installed)?;
         Ok(Offer::New(Box::new((Arc::new(manifest), bytes, signature))))
+    }
+
+    /// Refuses, before a byte is written, a version that would not fit beside what the
+    /// device keeps: the versions and overlays it has, what the data disk may still grow by
+    /// and `keep_free`.
+    fn check_space(&self, manifest: &Manifest, state: &DeviceState) -> Result<()> {
+        let space = self
+            .folder
+            .space(&state.installed(), self.config.data_size)?;
+        let data: u64 = manifest
+            .chunks
+            .iter()
+            .filter(|chunk| chunk.id.is_some())
+            .map(|chunk| chunk.length)
+            .sum();
+        let staged = if state.pending == Some(manifest.version) {
+            allocated(&self.folder.staging_file(manifest.version))
+        } else {
+            0
+        };
+        // The image's data not yet staged, a frame's spool and the manifest.
+        let needed = data.saturating_sub(staged)
+            + RANGE_LIMIT
+            + crate::manifest::MAX_MANIFEST_BYTES.min(manifest.chunks.len() as u64 * 128);
+        let kept = space.data_headroom + self.config.keep_free;
+        if space.free >= needed.saturating_add(kept) {
+            return Ok(());
+        }
+        Err(Error::NotEnoughSpace {
+            image: self.config.image.clone(),
+            version: manifest.version,
+            needed,
+            free: space.free.saturating_sub(kept),
+            data_headroom: space.data_headroom,
+            keep_free: self.config.keep_free,
+            versions: space.versions,
+            overlays: space.overlays,
+            data: space.data,
+        })
+    }
+
+    /// The manifest and signature an interrupted run left in staging, when they are the ones
+    /// the channel names (its path carries the manifest's digest); checked again here.
+    fn staged_offer(
+        &self,
+        channel: &Channel,
+        state: &DeviceState,
+    ) -> Option<(Arc<Manifest>, Vec<u8>, String)> {
+        if state.pending != Some(channel.version) {
+            return None;
+        }
+        let path = self.folder.staging_manifest(channel.version);
+        let bytes = std::fs::read(&path).ok()?;
+        if store::manifest_path(&self.config.image, channel.version, &bytes) != channel.manifest {
+            return None;
+        }
+        let signature = std::fs::read_to_string(path.with_extension("json.minisig")).ok()?;
+        crate::signing::verify_with_any(&bytes, &signature, &self.config.public_keys).ok()?;
+        let manifest = Manifest::parse(&bytes).ok()?;
+        (manifest.image == self.config.image && manifest.version == channel.version)
+            .then(|| (Arc::new(manifest), bytes, signature))
     }
 
     /// A mirror that offers an older version than the one being fetched (a stale cache) does
@@ -331,11 +413,25 @@ impl Agent {
         let installed = state.installed();
         let folder = self.folder.clone();
         let seed_manifest = manifest.clone();
+        let image = self.config.image.clone();
         let (staging, reused, bases) = tokio::task::spawn_blocking(move || {
             let (staging, existed) = Staging::open(&staging_path, seed_manifest)?;
             let mut reused = if existed { staging.scan()? } else { 0 };
             let mut bases = Vec::new();
             for &version in &installed {
+                // Only a version exactly as verified seeds: one something wrote to gives
+                // nothing, not even its chunks that still match.
+                match folder.check_installed(version) {
+                    Ok(Check::Intact) => {}
+                    Ok(Check::Damaged(reason)) => {
+                        tracing::warn!("{image} version {version} is not used as a base: {reason}");
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::warn!("{image} version {version} is not used as a base: {error}");
+                        continue;
+                    }
+                }
                 if let Ok(seed) = folder.installed_manifest(version) {
                     let image = folder.image_file(version);
                     reused += staging.seed(&image, &seed)?;
@@ -350,10 +446,11 @@ impl Agent {
         .await
         .expect("the staging scan never panics")?;
         let staging = Arc::new(staging);
+        let intact: Vec<u64> = bases.iter().map(|base| base.manifest.version).collect();
         let plan = plan(
             &manifest,
             &staging.missing(),
-            &state.installed(),
+            &intact,
             self.config.use_packs,
         );
         let full = manifest
@@ -407,6 +504,7 @@ impl Agent {
         let image = self.folder.image_file(version);
         let staging = self.folder.staging_file(version);
         std::fs::rename(&staging, &image).at(&image)?;
+        self.folder.seal(version)?;
         fetch::Spool::new(self.folder.spool_file(version)).clear();
         let manifest = self.folder.manifest_file(version);
         std::fs::rename(self.folder.staging_manifest(version), &manifest).at(&manifest)?;
@@ -449,8 +547,13 @@ impl Agent {
     }
 
     /// Goes back to the previous version (see [`ImageFolder::rollback`]).
-    pub fn rollback(&self, reason: &str) -> Result<u64> {
-        self.folder.rollback(reason)
+    pub fn rollback(&self, reason: &str, restore: Restore) -> Result<u64> {
+        self.folder.rollback(reason, restore)
+    }
+
+    /// Back to the current version as shipped (see [`ImageFolder::reset`]).
+    pub fn reset(&self) -> Result<u64> {
+        self.folder.reset()
     }
 }
 

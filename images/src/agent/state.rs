@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::disks::Restore;
 use crate::error::IoContext;
 use crate::{Error, Manifest, Result};
 
@@ -60,6 +61,8 @@ pub enum HistoryEvent {
     Ready,
     Activated,
     RolledBack,
+    /// Its overlay discarded: back to the version as shipped.
+    Reset,
 }
 
 impl HistoryEvent {
@@ -68,6 +71,7 @@ impl HistoryEvent {
             HistoryEvent::Ready => "ready",
             HistoryEvent::Activated => "activated",
             HistoryEvent::RolledBack => "rolled_back",
+            HistoryEvent::Reset => "reset",
         }
     }
 }
@@ -193,14 +197,18 @@ impl ImageFolder {
         Ok(result)
     }
 
-    /// Makes the ready version current; the current one becomes the newest previous, and
-    /// previous versions past `keep` (at least one) are removed. Returns the new current one.
-    /// Call it only while no VM runs from this image.
+    /// Makes the ready version current, on a fresh overlay; the current one becomes the
+    /// newest previous (its overlay kept), and previous versions past `keep` (at least one)
+    /// are removed with their overlays. Returns the new current one. Call it only while no
+    /// VM runs from this image.
     pub fn activate(&self, keep: usize) -> Result<u64> {
         let (ready, dropped) = self.modify(|state| {
-            let Some(ready) = state.ready.take() else {
+            let Some(ready) = state.ready else {
                 return Err(Error::Usage("no version is ready to activate".to_string()));
             };
+            // The overlay first: when it cannot be made, nothing changes.
+            self.fresh_overlay(ready)?;
+            state.ready = None;
             if let Some(current) = state.current.replace(ready) {
                 state.previous.insert(0, current);
             }
@@ -215,17 +223,21 @@ impl ImageFolder {
         Ok(ready)
     }
 
-    /// Goes back to the newest previous version: the current one is declined (the channel
-    /// offering it again does not bring it back) and its files are removed. Returns the
-    /// version now current.
-    pub fn rollback(&self, reason: &str) -> Result<u64> {
+    /// Goes back to the newest previous version, `restore`d as it was left or as shipped:
+    /// the current one is declined (the channel offering it again does not bring it back)
+    /// and its files are removed. Returns the version now current.
+    pub fn rollback(&self, reason: &str, restore: Restore) -> Result<u64> {
         let (back_to, left) = self.modify(|state| {
-            let (Some(current), false) = (state.current, state.previous.is_empty()) else {
+            let (Some(current), Some(&back_to)) = (state.current, state.previous.first()) else {
                 return Err(Error::Usage(
                     "there is no previous version to go back to".to_string(),
                 ));
             };
-            let back_to = state.previous.remove(0);
+            match restore {
+                Restore::AsShipped => self.fresh_overlay(back_to)?,
+                Restore::AsLeft => self.ensure_overlay(back_to)?,
+            };
+            state.previous.remove(0);
             state.current = Some(back_to);
             state.declined = Some(
                 state
@@ -237,6 +249,19 @@ impl ImageFolder {
         })?;
         self.remove_version(left);
         Ok(back_to)
+    }
+
+    /// Discards the current version's overlay: the VM starts on the version as shipped (its
+    /// data disk stays). Returns the version. Call it only while no VM runs from this image.
+    pub fn reset(&self) -> Result<u64> {
+        self.modify(|state| {
+            let Some(current) = state.current else {
+                return Err(Error::Usage("no version is in use to reset".to_string()));
+            };
+            self.fresh_overlay(current)?;
+            state.record(current, HistoryEvent::Reset, "");
+            Ok(current)
+        })
     }
 
     /// Holds the folder for one download at a time (a second agent would race the first over
@@ -267,9 +292,10 @@ impl ImageFolder {
         }
     }
 
-    /// Removes image and manifest files of versions the state does not name.
+    /// Removes image, manifest and overlay files of versions the state does not name.
     pub fn remove_unlisted(&self, state: &DeviceState) {
         let keep = state.installed();
+        self.remove_unlisted_overlays(&keep);
         let Ok(entries) = std::fs::read_dir(self.root.join("versions")) else {
             return;
         };
@@ -295,6 +321,7 @@ impl ImageFolder {
             self.manifest_file(version),
             self.staging_file(version),
             self.staging_manifest(version),
+            self.overlay_file(version),
         ] {
             let _ = std::fs::remove_file(path);
         }
@@ -332,10 +359,25 @@ mod tests {
         ));
         let folder = ImageFolder::open(&dir, "work").unwrap();
         for version in state.installed() {
-            std::fs::write(folder.image_file(version), b"image").unwrap();
+            std::fs::write(folder.image_file(version), vec![version as u8; 64 << 10]).unwrap();
         }
         folder.save(state).unwrap();
         (dir, folder)
+    }
+
+    /// Writes `text` into a version's overlay at offset 0, as a VM on it would.
+    fn write_through(folder: &ImageFolder, version: u64, text: &str) {
+        let status = std::process::Command::new("qemu-io")
+            .args(["-f", "qcow2", "-c"])
+            .arg(format!("write -P 0x{:02x} 0 4096", text.as_bytes()[0]))
+            .arg(folder.overlay_file(version))
+            .output()
+            .expect("qemu-io (qemu-utils)");
+        assert!(status.status.success(), "{status:?}");
+    }
+
+    fn overlay_hash(folder: &ImageFolder, version: u64) -> blake3::Hash {
+        blake3::hash(&std::fs::read(folder.overlay_file(version)).expect("an overlay"))
     }
 
     #[test]
@@ -346,6 +388,9 @@ mod tests {
             previous: vec![1],
             ..DeviceState::default()
         });
+        folder.fresh_overlay(2).unwrap();
+        write_through(&folder, 2, "written under 2");
+        let left = overlay_hash(&folder, 2);
         assert_eq!(folder.activate(1).unwrap(), 3);
         let state = folder.load().unwrap();
         assert_eq!(
@@ -353,20 +398,51 @@ mod tests {
             (Some(3), None, vec![2])
         );
         assert!(!folder.image_file(1).exists(), "a version past keep stays");
+        assert!(folder.has_overlay(3), "the new version has no overlay");
+        assert_eq!(overlay_hash(&folder, 2), left, "the left overlay changed");
         assert!(folder.activate(1).is_err(), "nothing is ready");
 
-        assert_eq!(folder.rollback("it crashed").unwrap(), 2);
+        assert_eq!(folder.rollback("it crashed", Restore::AsLeft).unwrap(), 2);
         let state = folder.load().unwrap();
         assert_eq!((state.current, state.declined), (Some(2), Some(3)));
         assert!(state.previous.is_empty());
-        assert!(!folder.image_file(3).exists());
+        assert!(!folder.image_file(3).exists() && !folder.has_overlay(3));
+        assert_eq!(overlay_hash(&folder, 2), left, "as left is not as left");
         assert!(state.declines(3) && state.declines(2) && !state.declines(4));
         let last = state.history.last().unwrap();
         assert_eq!(
             (last.version, last.event, last.reason.as_str()),
             (3, HistoryEvent::RolledBack, "it crashed")
         );
-        assert!(folder.rollback("again").is_err(), "nothing to go back to");
+        assert!(
+            folder.rollback("again", Restore::AsLeft).is_err(),
+            "nothing to go back to"
+        );
+
+        assert_eq!(folder.reset().unwrap(), 2);
+        assert_ne!(overlay_hash(&folder, 2), left, "the reset kept the writes");
+        assert_eq!(
+            folder.load().unwrap().history.last().unwrap().event,
+            HistoryEvent::Reset
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn rollback_as_shipped_discards_what_was_written_under_the_version() {
+        let (dir, folder) = folder_with(&DeviceState {
+            current: Some(2),
+            ready: Some(3),
+            previous: vec![1],
+            ..DeviceState::default()
+        });
+        folder.fresh_overlay(2).unwrap();
+        let shipped = overlay_hash(&folder, 2);
+        write_through(&folder, 2, "written under 2");
+        folder.activate(2).unwrap();
+        assert_eq!(folder.rollback("by hand", Restore::AsShipped).unwrap(), 2);
+        assert_eq!(overlay_hash(&folder, 2), shipped);
+        assert_eq!(folder.load().unwrap().previous, vec![1]);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

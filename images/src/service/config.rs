@@ -9,6 +9,7 @@ use std::time::Duration;
 use minisign::PublicKey;
 use serde::Deserialize;
 
+use crate::agent::Restore;
 use crate::signing;
 
 /// The service's settings, checked.
@@ -47,6 +48,21 @@ pub struct ImageConfig {
     /// A VM that stops by itself this soon after its first start on a new version is rolled
     /// back.
     pub rollback_grace: Duration,
+    /// How going back to a previous version restores it, unless the user chooses.
+    pub rollback: Restore,
+    /// The VM's disk for its user's data, kept across every version.
+    pub data_disk: Option<DataDisk>,
+    /// Bytes a download leaves free (room for the running VM's overlay to grow).
+    pub keep_free: u64,
+}
+
+/// A disk of the VM's own for its user's data: made empty and sparse, attached beside the
+/// image's disk, never touched by a version change, a rollback or a reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDisk {
+    pub size: u64,
+    /// Its libvirt target, such as `vdb`.
+    pub target: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +103,16 @@ struct ImageTable {
     mirrors: toml::Spanned<Vec<toml::Spanned<String>>>,
     keep_previous: Option<toml::Spanned<usize>>,
     rollback_grace_seconds: Option<u64>,
+    rollback: Option<toml::Spanned<String>>,
+    keep_free_mib: Option<u64>,
+    data_disk: Option<toml::Spanned<DataDiskTable>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataDiskTable {
+    size_mib: u64,
+    target: Option<String>,
 }
 
 impl ServiceConfig {
@@ -218,10 +244,53 @@ fn check_image(
         Some(keep) => keep.into_inner(),
         None => 1,
     };
+    let rollback = match table.rollback {
+        None => Restore::AsLeft,
+        Some(choice) => match choice.get_ref().as_str() {
+            "as-left" => Restore::AsLeft,
+            "as-shipped" => Restore::AsShipped,
+            other => {
+                return Err(source.error(
+                    choice.span(),
+                    &format!("rollback = {other:?} (expected \"as-left\" or \"as-shipped\")"),
+                ));
+            }
+        },
+    };
+    let disk = table.disk.unwrap_or_default();
+    let data_disk = match table.data_disk {
+        None => None,
+        Some(data) => {
+            let span = data.span();
+            let data = data.into_inner();
+            let target = data.target.unwrap_or_else(|| "vdb".to_string());
+            if data.size_mib == 0 {
+                return Err(source.error(span, "data_disk.size_mib must be more than 0"));
+            }
+            if target == disk
+                || target.is_empty()
+                || !target.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(source.error(
+                    span,
+                    &format!(
+                        "data_disk.target {target:?} must name a disk of its own, such as \"vdb\""
+                    ),
+                ));
+            }
+            Some(DataDisk {
+                size: data.size_mib << 20,
+                target,
+            })
+        }
+    };
     Ok(ImageConfig {
         vm: table.vm.unwrap_or_else(|| name.clone()),
         name,
-        disk: table.disk.unwrap_or_default(),
+        disk,
+        rollback,
+        data_disk,
+        keep_free: table.keep_free_mib.unwrap_or(512) << 20,
         public_keys,
         mirrors,
         keep_previous,
@@ -286,6 +355,39 @@ mod tests {
         assert_eq!((image.name.as_str(), image.vm.as_str()), ("work", "work"));
         assert_eq!(image.keep_previous, 1);
         assert_eq!(image.rollback_grace, Duration::from_secs(180));
+        assert_eq!(
+            (image.rollback, &image.data_disk, image.keep_free),
+            (Restore::AsLeft, &None, 512 << 20)
+        );
+    }
+
+    #[test]
+    fn a_data_disk_and_the_rollback_choice_are_read_and_checked() {
+        let base = format!(
+            "[[image]]\nname = \"work\"\npublic_keys = [\"{KEY}\"]\nmirrors = [\"http://a\"]\n"
+        );
+        let config = parse(&format!(
+            "{base}rollback = \"as-shipped\"\nkeep_free_mib = 64\ndata_disk = {{ size_mib = 2048 }}\n"
+        ))
+        .expect("a valid file");
+        let image = &config.images[0];
+        assert_eq!(image.rollback, Restore::AsShipped);
+        assert_eq!(image.keep_free, 64 << 20);
+        assert_eq!(
+            image.data_disk,
+            Some(DataDisk {
+                size: 2048 << 20,
+                target: "vdb".into()
+            })
+        );
+        let error = parse(&format!("{base}rollback = \"later\"\n")).expect_err("refused");
+        assert_eq!(error.line, 5);
+        assert!(error.message.contains("as-shipped"), "{error}");
+        let error = parse(&format!(
+            "{base}disk = \"vdb\"\ndata_disk = {{ size_mib = 1, target = \"vdb\" }}\n"
+        ))
+        .expect_err("one disk for both");
+        assert_eq!(error.line, 6);
     }
 
     #[test]

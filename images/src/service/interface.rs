@@ -11,6 +11,7 @@ use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedObjectPath, Value};
 
 use super::runner::{Runner, Snapshot};
+use crate::agent::Restore;
 
 pub const BUS_NAME: &str = "org.hearth.Images1";
 pub const ROOT_PATH: &str = "/org/hearth/Images1";
@@ -91,9 +92,27 @@ impl ImageObject {
         Ok(self.runner.activate()?)
     }
 
-    /// Goes back to the previous version, recording why; returns the version now current.
+    /// Goes back to the previous version, recording why, restored as `RollbackDefault` says;
+    /// returns the version now current.
     async fn rollback(&self, reason: String) -> Result<u64, ServiceError> {
-        Ok(self.runner.rollback(&reason)?)
+        Ok(self.runner.rollback(&reason, None)?)
+    }
+
+    /// Goes back to the previous version as the user chose: as shipped (what was written
+    /// under it discarded) or as it was left.
+    async fn rollback_as(&self, reason: String, as_shipped: bool) -> Result<u64, ServiceError> {
+        let restore = if as_shipped {
+            Restore::AsShipped
+        } else {
+            Restore::AsLeft
+        };
+        Ok(self.runner.rollback(&reason, Some(restore))?)
+    }
+
+    /// Discards the current version's overlay (the data disk stays); returns the version.
+    /// Call only while the VM is off.
+    async fn reset(&self) -> Result<u64, ServiceError> {
+        Ok(self.runner.reset()?)
     }
 
     #[zbus(property)]
@@ -126,6 +145,52 @@ impl ImageObject {
     #[zbus(property)]
     fn current_file(&self) -> String {
         self.snapshot().current_file
+    }
+
+    /// The overlay over the current version that the VM runs on.
+    #[zbus(property)]
+    fn boot_file(&self) -> String {
+        self.snapshot().boot_file
+    }
+
+    /// The VM's data disk, and its target ("" when it has none).
+    #[zbus(property)]
+    fn data_file(&self) -> String {
+        self.snapshot().data_file
+    }
+
+    #[zbus(property)]
+    fn data_disk(&self) -> String {
+        self.runner
+            .config
+            .data_disk
+            .as_ref()
+            .map(|data| data.target.clone())
+            .unwrap_or_default()
+    }
+
+    /// `as-left` or `as-shipped`: how `Rollback` restores the previous version.
+    #[zbus(property)]
+    fn rollback_default(&self) -> String {
+        self.runner.config.rollback.as_str().to_string()
+    }
+
+    /// Previous versions whose overlay is kept (they can come back as they were left).
+    #[zbus(property)]
+    fn kept_overlays(&self) -> Vec<u64> {
+        self.snapshot().kept_overlays
+    }
+
+    /// Bytes the image takes on the device: versions, overlays and the data disk.
+    #[zbus(property)]
+    fn space_used(&self) -> u64 {
+        self.snapshot().space.used()
+    }
+
+    /// Free bytes on the file system holding the image.
+    #[zbus(property)]
+    fn space_free(&self) -> u64 {
+        self.snapshot().space.free
     }
 
     #[zbus(property)]
@@ -243,6 +308,11 @@ fn properties(snapshot: &Snapshot) -> Vec<(&'static str, Value<'static>)> {
     vec![
         ("Current", state.current.unwrap_or(0).into()),
         ("CurrentFile", snapshot.current_file.clone().into()),
+        ("BootFile", snapshot.boot_file.clone().into()),
+        ("DataFile", snapshot.data_file.clone().into()),
+        ("KeptOverlays", snapshot.kept_overlays.clone().into()),
+        ("SpaceUsed", snapshot.space.used().into()),
+        ("SpaceFree", snapshot.space.free.into()),
         ("Ready", state.ready.unwrap_or(0).into()),
         ("Previous", state.previous.clone().into()),
         ("Pending", state.pending.unwrap_or(0).into()),

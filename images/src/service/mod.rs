@@ -13,7 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::watch;
 
-pub use config::{ImageConfig, Policy, ServiceConfig};
+pub use config::{DataDisk, ImageConfig, Policy, ServiceConfig};
 pub use interface::{BUS_NAME, INTERFACE, ROOT_PATH, SIGNAL_INTERVAL, object_path};
 pub use policy::Conditions;
 pub use runner::{Hold, Snapshot};

@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::config::ImageConfig;
-use crate::agent::{Agent, AgentConfig, Control, DeviceState, Outcome, Phase, Progress};
+use crate::agent::{
+    Agent, AgentConfig, Control, DeviceState, Outcome, Phase, Progress, Restore, Space,
+};
 use crate::{Error, Result};
 
 /// Why a download is held back.
@@ -32,8 +34,16 @@ impl Hold {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
     pub state: DeviceState,
-    /// The image file VMs boot from now ("" before a first activation).
+    /// The current version's file: read-only, as verified ("" before a first activation).
     pub current_file: String,
+    /// The overlay over it that the VM runs on ("" before a first activation).
+    pub boot_file: String,
+    /// The VM's data disk ("" when it has none).
+    pub data_file: String,
+    /// Previous versions whose overlay is kept: they can come back as they were left.
+    pub kept_overlays: Vec<u64>,
+    /// What the image takes on the device, and what is free.
+    pub space: Space,
     pub progress: Progress,
     /// `idle`, `checking`, `fetching`, `paused`, `verifying`, `ready` or `failed`.
     pub phase: &'static str,
@@ -117,7 +127,11 @@ impl Runner {
             state_dir.to_owned(),
         );
         agent_config.keep_previous = config.keep_previous;
+        agent_config.data_size = config.data_disk.as_ref().map(|data| data.size);
+        agent_config.keep_free = config.keep_free;
         let agent = Agent::new(agent_config)?;
+        // Downloads go on without the disks in order; a start of the VM says what is wrong.
+        let prepared = prepare_disks(&agent, &config);
         let runner = Runner {
             config,
             agent,
@@ -129,6 +143,10 @@ impl Runner {
             snapshot: watch::Sender::new(Snapshot::default()),
         };
         runner.reload_state();
+        if let Err(error) = prepared {
+            tracing::warn!("{}: {error}", runner.config.name);
+            runner.publish(|snapshot| snapshot.last_error = error.to_string());
+        }
         Ok(runner)
     }
 
@@ -214,19 +232,39 @@ impl Runner {
     fn reload_state(&self) {
         match self.agent.state() {
             Ok(state) => {
+                let folder = self.agent.folder();
+                let name = |path: std::path::PathBuf| path.display().to_string();
                 let current_file = state
                     .current
-                    .map(|version| {
-                        self.agent
-                            .folder()
-                            .image_file(version)
-                            .display()
-                            .to_string()
-                    })
+                    .map(|version| name(folder.image_file(version)))
+                    .unwrap_or_default();
+                let boot_file = state
+                    .current
+                    .map(|version| name(folder.overlay_file(version)))
+                    .unwrap_or_default();
+                let data_file = self
+                    .config
+                    .data_disk
+                    .as_ref()
+                    .map(|_| name(folder.data_file()))
+                    .unwrap_or_default();
+                let kept_overlays = state
+                    .previous
+                    .iter()
+                    .copied()
+                    .filter(|&version| folder.has_overlay(version))
+                    .collect();
+                let data_size = self.config.data_disk.as_ref().map(|data| data.size);
+                let space = folder
+                    .space(&state.installed(), data_size)
                     .unwrap_or_default();
                 self.publish(|snapshot| {
                     snapshot.state = state;
                     snapshot.current_file = current_file;
+                    snapshot.boot_file = boot_file;
+                    snapshot.data_file = data_file;
+                    snapshot.kept_overlays = kept_overlays;
+                    snapshot.space = space;
                 });
             }
             Err(error) => {
@@ -318,9 +356,37 @@ impl Runner {
         version
     }
 
-    pub fn rollback(&self, reason: &str) -> Result<u64> {
-        let version = self.agent.rollback(reason);
+    /// Back to the previous version, restored as `restore` says (else as configured).
+    pub fn rollback(&self, reason: &str, restore: Option<Restore>) -> Result<u64> {
+        let restore = restore.unwrap_or(self.config.rollback);
+        let version = self.agent.rollback(reason, restore);
         self.reload_state();
         version
     }
+
+    pub fn reset(&self) -> Result<u64> {
+        let version = self.agent.reset();
+        self.reload_state();
+        version
+    }
+}
+
+/// Puts a device's disks in order at start: the data disk made (or grown) to its size,
+/// every installed version read-only, and the current version with an overlay (a device
+/// from before overlays booted the version itself).
+fn prepare_disks(agent: &Agent, config: &ImageConfig) -> Result<()> {
+    let folder = agent.folder();
+    if let Some(data) = &config.data_disk {
+        folder.ensure_data_disk(data.size)?;
+    }
+    let state = agent.state()?;
+    for version in state.installed() {
+        if folder.image_file(version).exists() {
+            folder.seal(version)?;
+        }
+    }
+    if let Some(current) = state.current {
+        folder.ensure_overlay(current)?;
+    }
+    Ok(())
 }

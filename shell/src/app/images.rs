@@ -1,6 +1,7 @@
 //! The downloads domain wired into the app, and the lifecycle policy around VM image
 //! versions: a ready version is used at the VM's next start; "restart into version N" and
-//! "roll back" stop the VM first (asking was the sheet's job); a VM that stops by itself
+//! "go back" (as left or as shipped) and "reset" stop the VM first (asking was the sheet's
+//! job), and the VM always starts on its version's overlay with its data disk; a VM that stops by itself
 //! within its grace period after its first start on a new version is rolled back and
 //! started again, with the reason on screen. A VM's disk is never changed while it runs.
 
@@ -25,11 +26,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq)]
 enum Change {
     Activate,
-    /// Back to the previous version; `automatic` when Hearth decided it.
+    /// Back to the previous version; `automatic` when Hearth decided it (restored as the
+    /// service's default says), else as the user chose.
     Rollback {
         reason: String,
         automatic: bool,
+        as_shipped: bool,
     },
+    /// The current version as shipped: its overlay discarded.
+    Reset,
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +109,8 @@ impl App {
         for event in events {
             if let ServiceEvent::Answered {
                 image,
-                method: Method::Activate | Method::Rollback(_),
+                method:
+                    Method::Activate | Method::Rollback(_) | Method::RollbackAs(..) | Method::Reset,
                 result,
             } = &event
             {
@@ -181,14 +187,20 @@ impl App {
         downloads.close_sheet();
         let (vm, image, change) = match request {
             VmRequest::RestartInto { image, vm } => (vm, image, Change::Activate),
-            VmRequest::RollBack { image, vm } => (
+            VmRequest::RollBack {
+                image,
+                vm,
+                as_shipped,
+            } => (
                 vm,
                 image,
                 Change::Rollback {
                     reason: self.state.borrow().translator.tr("rollback-reason-user"),
                     automatic: false,
+                    as_shipped,
                 },
             ),
+            VmRequest::Reset { image, vm } => (vm, image, Change::Reset),
         };
         self.switch_image(Switch {
             vm,
@@ -222,11 +234,11 @@ impl App {
             });
             return true;
         }
-        if image.current_file.is_empty() {
+        let Some(disks) = image.boot_disks() else {
             return false;
-        }
+        };
         if let Some(hypervisor) = self.hypervisor() {
-            hypervisor.start_from(vm, &image.disk, std::path::Path::new(&image.current_file));
+            hypervisor.start_from(vm, &disks);
         }
         true
     }
@@ -303,7 +315,15 @@ impl App {
         };
         let method = match &switch.change {
             Change::Activate => Method::Activate,
-            Change::Rollback { reason, .. } => Method::Rollback(reason.clone()),
+            Change::Rollback {
+                reason,
+                automatic: true,
+                ..
+            } => Method::Rollback(reason.clone()),
+            Change::Rollback {
+                reason, as_shipped, ..
+            } => Method::RollbackAs(reason.clone(), *as_shipped),
+            Change::Reset => Method::Reset,
         };
         let image = switch.image.clone();
         self.switches
@@ -381,6 +401,7 @@ impl App {
             change: Change::Rollback {
                 reason,
                 automatic: true,
+                as_shipped: false,
             },
             since: Instant::now(),
         };
@@ -399,9 +420,16 @@ impl App {
         let hypervisor = self.hypervisor();
         match result {
             Ok(answer) => {
-                let disk = status.as_ref().map(|s| s.disk.clone()).unwrap_or_default();
-                if let Some(hypervisor) = &hypervisor {
-                    hypervisor.start_from(&id, &disk, std::path::Path::new(&answer.current_file));
+                let disks = status.as_ref().and_then(|status| {
+                    ImageStatus {
+                        current_file: answer.current_file.clone(),
+                        boot_file: answer.boot_file.clone(),
+                        ..status.clone()
+                    }
+                    .boot_disks()
+                });
+                if let (Some(hypervisor), Some(disks)) = (&hypervisor, disks) {
+                    hypervisor.start_from(&id, &disks);
                 }
                 match &switch.change {
                     Change::Activate => {
@@ -421,6 +449,7 @@ impl App {
                     Change::Rollback {
                         reason,
                         automatic: true,
+                        ..
                     } => self.set_notice(Some(Notice {
                         id: "rolled-back-automatically",
                         args: vec![
@@ -429,7 +458,7 @@ impl App {
                             ("reason", NoticeArg::Text(reason.clone())),
                         ],
                     })),
-                    Change::Rollback { .. } => {}
+                    Change::Rollback { .. } | Change::Reset => {}
                 }
             }
             Err(reason) => {
@@ -443,14 +472,12 @@ impl App {
                 }));
                 // The user asked for the VM to run: it starts on the version it has.
                 if switch.change == Change::Activate
-                    && let (Some(hypervisor), Some(status)) = (&hypervisor, &status)
-                    && !status.current_file.is_empty()
+                    && let (Some(hypervisor), Some(disks)) = (
+                        &hypervisor,
+                        status.as_ref().and_then(ImageStatus::boot_disks),
+                    )
                 {
-                    hypervisor.start_from(
-                        &id,
-                        &status.disk,
-                        std::path::Path::new(&status.current_file),
-                    );
+                    hypervisor.start_from(&id, &disks);
                 }
             }
         }

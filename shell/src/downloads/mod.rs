@@ -33,8 +33,15 @@ const CACHE_DELAY: Duration = Duration::from_secs(2);
 pub enum VmRequest {
     /// Stop the VM if it runs, make the ready version current, start it.
     RestartInto { image: String, vm: String },
-    /// Stop the VM if it runs, go back to the previous version, start it.
-    RollBack { image: String, vm: String },
+    /// Stop the VM if it runs, go back to the previous version (as shipped, or as it was
+    /// left), start it.
+    RollBack {
+        image: String,
+        vm: String,
+        as_shipped: bool,
+    },
+    /// Stop the VM if it runs, discard what was written under its version, start it.
+    Reset { image: String, vm: String },
 }
 
 pub struct DownloadsController {
@@ -187,7 +194,14 @@ impl DownloadsController {
             "anyway" => Method::DownloadAnyway,
             "check" => Method::CheckNow,
             "restart" => return Some(VmRequest::RestartInto { image, vm }),
-            "rollback" => return Some(VmRequest::RollBack { image, vm }),
+            "rollback-left" | "rollback-shipped" => {
+                return Some(VmRequest::RollBack {
+                    image,
+                    vm,
+                    as_shipped: id == "rollback-shipped",
+                });
+            }
+            "reset" => return Some(VmRequest::Reset { image, vm }),
             _ => return None,
         };
         self.call(&image, method);
@@ -415,27 +429,54 @@ fn sheet_actions(image: &ImageStatus, running: bool, translator: &Translator) ->
                 .into(),
         });
     }
+    let data_stays = if image.data_file.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", translator.tr("download-data-disk-stays"))
+    };
     if let (Some(&previous), true) = (image.previous.first(), image.current != 0) {
         let version = Arg::Number(previous as i64);
+        let mut choices = vec![("rollback-shipped", "download-rollback-shipped")];
+        if image.previous_as_left() {
+            let left = ("rollback-left", "download-rollback-left");
+            // The configured default first.
+            if image.rollback_default == "as-shipped" {
+                choices.push(left);
+            } else {
+                choices.insert(0, left);
+            }
+        }
+        for (id, label) in choices {
+            let body = format!("{label}-body");
+            let args = [
+                ("vm", vm),
+                ("version", version),
+                ("current", Arg::Number(image.current as i64)),
+            ];
+            actions.push(VmAction {
+                id: id.into(),
+                label: translator.tr_args(label, &[("version", version)]).into(),
+                destructive: true,
+                confirm_title: translator
+                    .tr_args("download-rollback-title", &[("version", version)])
+                    .into(),
+                confirm_body: format!("{}{data_stays}", translator.tr_args(&body, &args)).into(),
+            });
+        }
+    }
+    if image.current != 0 && !image.boot_file.is_empty() {
+        let version = Arg::Number(image.current as i64);
+        let args = [("vm", vm), ("version", version)];
         actions.push(VmAction {
-            id: "rollback".into(),
-            label: translator
-                .tr_args("download-rollback", &[("version", version)])
-                .into(),
+            id: "reset".into(),
+            label: translator.tr_args("download-reset", &args).into(),
             destructive: true,
-            confirm_title: translator
-                .tr_args("download-rollback-title", &[("version", version)])
-                .into(),
-            confirm_body: translator
-                .tr_args(
-                    "download-rollback-body",
-                    &[
-                        ("vm", vm),
-                        ("version", version),
-                        ("current", Arg::Number(image.current as i64)),
-                    ],
-                )
-                .into(),
+            confirm_title: translator.tr_args("download-reset-title", &args).into(),
+            confirm_body: format!(
+                "{}{data_stays}",
+                translator.tr_args("download-reset-body", &args)
+            )
+            .into(),
         });
     }
     actions

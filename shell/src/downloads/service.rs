@@ -25,12 +25,13 @@ pub enum Bus {
     Address(String),
 }
 
-/// A successful call: the version it returned (Activate and Rollback) and the file VMs boot
-/// from afterwards.
+/// A successful call: the version it returned (Activate, Rollback, Reset) and the files VMs
+/// boot from afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub version: u64,
     pub current_file: String,
+    pub boot_file: String,
 }
 
 /// What the client tells the UI thread.
@@ -58,7 +59,11 @@ pub enum Method {
     Cancel,
     DownloadAnyway,
     Activate,
+    /// Back to the previous version, restored as the service's default says.
     Rollback(String),
+    /// Back to the previous version, as shipped (true) or as it was left.
+    RollbackAs(String, bool),
+    Reset,
 }
 
 impl Method {
@@ -71,6 +76,8 @@ impl Method {
             Method::DownloadAnyway => "DownloadAnyway",
             Method::Activate => "Activate",
             Method::Rollback(_) => "Rollback",
+            Method::RollbackAs(..) => "RollbackAs",
+            Method::Reset => "Reset",
         }
     }
 }
@@ -158,6 +165,17 @@ async fn call(
                 )
                 .await
         }
+        Method::RollbackAs(reason, as_shipped) => {
+            connection
+                .call_method(
+                    Some(BUS_NAME),
+                    path,
+                    Some(INTERFACE),
+                    method.name(),
+                    &(reason, *as_shipped),
+                )
+                .await
+        }
         _ => {
             connection
                 .call_method(Some(BUS_NAME), path, Some(INTERFACE), method.name(), &())
@@ -174,15 +192,22 @@ async fn call(
         .await
         .map_err(words)?;
     let interface = zbus::names::InterfaceName::from_static_str_unchecked(INTERFACE);
-    let current_file = properties
-        .get(interface, "CurrentFile")
-        .await
-        .ok()
-        .and_then(|value| String::try_from(value).ok())
-        .unwrap_or_default();
+    let mut files = Vec::new();
+    for name in ["CurrentFile", "BootFile"] {
+        let file = properties
+            .get(interface.clone(), name)
+            .await
+            .ok()
+            .and_then(|value| String::try_from(value).ok())
+            .unwrap_or_default();
+        files.push(file);
+    }
+    let boot_file = files.pop().unwrap_or_default();
+    let current_file = files.pop().unwrap_or_default();
     Ok(Answer {
         version,
         current_file,
+        boot_file,
     })
 }
 

@@ -15,7 +15,18 @@ pub struct ImageStatus {
     pub rollback_grace_seconds: u64,
     /// Versions are numbers, 0 meaning none.
     pub current: u64,
+    /// The current version's file (read-only), the overlay the VM runs on, and the data
+    /// disk with its target ("" when there is none).
     pub current_file: String,
+    pub boot_file: String,
+    pub data_file: String,
+    pub data_disk: String,
+    /// Previous versions whose overlay is kept (they can come back as they were left).
+    pub kept_overlays: Vec<u64>,
+    /// `as-left` or `as-shipped`: what a rollback does unless the user chooses.
+    pub rollback_default: String,
+    pub space_used: u64,
+    pub space_free: u64,
     pub ready: u64,
     pub previous: Vec<u64>,
     pub pending: u64,
@@ -50,6 +61,13 @@ impl ImageStatus {
                 "RollbackGraceSeconds" => number(&mut self.rollback_grace_seconds, value),
                 "Current" => number(&mut self.current, value),
                 "CurrentFile" => text(&mut self.current_file, value),
+                "BootFile" => text(&mut self.boot_file, value),
+                "DataFile" => text(&mut self.data_file, value),
+                "DataDisk" => text(&mut self.data_disk, value),
+                "KeptOverlays" => list(&mut self.kept_overlays, value),
+                "RollbackDefault" => text(&mut self.rollback_default, value),
+                "SpaceUsed" => number(&mut self.space_used, value),
+                "SpaceFree" => number(&mut self.space_free, value),
                 "Ready" => number(&mut self.ready, value),
                 "Previous" => list(&mut self.previous, value),
                 "Pending" => number(&mut self.pending, value),
@@ -109,6 +127,28 @@ impl ImageStatus {
             return 0.0;
         }
         (self.bytes_done as f64 / self.bytes_total as f64).clamp(0.0, 1.0) as f32
+    }
+
+    /// The disks its VM starts from: the overlay over the current version, and the data
+    /// disk. None before a first activation.
+    pub fn boot_disks(&self) -> Option<hearth_vm_bridge::BootDisks> {
+        if self.boot_file.is_empty() || self.current_file.is_empty() {
+            return None;
+        }
+        Some(hearth_vm_bridge::BootDisks {
+            target: self.disk.clone(),
+            overlay: self.boot_file.clone().into(),
+            base: self.current_file.clone().into(),
+            data: (!self.data_file.is_empty() && !self.data_disk.is_empty())
+                .then(|| (self.data_disk.clone(), self.data_file.clone().into())),
+        })
+    }
+
+    /// Whether going back to the previous version can bring it back as it was left.
+    pub fn previous_as_left(&self) -> bool {
+        self.previous
+            .first()
+            .is_some_and(|previous| self.kept_overlays.contains(previous))
     }
 
     /// The last event in the history, if it is a rollback: the reason to show on the tile.

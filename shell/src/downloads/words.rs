@@ -215,6 +215,7 @@ pub fn history(status: &ImageStatus, translator: &Translator) -> Vec<String> {
             let id = match event.as_str() {
                 "ready" => "download-history-ready",
                 "activated" => "download-history-activated",
+                "reset" => "download-history-reset",
                 _ => "download-history-rolled-back",
             };
             translator.tr_args(

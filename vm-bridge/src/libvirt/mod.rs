@@ -109,8 +109,8 @@ struct Request {
     path: OwnedObjectPath,
     vm: VmId,
     action: Lifecycle,
-    /// For a start: the disk to point at another image file first.
-    disk: Option<(String, std::path::PathBuf)>,
+    /// For a start: the disks to point at an image service's files first.
+    disk: Option<crate::BootDisks>,
 }
 
 pub(crate) struct Inner {
@@ -280,8 +280,8 @@ fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: 
         _ => {}
     }
     let redefined = match &disk {
-        Some((target, file)) if action == Lifecycle::Start => {
-            point_disk_at(inner, connection, &domain, target, file)
+        Some(disks) if action == Lifecycle::Start => {
+            point_disks_at(inner, connection, &domain, disks)
         }
         _ => Ok(()),
     };
@@ -323,12 +323,7 @@ fn run_request(inner: &Inner, connection: &zbus::blocking::Connection, request: 
 }
 
 impl LibvirtHypervisor {
-    fn send_request(
-        &self,
-        vm: &VmId,
-        action: Lifecycle,
-        disk: Option<(String, std::path::PathBuf)>,
-    ) {
+    fn send_request(&self, vm: &VmId, action: Lifecycle, disk: Option<crate::BootDisks>) {
         let path = self.inner.known().get(vm).map(|k| k.path.clone());
         let Some(path) = path else {
             self.inner.emit(BackendEvent::RequestFailed {
@@ -364,20 +359,19 @@ impl LibvirtHypervisor {
     }
 }
 
-/// Redefines the (inactive) domain with its disk `target` pointed at `file`.
-fn point_disk_at(
+/// Redefines the (inactive) domain with its disks pointed at an image service's files.
+fn point_disks_at(
     inner: &Inner,
     connection: &zbus::blocking::Connection,
     domain: &proxies::DomainProxyBlocking<'_>,
-    target: &str,
-    file: &std::path::Path,
+    disks: &crate::BootDisks,
 ) -> Result<(), String> {
     /// VIR_DOMAIN_XML_INACTIVE: the definition the next start uses.
     const INACTIVE: u32 = 2;
     let xml = domain
         .get_xml_desc(INACTIVE)
         .map_err(|error| error_text(&error))?;
-    let edited = disk::with_disk_source(&xml, target, file)?;
+    let edited = disk::with_boot_disks(&xml, disks)?;
     if edited == xml {
         // Already there: no redefinition (libvirtd may take long over one).
         return Ok(());
@@ -392,7 +386,7 @@ fn point_disk_at(
     connect
         .domain_define_xml(&edited)
         .map_err(|error| error_text(&error))?;
-    tracing::info!(file = %file.display(), "the domain's disk points at a new image");
+    tracing::info!(overlay = %disks.overlay.display(), base = %disks.base.display(), "the domain's disk points at a new image");
     Ok(())
 }
 
@@ -447,12 +441,8 @@ impl Hypervisor for LibvirtHypervisor {
         self.send_request(vm, action, None);
     }
 
-    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
-        self.send_request(
-            vm,
-            Lifecycle::Start,
-            Some((disk.to_string(), file.to_owned())),
-        );
+    fn start_from(&self, vm: &VmId, disks: &crate::BootDisks) {
+        self.send_request(vm, Lifecycle::Start, Some(disks.clone()));
     }
 
     fn display(&self, vm: &VmId) -> Option<Arc<Display>> {

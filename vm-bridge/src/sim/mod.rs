@@ -95,7 +95,7 @@ struct Machine {
     /// Bumped by every request, so a delayed transition knows it was overtaken.
     transition: u64,
     /// The disk image the VM was last started from with [`Hypervisor::start_from`].
-    disk_file: Option<std::path::PathBuf>,
+    disks: Option<crate::BootDisks>,
 }
 
 struct Inner {
@@ -138,7 +138,7 @@ impl SimHypervisor {
                 desktop: Desktop::new(&vm.name, vm.role, config.screen_width, config.screen_height),
                 input: InputRecord::default(),
                 transition: 0,
-                disk_file: None,
+                disks: None,
             })
             .collect();
         let hypervisor = SimHypervisor {
@@ -253,8 +253,8 @@ impl SimHypervisor {
     }
 
     /// The disk image the VM was last started from with [`Hypervisor::start_from`].
-    pub fn disk_file(&self, vm: &VmId) -> Option<std::path::PathBuf> {
-        self.with_machine(vm, |machine| machine.disk_file.clone())
+    pub fn disks(&self, vm: &VmId) -> Option<crate::BootDisks> {
+        self.with_machine(vm, |machine| machine.disks.clone())
             .flatten()
     }
 
@@ -472,16 +472,16 @@ impl Hypervisor for SimHypervisor {
         }
     }
 
-    fn start_from(&self, vm: &VmId, disk: &str, file: &std::path::Path) {
+    fn start_from(&self, vm: &VmId, disks: &crate::BootDisks) {
         let off = self.with_machine(vm, |machine| {
             let off = matches!(machine.info.state, VmState::ShutOff | VmState::Crashed);
             if off {
-                machine.disk_file = Some(file.to_owned());
+                machine.disks = Some(disks.clone());
             }
             off
         });
         if off == Some(true) {
-            tracing::info!(%vm, disk, file = %file.display(), "simulated VM starts from a new disk image");
+            tracing::info!(%vm, overlay = %disks.overlay.display(), "simulated VM starts from a new disk image");
         }
         self.request(vm, Lifecycle::Start);
     }

@@ -177,15 +177,26 @@ fn main() {
     });
     let _ = std::fs::remove_file(&dd_file);
 
-    // Two devices on version 1; then version 2 is published.
-    let (by_pack, by_chunk) = (scratch("device-pack"), scratch("device-chunk"));
-    for device in [&by_pack, &by_chunk] {
+    // Three devices on version 1, one of whose VM then writes 200 MiB over its disk (into
+    // its overlay); then version 2 is published.
+    let (by_pack, by_chunk, used) = (
+        scratch("device-pack"),
+        scratch("device-chunk"),
+        scratch("device-used"),
+    );
+    for device in [&by_pack, &by_chunk, &used] {
         store.fetch(device, "work", &origin.url(), &["--activate"]);
     }
+    write_as_a_vm(&used.join("work/overlays/1.qcow2"));
+    assert_eq!(b3(&used.join("work/versions/1.img")), b3(&published_v1));
     let publish_v2 = store.publish("work", &images.v2(), &[]);
     let mark = origin.settled_log().len();
     store.fetch(&by_pack, "work", &origin.url(), &[]);
     let pack = traffic(&origin.settled_log(), mark);
+    let mark = origin.settled_log().len();
+    store.fetch(&used, "work", &origin.url(), &[]);
+    let after_use = traffic(&origin.settled_log(), mark);
+    assert_eq!(b3(&used.join("work/versions/2.img")), b3(&published_v2));
     let mark = origin.settled_log().len();
     store.fetch(&by_chunk, "work", &origin.url(), &["--no-packs"]);
     let chunk = traffic(&origin.settled_log(), mark);
@@ -270,6 +281,29 @@ fn main() {
         "baseline",
     );
 
+    println!();
+    println!(
+        "The same update on a device whose VM wrote {} MiB over version 1 (twenty stretches spread over the image, written with qemu-io into the VM's overlay as QEMU does)",
+        USE_WRITES >> 20
+    );
+    println!();
+    println!("| path | bytes | requests | bytes vs version 1 never run | goal |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (what, (bytes, requests), goal) in [
+        ("Hearth, delta pack, version 1 never run", pack, "baseline"),
+        (
+            "Hearth, delta pack, after the VM's writes",
+            after_use,
+            "within 2 %",
+        ),
+    ] {
+        println!(
+            "| {what} | {} | {requests} | {:.3}x | {goal} |",
+            megabytes(bytes),
+            ratio(bytes, pack.0)
+        );
+    }
+
     let (hearth, curl) = (median(hearth_runs), median(curl_runs));
     println!();
     println!(
@@ -308,6 +342,34 @@ fn main() {
         megabytes(data_v1),
         rss as f64 / (1 << 20) as f64
     );
+}
+
+/// What the VM writes over version 1 in the "after use" row.
+const USE_WRITES: u64 = 200 << 20;
+
+/// Writes [`USE_WRITES`] over a version's overlay as a guest would through QEMU: twenty
+/// stretches of 10 MiB spread evenly over the image.
+fn write_as_a_vm(overlay: &Path) {
+    let info = run(
+        "qemu-img info",
+        Command::new("qemu-img")
+            .args(["info", "--output=json"])
+            .arg(overlay),
+    );
+    let size = serde_json::from_str::<serde_json::Value>(&info).expect("qemu-img prints JSON")
+        ["virtual-size"]
+        .as_u64()
+        .expect("a virtual size");
+    let stretch = USE_WRITES / 20;
+    let mut command = Command::new("qemu-io");
+    command.args(["-f", "qcow2"]);
+    for index in 0..20 {
+        let at = (size - stretch) / 19 * index / 512 * 512;
+        command
+            .arg("-c")
+            .arg(format!("write -P 0x{:02x} {at} {stretch}", 0x41 + index));
+    }
+    run("qemu-io", command.arg(overlay));
 }
 
 /// Bytes a sparse file takes on disk.
