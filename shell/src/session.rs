@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 /// The largest session file read; a real one is a few hundred bytes.
 const MAX_BYTES: u64 = 64 * 1024;
 
+/// How long a file plays before the session calls it safe to open again after a restart.
+pub const PROVEN_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Session {
@@ -25,6 +28,10 @@ pub struct Session {
     pub shelf: Option<String>,
     /// The file in the player.
     pub playing: Option<PathBuf>,
+    /// Whether that file had played for [`PROVEN_AFTER`] in the run that kept it. Only such a
+    /// file is played again at the next start: one that brought Hearth down while it opened
+    /// is not, so a restart cannot loop on it.
+    pub playing_proven: bool,
     /// What the user chose on the settings screen; the configuration's values stand where
     /// they chose nothing.
     pub settings: Choices,
@@ -99,6 +106,14 @@ impl SessionFile {
     pub fn save(&self, session: Session) {
         let _ = self.writes.send(session);
     }
+
+    /// Keeps `session` before returning: for what must be on disk before something that
+    /// could end the process (a restored file opening again).
+    pub fn save_now(&self, session: &Session) {
+        if let Err(error) = write(&self.path, session) {
+            tracing::warn!(path = %self.path.display(), %error, "cannot keep the session");
+        }
+    }
 }
 
 fn read(path: &Path) -> Option<Session> {
@@ -143,6 +158,7 @@ mod tests {
             front: Some("Work".into()),
             shelf: None,
             playing: Some(PathBuf::from("/media/a film.mkv")),
+            playing_proven: true,
             settings: Choices {
                 language: Some("de".into()),
                 swipe_seek: Some(false),

@@ -523,6 +523,7 @@ fn a_reader_that_runs_out_of_memory_is_stopped_and_the_next_file_is_read() {
     let limits = HelperLimits {
         memory_mib: 64,
         time: Duration::from_secs(20),
+        ..HelperLimits::default()
     };
     let mut helper = Helper::new(helper_binary(), limits);
     let request = |path: &Path| Request {
@@ -571,6 +572,7 @@ fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
     let limits = HelperLimits {
         memory_mib: 256,
         time: Duration::from_secs(2),
+        ..HelperLimits::default()
     };
     let mut helper = Helper::new(helper_binary(), limits);
     let request = |path: &Path| Request {
@@ -589,6 +591,44 @@ fn a_reader_that_hangs_is_stopped_at_its_time_limit() {
         helper.read(&request(&photo)).expect("the helper starts"),
         Reply::Read { .. }
     ));
+}
+
+#[test]
+fn an_idle_helper_exits_by_itself_and_the_next_file_starts_another_without_blame() {
+    let dir = TempDir::new("media-idle");
+    let photo = dir.path().join("fine.png");
+    std::fs::write(&photo, png_bytes(40, 30, 120)).expect("writing a photo");
+    let limits = HelperLimits {
+        idle: Duration::from_millis(300),
+        ..HelperLimits::default()
+    };
+    let mut helper = Helper::new(helper_binary(), limits);
+    let request = Request {
+        path: photo.as_os_str().to_string_lossy().as_bytes().to_vec(),
+        kind: MediaKind::Photo,
+        mtime: 0,
+        thumbnail: None,
+        view: None,
+    };
+    for round in 1..=3 {
+        assert!(
+            matches!(helper.read(&request), Ok(Reply::Read { .. })),
+            "round {round}"
+        );
+        let pid = helper.pid().expect("a helper runs");
+        // Gone soon after its idle time, and collected: no zombie waits for the next file.
+        let proc = PathBuf::from(format!("/proc/{pid}"));
+        let since = std::time::Instant::now();
+        while proc.exists() {
+            assert!(
+                since.elapsed() < Duration::from_secs(10),
+                "the idle helper {pid} is still there: {:?}",
+                std::fs::read_to_string(proc.join("stat"))
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    assert_eq!((helper.starts, helper.restarts), (3, 0));
 }
 
 #[test]

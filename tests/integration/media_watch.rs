@@ -172,3 +172,75 @@ fn reading_the_library_wakes_nothing() {
         .collect();
     assert!(woke.is_empty(), "reading woke the library: {woke:?}");
 }
+
+/// The `hearth-media-helper` processes whose parent is `pid`.
+fn helpers_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                .filter(|child| {
+                    let stat =
+                        std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+                    let parent = stat
+                        .rsplit(')')
+                        .next()
+                        .and_then(|rest| rest.split_whitespace().nth(1))
+                        .and_then(|field| field.parse::<u32>().ok());
+                    stat.contains("(hearth-media-he") && parent == Some(pid)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_real_hearth_reads_a_new_library_and_its_helpers_leave_when_done() {
+    let dir = TempDir::new("media-helpers-leave");
+    let music = dir.path().join("Music");
+    std::fs::create_dir_all(&music).expect("a folder");
+    for index in 0..6 {
+        std::fs::write(
+            music.join(format!("photo {index}.png")),
+            png(64, 48, index * 40),
+        )
+        .expect("a photo");
+    }
+    let bus = hearth_tests::services::PrivateBus::start();
+    let xvfb = hearth_tests::xvfb::Xvfb::start();
+    let config = format!(
+        "[media]\nroots = [\"{}\"]\n\n[playback]\naudio = \"none\"\n\n\
+         [[vm]]\nname = \"Work\"\nrole = \"work\"\nrunning = false\n",
+        music.display()
+    );
+    let data = dir.path().join("data");
+    let mut hearth = hearth_tests::playback::hearth_with_config(
+        &hearth_tests::xvfb::hearth_binary(),
+        &bus,
+        &xvfb,
+        &dir,
+        &config,
+        &[],
+        &[("XDG_DATA_HOME", data.to_str().expect("UTF-8"))],
+    );
+    hearth.wait_for_log("media library up to date", Duration::from_secs(60));
+    let pid = hearth.process.id();
+    // Read, then nothing left to ask: the helpers exit within their idle time (5 s).
+    let since = Instant::now();
+    loop {
+        let left = helpers_of(pid);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(20),
+            "helpers {left:?} of Hearth {pid} are still there"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // It had work for them: every photo was read.
+    let index = Index::open(&data.join("hearth/library.sqlite")).expect("the index");
+    let counts = index.counts().expect("counts");
+    assert_eq!((counts.photos, counts.pending), (6, 0), "{counts:?}");
+}

@@ -343,3 +343,47 @@ fn the_queue_is_a_track_list_that_clients_read_add_to_remove_from_and_go_to() {
     );
     monitor.stop();
 }
+
+#[test]
+fn a_folder_of_albums_opened_plays_its_whole_tree_in_order() {
+    let media = media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let dir = TempDir::new("mpris-tree");
+    let music = dir.path().join("Music");
+    for (album, song) in [
+        ("A first album", "01 First light.ogg"),
+        ("B second album", "02 Second wind.ogg"),
+    ] {
+        std::fs::create_dir_all(music.join(album)).expect("an album folder");
+        std::fs::copy(
+            media.join("Long album").join(song),
+            music.join(album).join(song),
+        )
+        .expect("a song");
+    }
+    // A hidden file is not played (it would come first), and a link back up is no loop.
+    std::fs::copy(
+        media.join("Long album/02 Second wind.ogg"),
+        music.join(".hidden.ogg"),
+    )
+    .expect("a hidden song");
+    std::os::unix::fs::symlink(&music, music.join("B second album/loop")).expect("a link");
+    let bus = PrivateBus::start();
+    let xvfb = Xvfb::start();
+    let _hearth = hearth_with_mpris(&hearth_tests::xvfb::hearth_binary(), &bus, &xvfb, &dir, &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    playerctl(&bus, &["open", &file_uri(&music)]);
+    wait_for_answer(
+        &bus,
+        &["metadata", "title"],
+        "the first album's song",
+        |t| t == "01 First light",
+    );
+    wait_for_answer(&bus, &["status"], "Playing", |s| s == "Playing");
+    playerctl(&bus, &["next"]);
+    wait_for_answer(
+        &bus,
+        &["metadata", "title"],
+        "the second album's song",
+        |t| t == "02 Second wind",
+    );
+}

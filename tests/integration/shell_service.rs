@@ -2,7 +2,8 @@
 //! `gdbus` and `hearth ctl` as real clients, with PropertiesChanged seen by `dbus-monitor`;
 //! kiosk mode refusing calls with a named error; and service life under a supervisor doing
 //! what systemd does with `assets/systemd/hearth.service`: kill -9 brings Hearth back with
-//! the same VM in front, and a hung UI thread is killed by the watchdog.
+//! the same VM in front and the same file playing (but not a file that had not played a
+//! while: it may be what ended that run), and a hung UI thread is killed by the watchdog.
 
 use std::path::Path;
 use std::process::Command;
@@ -502,5 +503,65 @@ fn kill_9_in_the_player_plays_the_same_file_again_from_where_it_was() {
     assert!(
         (resume - paused).abs() < 0.6,
         "paused at {paused:.1} s, resumed at {resume:.1} s"
+    );
+}
+
+#[test]
+fn a_file_that_had_not_played_a_while_when_hearth_died_is_not_opened_again() {
+    let media = hearth_tests::playback::media_under(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let video = media.join("Colour/Blue.mp4");
+    let bus = PrivateBus::start();
+    let xvfb = Xvfb::start();
+    let dir = TempDir::new("shell-service-crash-loop");
+    let supervisor = supervised(&bus, &xvfb, &dir, &[], Duration::from_secs(20));
+    let Event::Ready(first) =
+        supervisor.wait_for("READY=1", WAIT, |e| matches!(e, Event::Ready(_)))
+    else {
+        unreachable!()
+    };
+    let path = video.to_str().expect("UTF-8");
+    wait_for("the service", WAIT, || ctl(&bus, &["open", path]).0 == 0);
+    wait_for_status(&bus, "the video playing", |s| {
+        s["screen"] == "player" && s["playback"]["state"] == "playing"
+    });
+    // Paused at once, as if opening it had been the last thing this run did.
+    assert!(playerctl(&bus, &["pause"]).is_some());
+    let session = dir.path().join("state/hearth/session.json");
+    wait_for("the session with the unproven file", WAIT, || {
+        std::fs::read(&session)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|kept| {
+                kept["screen"] == "player"
+                    && kept["playing"] == path
+                    && kept["playing_proven"] == false
+            })
+    });
+
+    let killed = Command::new("kill")
+        .args(["-9", &first.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    supervisor.wait_for(
+        "READY=1 again",
+        WAIT,
+        |e| matches!(e, Event::Ready(pid) if *pid != first),
+    );
+    wait_for("the restarted service", WAIT, || status(&bus).is_some());
+    // Home, and the file stays closed.
+    let since = Instant::now();
+    while since.elapsed() < Duration::from_secs(4) {
+        let now = status(&bus).expect("the restarted Hearth answers");
+        assert!(
+            now["screen"] != "player" && now["playback"]["state"] == "stopped",
+            "the file was opened again: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = supervisor.log();
+    assert!(
+        log.contains("not playing the last session's file again"),
+        "the log says why: {log}"
     );
 }

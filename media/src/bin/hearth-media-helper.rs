@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut memory_mib = 768;
+    let mut idle = None;
     // Arguments as the OS gives them: a folder's name need not be UTF-8.
     let mut arguments = std::env::args_os().skip(1);
     while let Some(argument) = arguments.next() {
@@ -15,16 +16,19 @@ fn main() -> ExitCode {
             .map(str::parse::<u64>);
         match (argument.to_str().unwrap_or(""), number) {
             ("--memory-mib", Some(Ok(number))) => memory_mib = number,
+            ("--idle-exit-ms", Some(Ok(number))) => {
+                idle = Some(std::time::Duration::from_millis(number));
+            }
             ("--make-samples", _) => return make_samples(value),
             _ => {
                 eprintln!(
-                    "usage: hearth-media-helper [--memory-mib N] | --make-samples FOLDER (started by Hearth)"
+                    "usage: hearth-media-helper [--memory-mib N] [--idle-exit-ms N] | --make-samples FOLDER (started by Hearth)"
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    match hearth_media::helper::child::run(memory_mib) {
+    match hearth_media::helper::child::run(memory_mib, idle) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hearth-media-helper: {error}");

@@ -1,4 +1,6 @@
-//! The helper's side: limits itself, then answers requests from stdin until stdin closes.
+//! The helper's side: limits itself, then answers requests from stdin until stdin closes or
+//! nothing has been asked for a while (then it exits with [`IDLE_EXIT`], and Hearth starts
+//! another when it needs one).
 
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
@@ -12,18 +14,43 @@ use super::view::write_view_file;
 use crate::MediaKind;
 use crate::thumbnail::{ThumbnailFields, file_uri, write_png};
 
-/// Runs the helper with an address-space limit of `memory_mib`. Returns when stdin closes.
-pub fn run(memory_mib: u64) -> std::io::Result<()> {
+/// The exit status of a helper that quit because nothing was asked of it for its idle time:
+/// no file is to blame (EX_TEMPFAIL).
+pub const IDLE_EXIT: i32 = 75;
+
+/// Runs the helper with an address-space limit of `memory_mib`. Returns when stdin closes;
+/// exits the process with [`IDLE_EXIT`] after `idle` without a request.
+pub fn run(memory_mib: u64, idle: Option<std::time::Duration>) -> std::io::Result<()> {
     let bytes = memory_mib * 1024 * 1024;
     rlimit::setrlimit(rlimit::Resource::AS, bytes, bytes)?;
     rlimit::setrlimit(rlimit::Resource::CORE, 0, 0)?;
-    let stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
+    // Lines come through a thread of their own, so that waiting for one can time out.
+    let (sender, lines) = std::sync::mpsc::channel::<std::io::Result<String>>();
+    std::thread::Builder::new()
+        .name("helper-stdin".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        })?;
     // GStreamer starts on the first video or song, not before: a library of photos never
     // pays for its registry.
     let mut av: Option<Result<AvReader, String>> = None;
-    for line in stdin.lines() {
-        let line = line?;
+    loop {
+        let next = match idle {
+            Some(idle) => lines.recv_timeout(idle),
+            None => lines
+                .recv()
+                .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+        };
+        let line = match next {
+            Ok(line) => line?,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => std::process::exit(IDLE_EXIT),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        };
         let Ok(request) = serde_json::from_str::<Envelope<Request>>(&line) else {
             eprintln!("hearth-media-helper: a request that cannot be read was ignored");
             continue;
@@ -37,7 +64,6 @@ pub fn run(memory_mib: u64) -> std::io::Result<()> {
         stdout.write_all(encoded.as_bytes())?;
         stdout.flush()?;
     }
-    Ok(())
 }
 
 fn handle(request: &Request, av: &mut Option<Result<AvReader, String>>) -> Reply {

@@ -1,6 +1,7 @@
-//! Hearth's side of the helper: starts it, sends one request at a time, and stops and
-//! restarts it when an answer is late or the helper dies, turning what happened into a
-//! reason a person can read.
+//! Hearth's side of the helper: starts it when a file is to be read, sends one request at a
+//! time, and stops and restarts it when an answer is late or the helper dies, turning what
+//! happened into a reason a person can read. A helper left idle exits by itself
+//! ([`IDLE_EXIT`]); the next request starts another, and no file is blamed for it.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -11,6 +12,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::child::IDLE_EXIT;
 use super::protocol::{Envelope, Reply, Request};
 
 /// The bounds one file may cost.
@@ -20,6 +22,8 @@ pub struct HelperLimits {
     pub memory_mib: u64,
     /// How long one file may take.
     pub time: Duration,
+    /// How long the helper stays with nothing to read before it exits.
+    pub idle: Duration,
 }
 
 impl Default for HelperLimits {
@@ -27,6 +31,7 @@ impl Default for HelperLimits {
         HelperLimits {
             memory_mib: 768,
             time: Duration::from_secs(20),
+            idle: Duration::from_secs(5),
         }
     }
 }
@@ -63,12 +68,17 @@ pub struct Helper {
     running: Option<Running>,
     next_id: u64,
     /// How many times the helper was stopped or died; for the scanning line and tests.
+    /// Exits when idle are not counted.
     pub restarts: usize,
+    /// How many helper processes were started.
+    pub starts: usize,
 }
 
 #[derive(Debug)]
 struct Running {
-    child: Child,
+    /// Shared with the thread reading its answers, which collects it as soon as it ends (no
+    /// zombie is left waiting for the next request).
+    child: Arc<Mutex<Child>>,
     stdin: ChildStdin,
     replies: Receiver<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
@@ -106,16 +116,56 @@ impl Helper {
             running: None,
             next_id: 0,
             restarts: 0,
+            starts: 0,
         }
+    }
+
+    /// The running helper's process id, if one runs (one that exited idle counts until the
+    /// next request finds it gone).
+    pub fn pid(&self) -> Option<u32> {
+        self.running
+            .as_ref()
+            .map(|running| lock(&running.child).id())
     }
 
     /// Asks the helper to read one file. A helper that stalls or dies gives a
     /// [`Reply::Failed`] with the reason (the file is to blame), and the next call starts a new
-    /// one; a helper that cannot start at all gives [`Unavailable`].
+    /// one; a helper that cannot start at all gives [`Unavailable`]. One that exited because
+    /// it was idle, even while this request was on its way, is started again for it.
     pub fn read(&mut self, request: &Request) -> Result<Reply, Unavailable> {
+        self.forget_idle_exit();
+        match self.read_once(request)? {
+            Attempt::Answered(reply) => Ok(reply),
+            Attempt::WentIdle => match self.read_once(request)? {
+                Attempt::Answered(reply) => Ok(reply),
+                Attempt::WentIdle => Ok(Reply::Failed {
+                    reason: "the reader quit at once, twice".to_string(),
+                }),
+            },
+        }
+    }
+
+    /// Collects a helper that exited while nothing was asked of it.
+    fn forget_idle_exit(&mut self) {
+        let exited = self
+            .running
+            .as_mut()
+            .is_some_and(|running| matches!(lock(&running.child).try_wait(), Ok(Some(_))));
+        if exited && let Some(running) = self.running.take() {
+            let status = lock(&running.child).wait();
+            if !status.is_ok_and(|status| status.code() == Some(IDLE_EXIT)) {
+                self.restarts += 1;
+            }
+        }
+    }
+
+    fn read_once(&mut self, request: &Request) -> Result<Attempt, Unavailable> {
         let running = match self.running.as_mut() {
             Some(running) => running,
-            None => self.running.insert(self.start().map_err(Unavailable)?),
+            None => {
+                self.starts += 1;
+                self.running.insert(self.start().map_err(Unavailable)?)
+            }
         };
         self.next_id += 1;
         let id = self.next_id;
@@ -131,9 +181,7 @@ impl Helper {
             .write_all(line.as_bytes())
             .and_then(|()| running.stdin.flush());
         if sent.is_err() {
-            return Ok(Reply::Failed {
-                reason: self.reap(),
-            });
+            return Ok(self.reap());
         }
         let deadline = std::time::Instant::now() + self.limits.time;
         loop {
@@ -144,23 +192,19 @@ impl Helper {
                     if let Ok(reply) = serde_json::from_str::<Envelope<Reply>>(&answer)
                         && reply.id == id
                     {
-                        return Ok(reply.body);
+                        return Ok(Attempt::Answered(reply.body));
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     self.stop();
-                    return Ok(Reply::Failed {
+                    return Ok(Attempt::Answered(Reply::Failed {
                         reason: format!(
                             "took longer than {} s to read; the reader was stopped",
                             self.limits.time.as_secs()
                         ),
-                    });
+                    }));
                 }
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Ok(Reply::Failed {
-                        reason: self.reap(),
-                    });
-                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(self.reap()),
             }
         }
     }
@@ -169,6 +213,8 @@ impl Helper {
         let mut child = Command::new(&self.binary)
             .arg("--memory-mib")
             .arg(self.limits.memory_mib.to_string())
+            .arg("--idle-exit-ms")
+            .arg(self.limits.idle.as_millis().to_string())
             // Few malloc arenas, so the address-space limit measures memory in use rather
             // than arenas reserved per thread.
             .env("MALLOC_ARENA_MAX", "2")
@@ -187,12 +233,16 @@ impl Helper {
         let stderr = child.stderr.take().ok_or("the helper has no stderr")?;
         let (sender, replies) = channel();
         let watch_error = |error: std::io::Error| format!("cannot watch the helper: {error}");
+        let child = Arc::new(Mutex::new(child));
+        let ended = child.clone();
         let spawned = std::thread::Builder::new()
             .name("media-helper-out".into())
             .spawn(move || {
                 bounded_lines(stdout, MAX_REPLY_BYTES, |line| sender.send(line).is_ok());
+                collect_when_ended(&ended);
             });
         if let Err(error) = spawned {
+            let mut child = lock(&child);
             let _ = child.kill();
             let _ = child.wait();
             return Err(watch_error(error));
@@ -215,6 +265,7 @@ impl Helper {
         let stderr_reader = match stderr_reader {
             Ok(reader) => reader,
             Err(error) => {
+                let mut child = lock(&child);
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(watch_error(error));
@@ -230,21 +281,34 @@ impl Helper {
     }
 
     fn stop(&mut self) {
-        if let Some(mut running) = self.running.take() {
-            let _ = running.child.kill();
-            let _ = running.child.wait();
+        if let Some(running) = self.running.take() {
+            let mut child = lock(&running.child);
+            let _ = child.kill();
+            let _ = child.wait();
             self.restarts += 1;
         }
     }
 
-    /// The helper died: collects it and says why, in words.
-    fn reap(&mut self) -> String {
-        let Some(mut running) = self.running.take() else {
-            return "the reader stopped".to_string();
+    /// The helper ended: collects it and says why, in words; or, when it had exited because
+    /// it was idle, says so (no file is to blame).
+    fn reap(&mut self) -> Attempt {
+        let failed = |reason: &str| {
+            Attempt::Answered(Reply::Failed {
+                reason: reason.to_string(),
+            })
         };
-        self.restarts += 1;
+        let Some(running) = self.running.take() else {
+            return failed("the reader stopped");
+        };
         drop(running.stdin);
-        let status = running.child.wait();
+        let status = lock(&running.child).wait();
+        if status
+            .as_ref()
+            .is_ok_and(|status| status.code() == Some(IDLE_EXIT))
+        {
+            return Attempt::WentIdle;
+        }
+        self.restarts += 1;
         // The stderr reader collects the last words; it ends when the pipe closes, which a
         // process the helper started could delay, so it is waited for briefly.
         let waited = std::time::Instant::now();
@@ -266,26 +330,51 @@ impl Helper {
         .iter()
         .any(|sign| tail.contains(sign));
         if out_of_memory {
-            return format!(
+            return failed(&format!(
                 "needed more than the reader's {} MiB of memory; the reader was stopped",
                 self.limits.memory_mib
-            );
+            ));
         }
-        match status {
+        failed(&match status {
             Ok(status) => match status.signal() {
                 Some(signal) => format!("crashed the reader (signal {signal})"),
                 None => format!("the reader quit ({status})"),
             },
             Err(error) => format!("the reader was lost: {error}"),
-        }
+        })
     }
+}
+
+/// What one try at a request came to.
+enum Attempt {
+    Answered(Reply),
+    /// The helper had exited because it was idle: try again with a new one.
+    WentIdle,
 }
 
 impl Drop for Helper {
     fn drop(&mut self) {
-        if let Some(mut running) = self.running.take() {
-            let _ = running.child.kill();
-            let _ = running.child.wait();
+        if let Some(running) = self.running.take() {
+            let mut child = lock(&running.child);
+            let _ = child.kill();
+            let _ = child.wait();
         }
+    }
+}
+
+fn lock(child: &Mutex<Child>) -> std::sync::MutexGuard<'_, Child> {
+    child.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+/// After the helper's stdout ended: collects the process once it has exited (it keeps its
+/// status for whoever asks next), looking for a short while; one that closed its output but
+/// lives on is left to the next request's deadline.
+fn collect_when_ended(child: &Mutex<Child>) {
+    let since = std::time::Instant::now();
+    while since.elapsed() < Duration::from_secs(2) {
+        if !matches!(lock(child).try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -15,7 +15,7 @@ use crate::service::{
     Command, DownloadEntry, PlaybackEntry, Refusal, Reply, ServiceBus, ShellService, Status,
     VmEntry,
 };
-use crate::session::{Choices, Session, SessionFile};
+use crate::session::{Choices, PROVEN_AFTER, Session, SessionFile};
 
 /// The service, the session file and what is left to restore.
 #[derive(Default)]
@@ -33,6 +33,9 @@ pub(super) struct Outside {
     started: std::cell::Cell<bool>,
     /// What the user chose on the settings screen, this run or an earlier one.
     chosen: RefCell<Choices>,
+    /// The file in the player once it has played for [`PROVEN_AFTER`] this run.
+    proven: RefCell<Option<std::path::PathBuf>>,
+    proving_timer: slint::Timer,
 }
 
 fn screen_id(screen: Screen) -> &'static str {
@@ -73,7 +76,14 @@ impl App {
                 }
             }
             "vm" => *self.outside.restore_front.borrow_mut() = last.front.clone(),
-            "player" => *self.outside.restore_playing.borrow_mut() = last.playing.clone(),
+            "player" if last.playing_proven => {
+                *self.outside.restore_playing.borrow_mut() = last.playing.clone();
+            }
+            "player" => tracing::warn!(
+                path = ?last.playing,
+                "not playing the last session's file again: the last run had not played it for {} s after opening it (it may be what stopped that run)",
+                PROVEN_AFTER.as_secs()
+            ),
             _ => {}
         }
     }
@@ -174,7 +184,41 @@ impl App {
             .as_ref()
             .and_then(|media| media.resume_point(&path));
         tracing::info!(path = %path.display(), ?resume, "playing the last session's file again");
+        // On disk before it opens: should it bring this run down too, the next start does
+        // not open it a third time.
+        let unproven = Session {
+            screen: "player".to_string(),
+            playing: Some(path.clone()),
+            playing_proven: false,
+            ..self.outside.saved.borrow().clone()
+        };
+        if let Some(file) = self.outside.session.borrow().as_ref() {
+            file.save_now(&unproven);
+        }
+        *self.outside.saved.borrow_mut() = unproven;
         playback.open_path(&path, resume);
+    }
+
+    /// Calls `path` safe to open again after a restart once it is still playing
+    /// [`PROVEN_AFTER`] from now.
+    fn prove_after_a_while(&self, path: std::path::PathBuf) {
+        if self.outside.proving_timer.running() {
+            return;
+        }
+        let weak = CURRENT.with(|current| current.borrow().clone());
+        self.outside
+            .proving_timer
+            .start(slint::TimerMode::SingleShot, PROVEN_AFTER, move || {
+                let Some(app) = weak.upgrade() else { return };
+                let still = app
+                    .playback()
+                    .and_then(|playback| playback.now_playing())
+                    .is_some_and(|item| item.path == path);
+                if still && app.status().playback.state == "playing" {
+                    *app.outside.proven.borrow_mut() = Some(path.clone());
+                    app.schedule_publish();
+                }
+            });
     }
 
     /// What is shown changed (or may have): publish it soon, once per burst.
@@ -205,14 +249,22 @@ impl App {
     /// Writes the session when what it records changed.
     fn keep(&self, status: &Status) {
         let shelf = self.media.borrow().as_ref().and_then(|media| media.shelf());
+        let playing = self
+            .playback()
+            .and_then(|playback| playback.now_playing())
+            .map(|item| item.path);
+        let playing_proven = playing.is_some() && *self.outside.proven.borrow() == playing;
+        if let (Some(path), false, "playing") =
+            (&playing, playing_proven, status.playback.state.as_str())
+        {
+            self.prove_after_a_while(path.clone());
+        }
         let session = Session {
             screen: status.screen.clone(),
             front: (!status.front.is_empty()).then(|| status.front.clone()),
             shelf: shelf.map(str::to_string),
-            playing: self
-                .playback()
-                .and_then(|playback| playback.now_playing())
-                .map(|item| item.path),
+            playing,
+            playing_proven,
             settings: self.outside.chosen.borrow().clone(),
         };
         if *self.outside.saved.borrow() == session {

@@ -326,7 +326,12 @@ fn start_loader(folder: PathBuf, sink: LoadedSink) -> Sender<(PathBuf, usize, u3
     let spawned = std::thread::Builder::new()
         .name("hearth-photos".into())
         .spawn(move || {
-            let mut helper = Helper::new(helper_binary(), HelperLimits::default());
+            // A viewer turns pages for a while: its helper stays half a minute between them.
+            let limits = HelperLimits {
+                idle: std::time::Duration::from_secs(30),
+                ..HelperLimits::default()
+            };
+            let mut helper = Helper::new(helper_binary(), limits);
             while let Ok((path, slot, longest_side)) = receiver.recv() {
                 let file = view_file(&folder, slot);
                 let request = Request {

@@ -22,8 +22,9 @@ impl PlaybackController {
         self.render();
     }
 
-    /// Plays a local file, or the playable files of a folder, from `position`; false when
-    /// there is nothing playable there.
+    /// Plays a local file, or the playable files of a folder's tree (in name order, folder
+    /// by folder, as albums are laid out), from `position`; false when there is nothing
+    /// playable there.
     pub fn open_path(&self, path: &std::path::Path, position: Option<Duration>) -> bool {
         let queue = queue_for_path(path);
         if queue.is_empty() {
@@ -218,19 +219,47 @@ fn queue_for_path(path: &std::path::Path) -> Vec<QueueItem> {
     if !path.is_dir() {
         return vec![item(path.to_path_buf())];
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
-        .unwrap_or_default();
-    files.retain(|file| {
-        matches!(
-            hearth_media::hint_from_name(file),
+    let mut files = Vec::new();
+    playable_tree(path, 0, &mut files);
+    files.into_iter().map(item).collect()
+}
+
+/// How deep a folder opened to play is walked, and how many files it may queue.
+const TREE_DEPTH: usize = 8;
+const TREE_FILES: usize = 10_000;
+
+/// The songs and videos under `folder`, in name order with each subfolder's in its place;
+/// hidden entries are skipped and symbolic links to folders not followed (no loops).
+fn playable_tree(folder: &std::path::Path, depth: usize, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let mut entries: Vec<(PathBuf, bool)> = entries
+        .flatten()
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .map(|entry| {
+            let is_folder = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            (entry.path(), is_folder)
+        })
+        .collect();
+    entries.sort();
+    for (path, is_folder) in entries {
+        if files.len() >= TREE_FILES {
+            return;
+        }
+        if is_folder {
+            if depth < TREE_DEPTH {
+                playable_tree(&path, depth + 1, files);
+            }
+        } else if matches!(
+            hearth_media::hint_from_name(&path),
             hearth_media::NameHint::Media(
                 hearth_media::MediaKind::Audio | hearth_media::MediaKind::Video
             )
-        )
-    });
-    files.sort();
-    files.into_iter().map(item).collect()
+        ) {
+            files.push(path);
+        }
+    }
 }
 
 pub(super) fn micros(time: Duration) -> i64 {
