@@ -197,7 +197,83 @@ pub struct Figures {
     pub settled_median: Duration,
     pub settled_worst: Duration,
     pub idle_cpu_percent: f64,
+    /// The program's own resident memory after [`IDLE`].
     pub rss_mib: f64,
+    /// The program with every process it started, after [`IDLE`] and [`LATER`] more.
+    pub idle: Footprint,
+    pub later: Footprint,
+}
+
+/// How long after the idle figures the footprint is taken again (helpers that linger show).
+pub const LATER: Duration = Duration::from_secs(60);
+
+/// Memory of a process and every process it started, counted whole.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Footprint {
+    pub rss_mib: f64,
+    /// Proportional set size: shared pages split among those who map them.
+    pub pss_mib: f64,
+    /// How many processes: the program and its descendants.
+    pub processes: usize,
+}
+
+/// [`Footprint`] of `pid` and its descendants, from /proc.
+pub fn footprint(pid: u32) -> Footprint {
+    let mut parents: Vec<(u32, u32)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            if let Some(parent) = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().nth(1))
+                .and_then(|field| field.parse::<u32>().ok())
+            {
+                parents.push((child, parent));
+            }
+        }
+    }
+    let mut tree = vec![pid];
+    let mut index = 0;
+    while index < tree.len() {
+        let parent = tree[index];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
+        index += 1;
+    }
+    Footprint {
+        rss_mib: tree.iter().map(|&pid| rss_mib(pid)).sum(),
+        pss_mib: tree.iter().map(|&pid| pss_mib(pid)).sum(),
+        processes: tree.len(),
+    }
+}
+
+/// A process's proportional set size (`Pss:` of /proc/PID/smaps_rollup).
+pub fn pss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 pub struct Program<'a> {
@@ -234,13 +310,19 @@ pub fn measure(screen: &Screen, program: &Program<'_>, display: &str) -> Figures
     let before = cpu_ticks(pid);
     std::thread::sleep(IDLE);
     let used = (cpu_ticks(pid) - before) as f64 / ticks_per_second;
+    let rss = rss_mib(pid);
+    let idle = footprint(pid);
+    std::thread::sleep(LATER);
+    let later = footprint(pid);
     let settled: Vec<Duration> = starts.iter().map(|s| s.settled).collect();
     Figures {
+        idle,
+        later,
         first_frame_median: median(starts.iter().map(|s| s.first_frame).collect()),
         settled_worst: settled.iter().copied().max().unwrap_or_default(),
         settled_median: median(settled),
         idle_cpu_percent: used / IDLE.as_secs_f64() * 100.0,
-        rss_mib: rss_mib(pid),
+        rss_mib: rss,
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hearth_tests::services::{LibvirtDbus, PrivateBus, TempDir, test_domain_xml};
 use hearth_tests::startup::{
-    Figures, IDLE, Program, RUNS, Screen, measure, millis, sibling, start_and_watch,
+    Figures, IDLE, LATER, Program, RUNS, Screen, measure, millis, sibling, start_and_watch,
     wait_for_media, write,
 };
 use hearth_tests::xvfb::Xvfb;
@@ -90,6 +90,35 @@ pub fn report() {
         .iter()
         .map(|program| (program.name, measure(&screen, program, &display)))
         .collect();
+    println!();
+    println!(
+        "## Memory counted whole: the program and every process it started (helpers, players), \
+         after {} s idle and {} s later",
+        IDLE.as_secs(),
+        (IDLE + LATER).as_secs()
+    );
+    println!();
+    println!(
+        "| program | processes | RSS, all | PSS, all | processes later | RSS later | PSS later | goal |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (name, figures) in &rows {
+        let (idle, later) = (figures.idle, figures.later);
+        println!(
+            "| {name} | {} | {:.1} MiB | {:.1} MiB | {} | {:.1} MiB | {:.1} MiB | {} |",
+            idle.processes,
+            idle.rss_mib,
+            idle.pss_mib,
+            later.processes,
+            later.rss_mib,
+            later.pss_mib,
+            if name.starts_with("hearth") {
+                "RSS ≤ 64 MiB, PSS ≤ 48 MiB"
+            } else {
+                "baseline"
+            }
+        );
+    }
     println!();
     println!(
         "## Start-up and idle (winit, software renderer, Xvfb 1280x800, {RUNS} starts each, \
