@@ -10,24 +10,18 @@
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
-use hearth::downloads::Bus;
 use hearth_tests::World;
-use hearth_tests::guest::{Hardware, initramfs_for};
 use hearth_tests::image_guest::{
-    BOOT, boots, domain_xml, force_off, image_action, serial_lines, start, wait_for_ready_badge,
-    wait_for_serial,
+    BOOT, GuestUnderHearth, boots, force_off, image_action, serial_lines, start,
+    wait_for_ready_badge, wait_for_serial,
 };
 use hearth_tests::image_service::ImageService;
 use hearth_tests::images::{
     Nginx, Publisher, SmallDisk, b3, fetch, hearth_image, outcome, used_bytes,
 };
-use hearth_tests::services::{
-    PrivateBus, SystemDomain, ensure_system_libvirtd, libvirt_dbus_system,
-};
-use hearth_vm_bridge::libvirt::{DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
-use hearth_vm_bridge::{VmRole, VmState};
+use hearth_tests::services::{PrivateBus, ensure_system_libvirtd};
+use hearth_vm_bridge::VmState;
 
 const MIB: u64 = 1 << 20;
 const IMAGE_SIZE: u64 = 256 * MIB;
@@ -102,38 +96,13 @@ fn versions_stay_as_signed_while_the_vm_writes_to_its_overlay_and_data_disk() {
     assert_eq!(std::fs::metadata(&data_file).unwrap().len(), 64 * MIB);
     assert!(allocated(&data_file) < MIB, "the data disk is not sparse");
 
-    let initrd = initramfs_for(publisher.dir.path(), &name, Hardware::DISK);
-    let serial = publisher.path("serial.log");
-    let placeholder = publisher.path("placeholder.img");
-    std::fs::write(&placeholder, vec![0u8; 1 << 20]).unwrap();
-    let _domain = SystemDomain::define(
-        &name,
-        &domain_xml(&name, &initrd, &serial, &placeholder),
-        publisher.dir.path(),
-    );
-    let _libvirt = libvirt_dbus_system(&bus);
-    let config = LibvirtConfig {
-        bus: hearth_vm_bridge::libvirt::Bus::Address(bus.address.clone()),
-        connection: "QEMU".into(),
-        vms: vec![SelectedVm {
-            name: name.clone(),
-            role: VmRole::Work,
-        }],
-        displays: DisplaySource::Libvirt,
-    };
-    let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
-    world
-        .app
-        .attach_downloads(Bus::Address(bus.address.clone()), None);
-    world.app.start_downloads();
-    world.wait_until("the VM listed, off", BOOT, |w| {
-        w.state_of(&name) == Some(VmState::ShutOff)
-    });
+    let guest = GuestUnderHearth::start(publisher.dir.path(), &bus, &name);
+    let (world, serial) = (&guest.world, guest.serial.as_path());
 
     // Version 1 runs and writes 200 MiB over its system disk: into its overlay.
-    start(&world, &name);
-    wait_for_writes(&world, &serial, 1);
-    force_off(&world, &name);
+    start(world, &name);
+    wait_for_writes(world, serial, 1);
+    force_off(world, &name);
     let version_1 = folder.join("versions/1.img");
     assert_eq!(b3(&version_1), b3(&v1), "version 1 was written to");
     let mode = std::fs::metadata(&version_1).unwrap().permissions().mode();
@@ -160,20 +129,20 @@ fn versions_stay_as_signed_while_the_vm_writes_to_its_overlay_and_data_disk() {
     );
 
     // Version 2 starts on a fresh overlay, with the data disk as version 1 left it.
-    wait_for_ready_badge(&world, &name);
-    start(&world, &name);
-    wait_for_writes(&world, &serial, 2);
-    force_off(&world, &name);
+    wait_for_ready_badge(world, &name);
+    start(world, &name);
+    wait_for_writes(world, serial, 2);
+    force_off(world, &name);
     // Back to version 1 as it was left: with what was written under it.
-    image_action(&world, &name, "Go back to version 1 as you left it");
-    wait_for_serial(&world, &serial, "the third boot's overlay", |serial| {
+    image_action(world, &name, "Go back to version 1 as you left it");
+    wait_for_serial(world, serial, "the third boot's overlay", |serial| {
         serial_lines(serial, "LEFT").len() == 3
     });
-    force_off(&world, &name);
+    force_off(world, &name);
     // Reset to version 1 as shipped: none of it.
-    image_action(&world, &name, "Reset version 1 as shipped");
-    wait_for_writes(&world, &serial, 3);
-    force_off(&world, &name);
+    image_action(world, &name, "Reset version 1 as shipped");
+    wait_for_writes(world, serial, 3);
+    force_off(world, &name);
     // Version 3 made current while the VM is off, then back to version 1 as shipped.
     let v3 = publisher.path("v3.img");
     write_version(&v3, "HEARTH-IMAGE v3", &[5], 3);
@@ -187,20 +156,20 @@ fn versions_stay_as_signed_while_the_vm_writes_to_its_overlay_and_data_disk() {
             .and_then(|d| d.image_of_vm(&name))
             .is_some_and(|i| i.current == 3)
     });
-    image_action(&world, &name, "Go back to version 1 as shipped");
-    wait_for_writes(&world, &serial, 4);
+    image_action(world, &name, "Go back to version 1 as shipped");
+    wait_for_writes(world, serial, 4);
 
     let v1_marker = "HEARTH-IMAGE v1";
     let v2_marker = "HEARTH-IMAGE v2";
     assert_eq!(
-        boots(&serial),
+        boots(serial),
         [v1_marker, v2_marker, v1_marker, v1_marker, v1_marker]
     );
     assert_eq!(
-        serial_lines(&serial, "LEFT"),
+        serial_lines(serial, "LEFT"),
         ["", "", &format!("WROTE {v1_marker}"), "", ""]
     );
-    let data = serial_lines(&serial, "DATA");
+    let data = serial_lines(serial, "DATA");
     assert_eq!(data.len(), 5, "{data:?}");
     assert!(
         data.iter().all(|line| *line == data[0] && line.len() > 40),
@@ -254,5 +223,5 @@ fn versions_stay_as_signed_while_the_vm_writes_to_its_overlay_and_data_disk() {
     assert_eq!(service.number("Ready"), 4);
     assert_eq!(service.number("BytesReused"), 0);
     assert_eq!(b3(&folder.join("versions/4.img")), b3(&v4));
-    force_off(&world, &name);
+    force_off(world, &name);
 }

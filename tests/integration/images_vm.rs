@@ -5,22 +5,16 @@
 //! once) is rolled back by Hearth on its own, with the reason on screen.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use hearth::downloads::Bus;
-use hearth_tests::World;
-use hearth_tests::guest::{Hardware, initramfs_for};
 use hearth_tests::image_guest::{
-    BOOT, boots, domain_xml, force_off, image_action, start, wait_for_boots, wait_for_ready_badge,
+    BOOT, GuestUnderHearth, boots, force_off, image_action, start, wait_for_boots,
+    wait_for_ready_badge,
 };
 use hearth_tests::image_service::ImageService;
 use hearth_tests::images::{Nginx, Publisher};
-use hearth_tests::services::{
-    PrivateBus, SystemDomain, ensure_system_libvirtd, libvirt_dbus_system,
-};
+use hearth_tests::services::{PrivateBus, ensure_system_libvirtd};
 use hearth_ui::DownloadsAdapter;
-use hearth_vm_bridge::libvirt::{DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm};
-use hearth_vm_bridge::{VmRole, VmState};
+use hearth_vm_bridge::VmState;
 use slint::{ComponentHandle, Model};
 
 /// A disk image whose first line is `marker`, then data shared between versions.
@@ -54,44 +48,20 @@ fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
     );
     service.wait_for_phase("ready", BOOT);
 
-    let initrd = initramfs_for(publisher.dir.path(), &name, Hardware::DISK);
-    let serial = publisher.path("serial.log");
-    // The domain as IT defined it, its disk not yet an image version.
-    let placeholder = publisher.path("placeholder.img");
-    std::fs::write(&placeholder, vec![0u8; 1 << 20]).unwrap();
-    let _domain = SystemDomain::define(
-        &name,
-        &domain_xml(&name, &initrd, &serial, &placeholder),
-        publisher.dir.path(),
-    );
-    let _libvirt = libvirt_dbus_system(&bus);
-    let config = LibvirtConfig {
-        bus: hearth_vm_bridge::libvirt::Bus::Address(bus.address.clone()),
-        connection: "QEMU".into(),
-        vms: vec![SelectedVm {
-            name: name.clone(),
-            role: VmRole::Work,
-        }],
-        displays: DisplaySource::Libvirt,
-    };
-    let world = World::over(Arc::new(LibvirtHypervisor::new(config)));
-    world
-        .app
-        .attach_downloads(Bus::Address(bus.address.clone()), None);
-    world.app.start_downloads();
-    world.wait_until("the VM listed, off, its image ready", BOOT, |w| {
-        w.state_of(&name) == Some(VmState::ShutOff)
-            && w.app
-                .window()
-                .global::<DownloadsAdapter>()
-                .get_cards()
-                .row_count()
-                == 1
+    let guest = GuestUnderHearth::start(publisher.dir.path(), &bus, &name);
+    let (world, serial) = (&guest.world, &guest.serial);
+    world.wait_until("its image ready", BOOT, |w| {
+        w.app
+            .window()
+            .global::<DownloadsAdapter>()
+            .get_cards()
+            .row_count()
+            == 1
     });
 
     // The first start makes version 1 current and boots it.
-    start(&world, &name);
-    wait_for_boots(&world, &serial, &["HEARTH-IMAGE v1"]);
+    start(world, &name);
+    wait_for_boots(world, serial, &["HEARTH-IMAGE v1"]);
     assert_eq!(service.number("Current"), 1);
 
     // Version 2 downloads while version 1 runs, and is used at the next start.
@@ -100,20 +70,20 @@ fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
     publisher.publish("work", &v2, &[]);
     service.call("CheckNow", &[]);
     service.wait_for_phase("ready", BOOT);
-    wait_for_ready_badge(&world, &name);
+    wait_for_ready_badge(world, &name);
     assert_eq!(world.state_of(&name), Some(VmState::Running));
-    assert_eq!(boots(&serial), ["HEARTH-IMAGE v1"]);
-    force_off(&world, &name);
-    start(&world, &name);
-    wait_for_boots(&world, &serial, &["HEARTH-IMAGE v1", "HEARTH-IMAGE v2"]);
+    assert_eq!(boots(serial), ["HEARTH-IMAGE v1"]);
+    force_off(world, &name);
+    start(world, &name);
+    wait_for_boots(world, serial, &["HEARTH-IMAGE v1", "HEARTH-IMAGE v2"]);
     assert_eq!(service.number("Current"), 2);
 
     // Rollback from the image's sheet brings version 1 back.
-    force_off(&world, &name);
-    image_action(&world, &name, "Go back to version 1 as you left it");
+    force_off(world, &name);
+    image_action(world, &name, "Go back to version 1 as you left it");
     wait_for_boots(
-        &world,
-        &serial,
+        world,
+        serial,
         &["HEARTH-IMAGE v1", "HEARTH-IMAGE v2", "HEARTH-IMAGE v1"],
     );
     assert_eq!(service.number("Current"), 1);
@@ -124,13 +94,13 @@ fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
     publisher.publish("work", &v3, &[]);
     service.call("CheckNow", &[]);
     service.wait_for_phase("ready", BOOT);
-    wait_for_ready_badge(&world, &name);
-    force_off(&world, &name);
-    start(&world, &name);
+    wait_for_ready_badge(world, &name);
+    force_off(world, &name);
+    start(world, &name);
     // Version 3 booted, powered off at once, and version 1 started again.
     wait_for_boots(
-        &world,
-        &serial,
+        world,
+        serial,
         &[
             "HEARTH-IMAGE v1",
             "HEARTH-IMAGE v2",
@@ -155,5 +125,5 @@ fn a_guest_boots_each_version_and_a_broken_one_rolls_back_by_itself() {
             || reason.starts_with("Version 3 shut off by itself "),
         "{last}"
     );
-    force_off(&world, &name);
+    force_off(world, &name);
 }

@@ -148,3 +148,57 @@ pub fn image_action(world: &World, name: &str, action: &str) {
     world.tap(action);
     world.tap_topmost(action);
 }
+
+/// A test guest with a disk, defined in the system's libvirtd, and Hearth over it following
+/// the image service on `bus`. Dropped in order: Hearth, libvirt-dbus, the domain.
+pub struct GuestUnderHearth {
+    pub world: World,
+    /// Where the guest's serial port is appended.
+    pub serial: std::path::PathBuf,
+    _libvirt: crate::services::Process,
+    _domain: crate::services::SystemDomain,
+}
+
+impl GuestUnderHearth {
+    /// Defines the guest `name` (files in `dir`; its disk a placeholder, as IT defined the
+    /// domain before any image version) and starts Hearth over it; returns once Hearth lists
+    /// it off.
+    pub fn start(dir: &Path, bus: &crate::services::PrivateBus, name: &str) -> GuestUnderHearth {
+        use hearth_vm_bridge::libvirt::{
+            DisplaySource, LibvirtConfig, LibvirtHypervisor, SelectedVm,
+        };
+        let initrd = crate::guest::initramfs_for(dir, name, crate::guest::Hardware::DISK);
+        let serial = dir.join("serial.log");
+        let placeholder = dir.join("placeholder.img");
+        std::fs::write(&placeholder, vec![0u8; 1 << 20]).expect("a placeholder disk");
+        let domain = crate::services::SystemDomain::define(
+            name,
+            &domain_xml(name, &initrd, &serial, &placeholder),
+            dir,
+        );
+        let libvirt = crate::services::libvirt_dbus_system(bus);
+        let config = LibvirtConfig {
+            bus: hearth_vm_bridge::libvirt::Bus::Address(bus.address.clone()),
+            connection: "QEMU".into(),
+            vms: vec![SelectedVm {
+                name: name.to_string(),
+                role: hearth_vm_bridge::VmRole::Work,
+            }],
+            displays: DisplaySource::Libvirt,
+        };
+        let world = World::over(std::sync::Arc::new(LibvirtHypervisor::new(config)));
+        world
+            .app
+            .attach_downloads(hearth::downloads::Bus::Address(bus.address.clone()), None);
+        world.app.start_downloads();
+        world.wait_until("the VM listed, off", BOOT, |w| {
+            w.state_of(name) == Some(VmState::ShutOff)
+        });
+        GuestUnderHearth {
+            world,
+            serial,
+            _libvirt: libvirt,
+            _domain: domain,
+        }
+    }
+}
