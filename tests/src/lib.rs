@@ -12,6 +12,7 @@ pub mod playback;
 pub mod services;
 pub mod startup;
 pub mod supervisor;
+pub mod test_plugin;
 pub mod xvfb;
 
 use std::cell::Cell;

@@ -146,10 +146,17 @@ pub struct Watched {
 
 impl Watched {
     pub fn new(audio: AudioOutput) -> Watched {
+        Watched::with_limits(hearth_media::player::PlayerLimits::default(), audio)
+    }
+
+    /// A player whose process starts as `limits` say.
+    pub fn with_limits(limits: hearth_media::player::PlayerLimits, audio: AudioOutput) -> Watched {
         let (sender, events) = std::sync::mpsc::channel();
         let sender = std::sync::Mutex::new(sender);
-        let player = Player::new(
+        let player = Player::with_limits(
+            limits,
             audio,
+            hearth_media::player::VideoFormat::Bgrx,
             std::sync::Arc::new(move |event| {
                 let _ = sender.lock().expect("the sender").send(event);
             }),

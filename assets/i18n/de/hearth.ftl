@@ -192,6 +192,7 @@ player-queue-summary = { $count ->
        *[other] { $count } Titel folgen
     }
 player-error-output = Die Ton- oder Bildausgabe ist fehlgeschlagen.
+player-error-process = Der Player von Hearth wurde bei dieser Datei beendet: { $reason }.
 player-seek-feedback = { $seconds } s
 settings-player = Player
 settings-swipe-seek = Auf einem Video seitlich wischen zum Spulen

@@ -192,6 +192,7 @@ player-queue-summary = { $count ->
        *[other] { $count } songs follow
     }
 player-error-output = The sound or picture output failed.
+player-error-process = Hearth’s player stopped on this file: { $reason }.
 player-seek-feedback = { $seconds } s
 settings-player = Player
 settings-swipe-seek = Swipe sideways on a video to seek

@@ -198,6 +198,7 @@ player-queue-summary = { $count ->
        *[other] Czeka { $count } utworów
     }
 player-error-output = Wyjście dźwięku lub obrazu zawiodło.
+player-error-process = Odtwarzacz Hearth zatrzymał się na tym pliku: { $reason }.
 player-seek-feedback = { $seconds } s
 settings-player = Odtwarzacz
 settings-swipe-seek = Przesuń w bok na filmie, aby przewinąć

@@ -6,8 +6,13 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let mut memory_mib = 768;
     let mut idle = None;
+    let mut player = false;
     // Arguments as the OS gives them: a folder's name need not be UTF-8.
-    let mut arguments = std::env::args_os().skip(1);
+    let mut arguments = std::env::args_os().skip(1).peekable();
+    if arguments.peek().is_some_and(|first| first == "--player") {
+        arguments.next();
+        player = true;
+    }
     while let Some(argument) = arguments.next() {
         let value = arguments.next();
         let number = value
@@ -22,13 +27,18 @@ fn main() -> ExitCode {
             ("--make-samples", _) => return make_samples(value),
             _ => {
                 eprintln!(
-                    "usage: hearth-media-helper [--memory-mib N] [--idle-exit-ms N] | --make-samples FOLDER (started by Hearth)"
+                    "usage: hearth-media-helper [--player] [--memory-mib N] [--idle-exit-ms N] | --make-samples FOLDER (started by Hearth)"
                 );
                 return ExitCode::from(2);
             }
         }
     }
-    match hearth_media::helper::child::run(memory_mib, idle) {
+    let served = if player {
+        hearth_media::player::serve::serve(memory_mib)
+    } else {
+        hearth_media::helper::child::run(memory_mib, idle)
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("hearth-media-helper: {error}");

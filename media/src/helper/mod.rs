@@ -15,4 +15,5 @@ mod view;
 
 pub use photo::MAX_PIXELS;
 pub use pool::{Helper, HelperLimits, Unavailable, helper_binary};
+pub(crate) use pool::{bounded_lines, out_of_memory};
 pub use view::{read_view_file, view_file};

@@ -92,7 +92,11 @@ const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 const MAX_STDERR_LINE_BYTES: u64 = 1024;
 
 /// Reads lines of at most `limit` bytes; stops at the end, an error, or an over-long line.
-fn bounded_lines(source: impl std::io::Read, limit: u64, mut each: impl FnMut(String) -> bool) {
+pub(crate) fn bounded_lines(
+    source: impl std::io::Read,
+    limit: u64,
+    mut each: impl FnMut(String) -> bool,
+) {
     let mut reader = BufReader::new(source);
     loop {
         let mut line = Vec::new();
@@ -321,15 +325,7 @@ impl Helper {
             .lock()
             .map(|tail| tail.iter().cloned().collect::<Vec<_>>().join("\n"))
             .unwrap_or_default();
-        let out_of_memory = [
-            "memory allocation of",
-            "failed to allocate",
-            "out of memory",
-            "Cannot allocate memory",
-        ]
-        .iter()
-        .any(|sign| tail.contains(sign));
-        if out_of_memory {
+        if out_of_memory(&tail) {
             return failed(&format!(
                 "needed more than the reader's {} MiB of memory; the reader was stopped",
                 self.limits.memory_mib
@@ -343,6 +339,18 @@ impl Helper {
             Err(error) => format!("the reader was lost: {error}"),
         })
     }
+}
+
+/// Whether a child's last words say it ran out of memory (Rust's, GLib's and libc's words).
+pub(crate) fn out_of_memory(stderr_tail: &str) -> bool {
+    [
+        "memory allocation of",
+        "failed to allocate",
+        "out of memory",
+        "Cannot allocate memory",
+    ]
+    .iter()
+    .any(|sign| stderr_tail.contains(sign))
 }
 
 /// What one try at a request came to.

@@ -27,6 +27,8 @@ pub(super) enum Message {
     Bus(gst::Message, u64),
     /// Opening failed at once in this epoch; said only if the bus gave no reason first.
     OpenFailed(u64),
+    /// Something to run on the engine's thread between commands.
+    Call(Box<dyn FnOnce() + Send>),
 }
 
 const POSITION_INTERVAL: Duration = Duration::from_millis(250);
@@ -135,6 +137,7 @@ pub(super) fn run(
                 }
             }
             Some(Message::OpenFailed(_)) => {}
+            Some(Message::Call(call)) => call(),
             None => {}
         }
         if engine.state == PlayState::Playing {

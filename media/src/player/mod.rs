@@ -1,32 +1,42 @@
-//! Playback: one GStreamer `playbin` on a thread of its own, driven by commands and reporting
-//! through [`PlayerEvent`]s.
+//! Playback: one GStreamer `playbin` in a process of its own (the media helper started with
+//! `--player`), driven by commands and reporting through [`PlayerEvent`]s.
 //!
 //! Everything the screen shows about playback (playing or paused, position, duration, tracks,
 //! errors, the end) comes from the pipeline's bus, never from the command just sent. Video
-//! frames go to a [`VideoOutput`] that keeps the newest one for the reader. GStreamer starts
-//! on the player's thread when the player is made, never on the caller's.
+//! frames come through shared memory to a [`VideoOutput`] that keeps the newest one for the
+//! reader. The process starts at the first play, never before; GStreamer never loads in the
+//! caller's process, and a file that crashes, exhausts or hangs a decoder costs only itself
+//! ([`Problem::Process`]).
 //!
 //! Nothing crossing this module's boundary is a GStreamer type.
 
 mod engine;
+mod fds;
 mod preview;
 mod problem;
+mod process;
 mod queue;
+pub mod serve;
 mod sinks;
+mod slots;
 mod tracks;
 mod video;
+mod wire;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
+pub use process::PlayerLimits;
 pub use queue::{Edit, Placement, Repeat};
 pub use video::{FrameFormat, FrameStats, FrameView, Plane, VideoFormat, VideoOutput};
 
 /// Where sound goes.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum AudioOutput {
     /// The desktop's sound server if there is one, else ALSA (GStreamer's `autoaudiosink`).
     #[default]
@@ -38,11 +48,11 @@ pub enum AudioOutput {
     /// Nowhere, at the pace of the clock (machines without sound).
     Silent,
     /// A WAV file, as fast as the files decode (checks of the audio itself).
-    Wav(PathBuf),
+    Wav(#[serde(with = "wire::path_bytes")] PathBuf),
 }
 
 /// What the player is doing, as the pipeline reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum PlayState {
     /// Nothing is open.
     #[default]
@@ -58,7 +68,7 @@ pub enum PlayState {
 }
 
 /// One audio or subtitle track of the file playing.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Track {
     /// Language code, when the file says.
     pub language: Option<String>,
@@ -71,7 +81,7 @@ pub struct Track {
 }
 
 /// The tracks of the file playing.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Tracks {
     pub has_video: bool,
     pub audio: Vec<Track>,
@@ -82,7 +92,7 @@ pub struct Tracks {
 }
 
 /// Why a file cannot be played.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Problem {
     /// A decoder or demuxer is missing (the codec, in words).
     MissingCodec(String),
@@ -92,10 +102,13 @@ pub enum Problem {
     Unreadable,
     /// The sound or video output failed.
     Output,
+    /// The player process died or hung on it (a decoder crashed, ran out of its memory or
+    /// stopped responding), in words.
+    Process(String),
 }
 
 /// Tags of the file playing.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Tags {
     pub title: Option<String>,
     pub artist: Option<String>,
@@ -104,11 +117,12 @@ pub struct Tags {
 }
 
 /// What the player reports.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PlayerEvent {
     /// A file of the queue started (by open, next, previous or the gapless hand-over).
     Started {
         index: usize,
+        #[serde(with = "wire::path_bytes")]
         path: PathBuf,
     },
     State(PlayState),
@@ -134,6 +148,7 @@ pub enum PlayerEvent {
     Frame,
     /// The file cannot be played; the player stops.
     Failed {
+        #[serde(with = "wire::path_bytes")]
         path: PathBuf,
         problem: Problem,
         detail: String,
@@ -144,8 +159,9 @@ pub enum PlayerEvent {
 pub type PlayerSink = Arc<dyn Fn(PlayerEvent) + Send + Sync>;
 
 /// How to open a queue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OpenRequest {
+    #[serde(with = "wire::paths_bytes")]
     pub files: Vec<PathBuf>,
     /// Index in `files` to start with.
     pub start: usize,
@@ -157,7 +173,7 @@ pub struct OpenRequest {
     pub repeat: Repeat,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Command {
     Open(OpenRequest),
     Play,
@@ -173,42 +189,97 @@ enum Command {
     Repeat(Repeat),
     Audio(usize),
     Subtitle(Option<usize>),
-    Add(Vec<PathBuf>, Placement),
+    Add(#[serde(with = "wire::paths_bytes")] Vec<PathBuf>, Placement),
     Edit(Edit),
     Jump(usize),
     Quit,
 }
 
-/// The player: cheap to call from the UI thread, every call returns at once.
-pub struct Player {
+/// The engine on a thread of this process: what the player process runs.
+struct Local {
     commands: Sender<engine::Message>,
+}
+
+impl Local {
+    /// Starts the engine's thread (and GStreamer on it). Events go to `sink`, frames to
+    /// `video`.
+    fn start(
+        audio: AudioOutput,
+        video_format: VideoFormat,
+        sink: PlayerSink,
+        video: VideoOutput,
+    ) -> Local {
+        let (commands, receiver) = std::sync::mpsc::channel();
+        let to_self = commands.clone();
+        let started = std::thread::Builder::new()
+            .name("hearth-player".into())
+            .spawn(move || engine::run(audio, video_format, sink, video, to_self, receiver));
+        if let Err(error) = started {
+            tracing::error!(%error, "the player's thread cannot start");
+        }
+        Local { commands }
+    }
+
+    fn send(&self, command: Command) {
+        let _ = self.commands.send(engine::Message::Command(command));
+    }
+
+    /// Runs `call` on the engine's thread, between commands (a ping proves it answers).
+    fn call(&self, call: Box<dyn FnOnce() + Send>) {
+        let _ = self.commands.send(engine::Message::Call(call));
+    }
+}
+
+/// The player: cheap to call from the UI thread, every call returns at once. Playback runs
+/// in a child process, started at the first play.
+pub struct Player {
+    link: Arc<process::Link>,
     video: VideoOutput,
-    thread: Option<std::thread::JoinHandle<()>>,
+    watchdog: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Player {
-    /// Starts the player's thread (and GStreamer on it). Events go to `sink`.
+    /// A player whose process starts at the first play. Events go to `sink`.
     pub fn new(audio: AudioOutput, sink: PlayerSink) -> Player {
         Player::with_video(audio, VideoFormat::Bgrx, sink)
     }
 
     /// [`Player::new`], handing video frames over in `video` format.
     pub fn with_video(audio: AudioOutput, video_format: VideoFormat, sink: PlayerSink) -> Player {
+        Player::with_limits(PlayerLimits::default(), audio, video_format, sink)
+    }
+
+    /// [`Player::with_video`], with the player process's binary and memory limit given.
+    pub fn with_limits(
+        limits: PlayerLimits,
+        audio: AudioOutput,
+        video_format: VideoFormat,
+        sink: PlayerSink,
+    ) -> Player {
         let video = VideoOutput::default();
-        let (commands, receiver) = std::sync::mpsc::channel();
-        let thread = {
-            let video = video.clone();
-            let commands = commands.clone();
+        let link = process::Link::new(limits, audio, video_format, sink, video.clone());
+        let watchdog = {
+            let link = link.clone();
             std::thread::Builder::new()
-                .name("hearth-player".into())
-                .spawn(move || engine::run(audio, video_format, sink, video, commands, receiver))
+                .name("player-watchdog".into())
+                .spawn(move || link.watch())
                 .ok()
         };
         Player {
-            commands,
+            link,
             video,
-            thread,
+            watchdog,
         }
+    }
+
+    /// The player process's id while one runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.link.pid()
+    }
+
+    /// How many player processes were started.
+    pub fn starts(&self) -> u64 {
+        self.link.starts()
     }
 
     /// The newest frame of the video playing.
@@ -217,7 +288,7 @@ impl Player {
     }
 
     fn send(&self, command: Command) {
-        let _ = self.commands.send(engine::Message::Command(command));
+        self.link.send(command);
     }
 
     /// Opens a queue of files and plays it (or shows its first frame, paused).
@@ -285,9 +356,9 @@ impl Player {
 
 impl Drop for Player {
     fn drop(&mut self) {
-        let _ = self.commands.send(engine::Message::Command(Command::Quit));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        self.link.quit();
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
         }
     }
 }

@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 /// What happens at the end of the queue or of a track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Repeat {
     /// Stop after the last one.
     #[default]
@@ -19,7 +21,7 @@ pub enum Repeat {
 
 /// A change to what is queued, naming files by their index in the queue (stable: a file
 /// removed keeps its number unused).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Edit {
     /// Takes a file out of the play order. The one playing cannot be removed.
     Remove(usize),
@@ -39,7 +41,7 @@ pub enum HandedOver {
 }
 
 /// Where files added to a queue go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Placement {
     /// Right after the one playing.
     Next,

@@ -1,18 +1,24 @@
-//! Decoded video frames handed from GStreamer's streaming thread to whoever shows them.
+//! Decoded video frames handed to whoever shows them: in the player process from
+//! GStreamer's streaming thread, in Hearth from the shared slots the player process writes.
 //!
-//! The appsink keeps only the newest frame: the screen takes it when it can and lends its
-//! pixels without a copy here (the one copy is the reader's, into what it displays). A frame
+//! Only the newest frame is kept: the screen takes it when it can and lends its pixels
+//! without a copy here (the one copy is the reader's, into what it displays). A frame
 //! replaced before anyone took it is counted as dropped, beside the frames GStreamer itself
 //! dropped for being late.
 
 use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::slots::{self, Mapped};
+use super::wire::FrameLayout;
 
 use gstreamer as gst;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
 /// What a frame's bytes are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FrameFormat {
     /// One plane: blue, green, red, unused (a little-endian `0xXXRRGGBB`).
     Bgrx,
@@ -22,7 +28,7 @@ pub enum FrameFormat {
 }
 
 /// How the player should hand frames over: BGRx for the CPU, I420 for a GPU that converts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum VideoFormat {
     #[default]
     Bgrx,
@@ -47,9 +53,53 @@ pub struct FrameView<'a> {
     pub chroma: Option<[Plane<'a>; 2]>,
 }
 
+/// A frame in one of the player process's slots, lent to Hearth until it is dropped.
+pub(crate) struct Lent {
+    layout: FrameLayout,
+    slots: Arc<Mapped>,
+    release: Arc<dyn Fn(usize) + Send + Sync>,
+}
+
+impl Lent {
+    /// A frame the child announced, once [`slots::check`] has held it to its slot.
+    pub(crate) fn new(
+        layout: FrameLayout,
+        slots: Arc<Mapped>,
+        release: Arc<dyn Fn(usize) + Send + Sync>,
+    ) -> Result<Lent, String> {
+        match slots::check(&layout) {
+            Ok(()) => Ok(Lent {
+                layout,
+                slots,
+                release,
+            }),
+            Err(reason) => {
+                release(layout.slot);
+                Err(reason)
+            }
+        }
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        (self.release)(self.layout.slot);
+    }
+}
+
+/// Called when the frame is cleared.
+type ClearHook = Box<dyn Fn() + Send>;
+
+/// A frame as it is kept.
+#[derive(Clone)]
+enum Held {
+    Sample(gst::Sample),
+    Lent(Arc<Lent>),
+}
+
 #[derive(Default)]
 struct Slot {
-    sample: Option<gst::Sample>,
+    sample: Option<Held>,
     generation: u64,
     taken: u64,
     replaced_untaken: u64,
@@ -72,20 +122,45 @@ pub struct FrameStats {
 pub struct VideoOutput {
     slot: Arc<Mutex<Slot>>,
     late: Arc<std::sync::atomic::AtomicU64>,
+    /// Frames dropped before they got here (by the player process).
+    dropped_before: Arc<std::sync::atomic::AtomicU64>,
+    /// Told when the frame is cleared (the player process tells Hearth).
+    on_clear: Arc<Mutex<Option<ClearHook>>>,
 }
 
 impl VideoOutput {
     /// Stores a frame; true when it is the first one since the last take (the reader should
     /// be woken).
     pub(crate) fn put(&self, sample: gst::Sample) -> bool {
+        self.keep(Held::Sample(sample))
+    }
+
+    /// Stores a frame lent from the player process, with the counts it came with.
+    pub(crate) fn put_lent(&self, lent: Lent) -> bool {
+        let counts = (lent.layout.dropped, lent.layout.late);
+        self.dropped_before
+            .store(counts.0, std::sync::atomic::Ordering::Relaxed);
+        self.set_late(counts.1);
+        self.keep(Held::Lent(Arc::new(lent)))
+    }
+
+    /// Calls `hook` whenever the frame is cleared.
+    pub(crate) fn on_clear(&self, hook: ClearHook) {
+        *self.on_clear.lock().unwrap_or_else(|p| p.into_inner()) = Some(hook);
+    }
+
+    fn keep(&self, held: Held) -> bool {
         let mut slot = self.lock();
         if slot.generation > slot.taken {
             slot.replaced_untaken += 1;
         }
         let wake = slot.generation == slot.taken;
-        slot.sample = Some(sample);
+        let old = slot.sample.replace(held);
         slot.generation += 1;
         slot.delivered += 1;
+        drop(slot);
+        // A lent frame goes back to its slot outside the lock.
+        drop(old);
         wake
     }
 
@@ -97,8 +172,19 @@ impl VideoOutput {
 
     /// Forgets the frame and the counts (a new file is opened).
     pub(crate) fn clear(&self) {
-        *self.lock() = Slot::default();
+        let old = std::mem::take(&mut *self.lock());
+        drop(old);
         self.late.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.dropped_before
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        if let Some(hook) = self
+            .on_clear
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            hook();
+        }
     }
 
     /// Lends the newest frame to `read` if there is one newer than `seen` (or any frame when
@@ -116,7 +202,11 @@ impl VideoOutput {
             slot.taken = slot.generation;
             (slot.sample.clone()?, slot.generation)
         };
-        let (sample, generation) = sample;
+        let (held, generation) = sample;
+        let sample = match held {
+            Held::Sample(sample) => sample,
+            Held::Lent(lent) => return Some((generation, read(lent_view(&lent)?))),
+        };
         let caps = sample.caps()?;
         let info = gst_video::VideoInfo::from_caps(caps).ok()?;
         let buffer = sample.buffer()?;
@@ -168,7 +258,10 @@ impl VideoOutput {
         let slot = self.lock();
         FrameStats {
             shown: slot.delivered - slot.replaced_untaken - u64::from(slot.generation > slot.taken),
-            replaced: slot.replaced_untaken,
+            replaced: slot.replaced_untaken
+                + self
+                    .dropped_before
+                    .load(std::sync::atomic::Ordering::Relaxed),
             late: self.late.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
@@ -176,4 +269,34 @@ impl VideoOutput {
     fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.slot.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The planes of a lent frame, from ranges already checked against its slot.
+fn lent_view(lent: &Lent) -> Option<FrameView<'_>> {
+    let layout = &lent.layout;
+    let shapes = slots::plane_shapes(layout.format, layout.width, layout.height);
+    let mut planes = shapes
+        .iter()
+        .zip(&layout.planes)
+        .map(|((rows, _), (offset, stride))| {
+            Some(Plane {
+                data: lent.slots.plane(layout.slot, *offset, stride * rows)?,
+                stride: *stride,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter();
+    let first = planes.next()?;
+    let chroma = match (planes.next(), planes.next()) {
+        (Some(u), Some(v)) => Some([u, v]),
+        _ => None,
+    };
+    Some(FrameView {
+        width: layout.width,
+        height: layout.height,
+        format: layout.format,
+        stride: first.stride,
+        data: first.data,
+        chroma,
+    })
 }

@@ -66,6 +66,9 @@ struct Shown {
     duration: Option<Duration>,
     tracks: Tracks,
     problem: Option<(PathBuf, Problem)>,
+    /// A file the player process died on, passed over for the next one: said on screen
+    /// while the queue goes on.
+    skipped: Option<(PathBuf, Problem)>,
     shuffle: bool,
     repeat: Repeat,
     volume: f64,
@@ -523,7 +526,12 @@ impl PlaybackController {
             PlayerEvent::UpNext(up_next) => shown.up_next = up_next,
             PlayerEvent::Order(order) => shown.order = order,
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
-            PlayerEvent::Failed { path, problem, .. } => shown.problem = Some((path, problem)),
+            PlayerEvent::Failed { path, problem, .. } => {
+                if matches!(problem, Problem::Process(_)) {
+                    shown.skipped = Some((path.clone(), problem.clone()));
+                }
+                shown.problem = Some((path, problem));
+            }
             PlayerEvent::Tags(tags) => {
                 // A file opened from outside the library (MPRIS OpenUri) is named by its file
                 // until its own tags say better.

@@ -89,6 +89,16 @@ impl PlaybackController {
             set_if(adapter.get_error_text(), error_text.as_str(), |v| {
                 adapter.set_error_text(v)
             });
+            let skipped = match &shown.skipped {
+                Some((path, problem)) => {
+                    let (title, text) = problem_words(&translator, path, problem);
+                    format!("{title}. {text}")
+                }
+                None => String::new(),
+            };
+            set_if(adapter.get_skipped(), skipped.as_str(), |v| {
+                adapter.set_skipped(v)
+            });
             let audio = track_actions(
                 &translator,
                 &shown.tracks.audio,
@@ -221,6 +231,9 @@ fn problem_words(
         Problem::Broken => translator.tr("player-error-broken"),
         Problem::Unreadable => translator.tr("player-error-unreadable"),
         Problem::Output => translator.tr("player-error-output"),
+        Problem::Process(reason) => {
+            translator.tr_args("player-error-process", &[("reason", Arg::Text(reason))])
+        }
     };
     (title, text)
 }
