@@ -38,6 +38,7 @@ mod mpris;
 mod osk;
 mod photo_ui;
 mod playback;
+mod player_isolation;
 mod player_process;
 mod player_ui;
 mod pointer_touch;

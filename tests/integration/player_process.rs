@@ -77,7 +77,7 @@ fn passed_over(watched: &mut Watched, bad: PathBuf, within: Duration) -> String 
 fn a_decoder_that_crashes_costs_its_file_only() {
     let dir = TempDir::new("player-crash");
     let mut watched = player(&dir, 2048, Duration::from_secs(30));
-    let bad = misbehaving_file(dir.path(), "Crash.ogg", Misbehaviour::Crash);
+    let bad = misbehaving_file(dir.path(), "Crash.mp3", Misbehaviour::Crash);
     let reason = passed_over(&mut watched, bad, SOON);
     assert!(reason.contains("crashed"), "{reason}");
     assert!(reason.contains("segmentation fault"), "{reason}");
@@ -89,7 +89,7 @@ fn a_decoder_that_allocates_without_bound_is_stopped_by_the_limit() {
     let dir = TempDir::new("player-hog");
     let mut watched = player(&dir, 768, Duration::from_secs(30));
     let before = rss_mib(std::process::id());
-    let bad = misbehaving_file(dir.path(), "Hog.ogg", Misbehaviour::Hog);
+    let bad = misbehaving_file(dir.path(), "Hog.mp3", Misbehaviour::Hog);
     let reason = passed_over(&mut watched, bad, SOON);
     assert!(reason.contains("768 MiB"), "{reason}");
     let after = rss_mib(std::process::id());
@@ -103,7 +103,7 @@ fn a_decoder_that_allocates_without_bound_is_stopped_by_the_limit() {
 fn a_decoder_that_hangs_is_killed_within_its_deadline() {
     let dir = TempDir::new("player-stall");
     let mut watched = player(&dir, 2048, Duration::from_secs(30));
-    let bad = misbehaving_file(dir.path(), "Stall.ogg", Misbehaviour::Stall);
+    let bad = misbehaving_file(dir.path(), "Stall.mp3", Misbehaviour::Stall);
     // The open deadline (8 s) and then the ping deadline (6 s), with room for a loaded
     // machine; the player answers calls at once throughout.
     let reason = passed_over(&mut watched, bad, Duration::from_secs(30));

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use hearth_tests::ctl::{ctl, status, wait_for_status};
 use hearth_tests::services::{PrivateBus, SignalMonitor, TempDir, wait_for};
 use hearth_tests::supervisor::{Event, Supervisor};
 use hearth_tests::xvfb::{Running, Xvfb, hearth_binary};
@@ -47,40 +48,6 @@ fn start_hearth(bus: &PrivateBus, xvfb: &Xvfb, dir: &TempDir, config: &str) -> R
     let mut hearth = Running::start_binary(&hearth_binary(), xvfb, &["--language", "en-US"], &env);
     hearth.wait_for_log("Hearth's D-Bus service offered", WAIT);
     hearth
-}
-
-/// `hearth ctl --bus ADDRESS args…`: exit code, stdout, stderr.
-fn ctl(bus: &PrivateBus, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(hearth_binary())
-        .args(["ctl", "--bus", &bus.address])
-        .args(args)
-        .output()
-        .expect("running hearth ctl");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).trim().to_string(),
-        String::from_utf8_lossy(&output.stderr).trim().to_string(),
-    )
-}
-
-fn status(bus: &PrivateBus) -> Option<serde_json::Value> {
-    let (code, out, _) = ctl(bus, &["status", "--json"]);
-    (code == 0).then(|| serde_json::from_str(&out).expect("status is JSON"))
-}
-
-fn wait_for_status(bus: &PrivateBus, what: &str, ok: impl Fn(&serde_json::Value) -> bool) {
-    let start = Instant::now();
-    loop {
-        let now = status(bus);
-        if now.as_ref().is_some_and(&ok) {
-            return;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "Hearth never showed {what}; last status: {now:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn busctl(bus: &PrivateBus, args: &[&str]) -> (bool, String, String) {

@@ -1,10 +1,12 @@
 /* A GStreamer decoder that misbehaves on purpose, for Hearth's tests of its player process.
  *
- * Files that start with "HEARTH-TEST-" are typefound as application/x-hearth-test, and this
- * decoder (ranked above every other) takes them. On its first buffer it does what the rest
+ * Files that hold "HEARTH-TEST-" at byte 64 (after a FLAC signature, so that the library
+ * takes them for songs) are typefound as application/x-hearth-test, ahead of every other
+ * typefinder, and this decoder (ranked above every other) takes them. On its first buffer it does what the rest
  * of the magic says: CRASH writes through a null pointer, HOG allocates without bound,
- * STALL never returns. Anything else decodes to a second of silence, so the element itself
- * is known to load. Built by the tests (tests/src/test_plugin.rs); never installed. */
+ * STALL never returns; but only where HEARTH_TEST_MISBEHAVE is set (the tests set it for
+ * the player process alone, so the library can read the same files). Anything else decodes
+ * to a second of silence. Built by the tests (tests/src/test_plugin.rs); never installed. */
 
 #include <gst/gst.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #define PACKAGE "hearth-test"
 #define VERSION "1.0"
 #define MAGIC "HEARTH-TEST-"
+#define MAGIC_AT 64
 
 typedef struct {
   GstElement parent;
@@ -34,9 +37,10 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 
 static void misbehave(const guint8 *data, gsize size) {
   gsize magic = strlen(MAGIC);
-  if (size < magic + 4 || memcmp(data, MAGIC, magic) != 0)
+  if (g_getenv("HEARTH_TEST_MISBEHAVE") == NULL || size < MAGIC_AT + magic + 5 ||
+      memcmp(data + MAGIC_AT, MAGIC, magic) != 0)
     return;
-  data += magic;
+  data += MAGIC_AT + magic;
   if (memcmp(data, "CRASH", 5) == 0) {
     volatile int *nowhere = NULL;
     *nowhere = 1;
@@ -94,6 +98,19 @@ static gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   }
 }
 
+/* A second long, so the library takes the files for songs. */
+static gboolean src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION) {
+    GstFormat format;
+    gst_query_parse_duration(query, &format, NULL);
+    if (format == GST_FORMAT_TIME) {
+      gst_query_set_duration(query, GST_FORMAT_TIME, GST_SECOND);
+      return TRUE;
+    }
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
 static void hearth_test_dec_class_init(HearthTestDecClass *klass) {
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
@@ -111,11 +128,12 @@ static void hearth_test_dec_init(HearthTestDec *self) {
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
   gst_pad_use_fixed_caps(self->srcpad);
+  gst_pad_set_query_function(self->srcpad, src_query);
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
 }
 
 static void typefind(GstTypeFind *find, gpointer data) {
-  const guint8 *head = gst_type_find_peek(find, 0, strlen(MAGIC));
+  const guint8 *head = gst_type_find_peek(find, MAGIC_AT, strlen(MAGIC));
   (void)data;
   if (head != NULL && memcmp(head, MAGIC, strlen(MAGIC)) == 0) {
     GstCaps *caps = gst_caps_new_empty_simple("application/x-hearth-test");

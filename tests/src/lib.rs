@@ -3,6 +3,7 @@
 //! points into Hearth's touch router), over a simulated hypervisor with a still clock.
 
 pub mod appliance;
+pub mod ctl;
 pub mod guest;
 pub mod image_guest;
 pub mod image_service;

@@ -11,6 +11,11 @@ use hearth_media::{Index, LibrarySettings, RootScan, scan_root};
 /// Scans `root` into an index in `dir` and reads every file with the helper (metadata and
 /// thumbnails in `dir/thumbnails`), as the library service would; the settings to open it.
 pub fn read_library(root: &Path, dir: &Path) -> LibrarySettings {
+    read_library_with(root, dir, helper_binary())
+}
+
+/// [`read_library`] with the helper `helper`.
+pub fn read_library_with(root: &Path, dir: &Path, helper: PathBuf) -> LibrarySettings {
     let mut settings = LibrarySettings::new(vec![root.to_path_buf()], dir.join("index.sqlite"));
     settings.thumbnails = dir.join("thumbnails");
     let mut index = Index::open(&settings.index_file).expect("an index");
@@ -18,8 +23,9 @@ pub fn read_library(root: &Path, dir: &Path) -> LibrarySettings {
         scan_root(&mut index, root, 1_000).expect("scanning"),
         RootScan::Synced(_)
     ));
+    settings.helper = helper.clone();
     let mut reader = Reader::new(
-        helper_binary(),
+        helper,
         HelperLimits::default(),
         2,
         settings.thumbnails.clone(),

@@ -59,7 +59,11 @@ pub fn plugin_folder(folder: &Path) -> PathBuf {
 /// Writes a file named `name` in `folder` that makes the test decoder misbehave so.
 pub fn misbehaving_file(folder: &Path, name: &str, how: Misbehaviour) -> PathBuf {
     let path = folder.join(name);
-    let mut bytes = format!("HEARTH-TEST-{}\n", how.magic()).into_bytes();
+    // A FLAC signature for the library (named .mp3, so that no typefinder claims it by its
+    // name before the test plugin's), the test decoder's magic at byte 64.
+    let mut bytes = b"fLaC".to_vec();
+    bytes.resize(64, 0);
+    bytes.extend(format!("HEARTH-TEST-{}\n", how.magic()).bytes());
     bytes.resize(16 << 10, b'.');
     std::fs::write(&path, bytes).expect("a misbehaving file");
     path
@@ -67,7 +71,8 @@ pub fn misbehaving_file(folder: &Path, name: &str, how: Misbehaviour) -> PathBuf
 
 /// A script that starts the media helper with the test plugin found first (its own registry
 /// in `folder`), for [`hearth_media::player::PlayerLimits::binary`] or
-/// `HEARTH_MEDIA_HELPER`: the player process gets the plugin, the test process does not.
+/// `HEARTH_MEDIA_HELPER`: the helper gets the plugin, the test process does not, and only
+/// the player process (`--player`) misbehaves; the library's helper reads the files.
 pub fn helper_with_plugin(folder: &Path) -> PathBuf {
     let plugins = plugin_folder(&folder.join("plugin"));
     let script = folder.join("helper-with-test-plugin");
@@ -75,7 +80,8 @@ pub fn helper_with_plugin(folder: &Path) -> PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nGST_PLUGIN_PATH='{}' GST_REGISTRY='{}' exec '{}' \"$@\"\n",
+            "#!/bin/sh\n[ \"$1\" = --player ] && export HEARTH_TEST_MISBEHAVE=1\n\
+             GST_PLUGIN_PATH='{}' GST_REGISTRY='{}' exec '{}' \"$@\"\n",
             plugins.display(),
             folder.join("registry.bin").display(),
             helper.display()

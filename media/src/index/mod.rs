@@ -245,6 +245,22 @@ impl Index {
             })
     }
 
+    /// Records that the file at `path` could not be played, and why (the player process died
+    /// on it): it leaves the library's views as a file the helper could not read does, until
+    /// it changes.
+    pub fn record_failed_path(&self, path: &Path, reason: &str) -> Result<()> {
+        self.connection
+            .execute(
+                "UPDATE items SET status = 2, reason = ?2 WHERE path = ?1",
+                params![path_bytes(path), reason],
+            )
+            .map(drop)
+            .map_err(|source| Error::Index {
+                what: "recording a failure".into(),
+                source,
+            })
+    }
+
     /// Everything stored about the file at `path`.
     pub fn item(&self, path: &Path) -> Result<Option<Item>> {
         self.connection

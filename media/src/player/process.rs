@@ -37,7 +37,7 @@ const MAX_LINE: u64 = 1 << 20;
 const STDERR_LINES_KEPT: usize = 20;
 
 /// How the player process is started.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlayerLimits {
     /// The `hearth-media-helper` binary.
     pub binary: PathBuf,

@@ -1,7 +1,7 @@
 //! The `[playback]` table: where sound goes, what a switch to a VM does to the player, and
 //! which seek gestures the player takes.
 
-use hearth_media::player::AudioOutput;
+use hearth_media::player::{AudioOutput, PlayerLimits};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -18,6 +18,9 @@ pub struct PlaybackSettings {
     pub swipe_seek: bool,
     /// A double tap on the left or right third of a video seeks 10 s.
     pub double_tap_seek: bool,
+    /// The player process's binary and limits (not in the file: beside Hearth's binary, or
+    /// `$HEARTH_MEDIA_HELPER`).
+    pub player: PlayerLimits,
 }
 
 impl Default for PlaybackSettings {
@@ -28,6 +31,7 @@ impl Default for PlaybackSettings {
             pause_music_on_switch: false,
             swipe_seek: true,
             double_tap_seek: true,
+            player: PlayerLimits::default(),
         }
     }
 }
@@ -81,5 +85,6 @@ pub(super) fn check(
             .unwrap_or(defaults.pause_music_on_switch),
         swipe_seek: table.swipe_seek.unwrap_or(defaults.swipe_seek),
         double_tap_seek: table.double_tap_seek.unwrap_or(defaults.double_tap_seek),
+        player: defaults.player,
     })
 }

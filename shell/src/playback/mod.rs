@@ -100,7 +100,7 @@ pub struct PlaybackController {
     mpris: RefCell<Option<Mpris>>,
     /// Counts the queues played, so MPRIS track ids of one queue never name another's files.
     queue_serial: Cell<u64>,
-    positions: RefCell<Option<positions::PositionWriter>>,
+    positions: RefCell<Option<positions::IndexWriter>>,
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
     /// The album art on screen, so it is decoded again only when it changes.
     cover_shown: RefCell<Option<PathBuf>>,
@@ -267,7 +267,8 @@ impl PlaybackController {
         }
         if self.player.borrow().is_none() {
             let post = self.post.clone();
-            *self.player.borrow_mut() = Some(Player::with_video(
+            *self.player.borrow_mut() = Some(Player::with_limits(
+                self.settings.player.clone(),
                 self.settings.audio.clone(),
                 self.frames.borrow().format(),
                 Arc::new(move |event| post(PlaybackNews::Player(event))),
@@ -527,8 +528,12 @@ impl PlaybackController {
             PlayerEvent::Order(order) => shown.order = order,
             PlayerEvent::Repeat(repeat) => shown.repeat = repeat,
             PlayerEvent::Failed { path, problem, .. } => {
-                if matches!(problem, Problem::Process(_)) {
+                if let Problem::Process(reason) = &problem {
                     shown.skipped = Some((path.clone(), problem.clone()));
+                    // Out of the library's views, as the helper's failures are.
+                    if let Some(writer) = self.positions.borrow().as_ref() {
+                        writer.failed(path.clone(), reason.clone());
+                    }
                 }
                 shown.problem = Some((path, problem));
             }
@@ -654,7 +659,7 @@ impl PlaybackController {
     /// Keeps resume points and played flags in the library's index at `index_file`;
     /// `saved` runs (on the writer's thread) after each write.
     pub fn keep_positions(&self, index_file: PathBuf, saved: positions::Saved) {
-        *self.positions.borrow_mut() = Some(positions::PositionWriter::start(index_file, saved));
+        *self.positions.borrow_mut() = Some(positions::IndexWriter::start(index_file, saved));
     }
 
     /// Writes where the file playing is (a file played to within a second of its end
