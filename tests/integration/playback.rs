@@ -512,3 +512,30 @@ fn queued_songs_are_removed_moved_and_jumped_to() {
         "Morning never started"
     );
 }
+
+#[test]
+fn frames_come_scaled_to_the_box_they_are_shown_in() {
+    let mut watched = Watched::new(AudioOutput::Silent);
+    // A 640x360 video in a 320x240 box: 320x180, its shape kept. In a box larger than the
+    // video it comes as decoded, never enlarged.
+    for (video_box, expected) in [((320, 240), (320, 180)), ((1280, 800), (640, 360))] {
+        watched.player.set_video_box(video_box.0, video_box.1);
+        open(
+            &watched,
+            &["Videos/Harbour at dusk.mp4"],
+            OpenRequest {
+                paused: true,
+                ..OpenRequest::default()
+            },
+        );
+        watched.wait("paused on the first frame", SOON, is_state(PlayState::Paused));
+        let size = watched
+            .player
+            .video()
+            .take_since(0, |frame| (frame.width, frame.height))
+            .map(|(_, size)| size);
+        assert_eq!(size, Some(expected), "in a {video_box:?} box");
+        watched.player.stop();
+        watched.wait("stopped", SOON, is_state(PlayState::Stopped));
+    }
+}

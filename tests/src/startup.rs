@@ -217,8 +217,8 @@ pub struct Footprint {
     pub processes: usize,
 }
 
-/// [`Footprint`] of `pid` and its descendants, from /proc.
-pub fn footprint(pid: u32) -> Footprint {
+/// `pid` and every process it started that still runs, from /proc.
+pub fn process_tree(pid: u32) -> Vec<u32> {
     let mut parents: Vec<(u32, u32)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/proc") {
         for entry in entries.flatten() {
@@ -252,11 +252,36 @@ pub fn footprint(pid: u32) -> Footprint {
         );
         index += 1;
     }
+    tree
+}
+
+/// [`Footprint`] of `pid` and its descendants, from /proc.
+pub fn footprint(pid: u32) -> Footprint {
+    let tree = process_tree(pid);
     Footprint {
         rss_mib: tree.iter().map(|&pid| rss_mib(pid)).sum(),
         pss_mib: tree.iter().map(|&pid| pss_mib(pid)).sum(),
         processes: tree.len(),
     }
+}
+
+/// CPU ticks of `pid` and every process it started: each live one's own and those of its
+/// children it has collected, so a player process that came and went still counts.
+pub fn tree_cpu_ticks(pid: u32) -> u64 {
+    process_tree(pid)
+        .into_iter()
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let after_name = stat.rsplit(')').next().unwrap_or("");
+            // utime, stime, cutime, cstime: fields 14 to 17, 12 to 15 after the name.
+            after_name
+                .split_whitespace()
+                .skip(11)
+                .take(4)
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .sum()
 }
 
 /// A process's proportional set size (`Pss:` of /proc/PID/smaps_rollup).

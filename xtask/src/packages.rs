@@ -4,9 +4,9 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+/// The playback benchmark's baselines (`gst-launch-1.0`, mpv) and its MPRIS client.
+pub const BENCH_PLAYBACK: &[&str] = &["gstreamer1.0-tools", "mpv", "playerctl", "xvfb", "dbus"];
 /// The baselines `cargo xtask bench media` compares with.
-/// The playback benchmark's baseline (`gst-launch-1.0`) and its MPRIS client.
-pub const BENCH_PLAYBACK: &[&str] = &["gstreamer1.0-tools", "playerctl", "xvfb", "dbus"];
 pub const BENCH_MEDIA: &[&str] = &[
     "gstreamer1.0-plugins-base-apps",
     "libvips-tools",

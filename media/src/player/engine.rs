@@ -49,6 +49,8 @@ struct Shared {
 
 struct Engine {
     playbin: gst::Element,
+    appsink: gst_app::AppSink,
+    video_format: VideoFormat,
     /// Counts the files opened and closed: bus messages of an earlier one are ignored.
     epoch: Arc<AtomicU64>,
     to_self: Sender<Message>,
@@ -170,20 +172,7 @@ impl Engine {
         gst::init().map_err(|error| format!("GStreamer cannot start: {error}"))?;
         let playbin = make("playbin")?;
         let appsink = gst_app::AppSink::builder()
-            .caps(
-                // BGRx: GStreamer converts to it fastest (about a fifth less CPU than RGBA
-                // at 1080p here); the reader swaps channels in the copy it makes anyway.
-                // I420: what decoders give, for a GPU to convert.
-                &gst::Caps::builder("video/x-raw")
-                    .field(
-                        "format",
-                        match video_format {
-                            VideoFormat::Bgrx => "BGRx",
-                            VideoFormat::I420 => "I420",
-                        },
-                    )
-                    .build(),
-            )
+            .caps(&video_caps(video_format, None))
             .max_buffers(2)
             .drop(false)
             .enable_last_sample(false)
@@ -213,6 +202,7 @@ impl Engine {
                 .build(),
         );
         playbin.set_property("video-sink", &appsink);
+        let video_sink = appsink.clone();
         playbin.set_property("audio-sink", audio_sink(&audio)?);
         playbin.set_property_from_str("flags", BASE_FLAGS);
 
@@ -248,6 +238,8 @@ impl Engine {
         }
         Ok(Engine {
             playbin,
+            appsink: video_sink,
+            video_format,
             epoch,
             to_self: commands,
             sink,
@@ -388,7 +380,23 @@ impl Engine {
                 }
                 self.report_tracks();
             }
+            Command::VideoBox(width, height) => self.video_box(width, height),
             Command::Quit => {}
+        }
+    }
+
+    /// Frames for the CPU come scaled to fit `width` x `height` (square pixels, the video's
+    /// shape kept, never larger than decoded): converted and scaled once, by GStreamer's own
+    /// SIMD converter, to the size they are shown at. A GPU scales for itself.
+    fn video_box(&mut self, width: u32, height: u32) {
+        if self.video_format != VideoFormat::Bgrx || width == 0 || height == 0 {
+            return;
+        }
+        self.appsink
+            .set_caps(Some(&video_caps(self.video_format, Some((width, height)))));
+        // What is playing negotiates again, with the new size.
+        if let Some(pad) = self.appsink.static_pad("sink") {
+            pad.push_event(gst::event::Reconfigure::new());
         }
     }
 
@@ -772,6 +780,27 @@ impl Engine {
         let tracks = read_tracks(&self.playbin, self.subtitles_on, self.external_subtitle);
         self.emit(PlayerEvent::Tracks(tracks));
     }
+}
+
+/// What the appsink takes. BGRx: GStreamer converts to it fastest (about a fifth less CPU
+/// than RGBA at 1080p here); the reader swaps channels in the copy it makes anyway. I420:
+/// what decoders give, for a GPU to convert. Within `fit`, when given.
+fn video_caps(format: VideoFormat, fit: Option<(u32, u32)>) -> gst::Caps {
+    let mut caps = gst::Caps::builder("video/x-raw").field(
+        "format",
+        match format {
+            VideoFormat::Bgrx => "BGRx",
+            VideoFormat::I420 => "I420",
+        },
+    );
+    if let Some((width, height)) = fit {
+        let most = |side: u32| i32::try_from(side).unwrap_or(i32::MAX);
+        caps = caps
+            .field("width", gst::IntRange::new(1, most(width)))
+            .field("height", gst::IntRange::new(1, most(height)))
+            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+    }
+    caps.build()
 }
 
 fn file_uri(path: &Path) -> Option<String> {

@@ -192,6 +192,8 @@ enum Command {
     Add(#[serde(with = "wire::paths_bytes")] Vec<PathBuf>, Placement),
     Edit(Edit),
     Jump(usize),
+    /// The largest picture the screen shows, in pixels.
+    VideoBox(u32, u32),
     Quit,
 }
 
@@ -351,6 +353,12 @@ impl Player {
     /// Plays the queued file with this index now.
     pub fn jump(&self, index: usize) {
         self.send(Command::Jump(index));
+    }
+    /// The video is shown within `width` x `height` pixels: BGRx frames come scaled to fit
+    /// it (the video's shape kept, never enlarged), so the screen copies and draws them as
+    /// they are.
+    pub fn set_video_box(&self, width: u32, height: u32) {
+        self.send(Command::VideoBox(width, height));
     }
 }
 

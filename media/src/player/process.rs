@@ -68,6 +68,7 @@ struct Mirror {
     shuffle: bool,
     repeat: Repeat,
     volume: Option<f64>,
+    video_box: Option<(u32, u32)>,
     state: PlayState,
     /// Since when nothing has been open.
     stopped_since: Option<Instant>,
@@ -101,6 +102,10 @@ impl Mirror {
             }
             Command::Volume(volume) => {
                 self.volume = Some(*volume);
+                None
+            }
+            Command::VideoBox(width, height) => {
+                self.video_box = Some((*width, *height));
                 None
             }
             Command::Shuffle(shuffle) => {
@@ -261,6 +266,9 @@ impl Link {
                 });
                 if let Some(volume) = inner.mirror.volume {
                     running.write(&ToChild::Command(Command::Volume(volume)));
+                }
+                if let Some((width, height)) = inner.mirror.video_box {
+                    running.write(&ToChild::Command(Command::VideoBox(width, height)));
                 }
                 running.write(&ToChild::Command(Command::Open(open)));
                 inner.running = Some(running);

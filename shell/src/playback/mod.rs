@@ -274,6 +274,11 @@ impl PlaybackController {
                 Arc::new(move |event| post(PlaybackNews::Player(event))),
             ));
         }
+        // The video fills the player screen: frames come at the size they are shown at.
+        if let Some(window) = self.window.upgrade() {
+            let size = window.window().size();
+            self.with_player(|player| player.set_video_box(size.width, size.height));
+        }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
         self.queue_serial.set(self.queue_serial.get() + 1);
