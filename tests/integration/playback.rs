@@ -528,7 +528,11 @@ fn frames_come_scaled_to_the_box_they_are_shown_in() {
                 ..OpenRequest::default()
             },
         );
-        watched.wait("paused on the first frame", SOON, is_state(PlayState::Paused));
+        watched.wait(
+            "paused on the first frame",
+            SOON,
+            is_state(PlayState::Paused),
+        );
         let size = watched
             .player
             .video()

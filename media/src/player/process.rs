@@ -253,6 +253,12 @@ impl Link {
     /// Starts a child and opens `open` in it; a child that cannot start fails the file.
     fn start(self: &Arc<Self>, inner: &mut Inner, open: OpenRequest) {
         let path = open.files.get(open.start).cloned().unwrap_or_default();
+        // A child still closing (idle) is collected aside; its reader's news is old.
+        if let Some(mut old) = inner.running.take() {
+            let _ = std::thread::Builder::new()
+                .name("player-collect".into())
+                .spawn(move || collect(&mut old.process));
+        }
         inner.mirror.current = Some(open.start);
         // Not idle: the new child has something to open.
         inner.mirror.heard(&PlayerEvent::State(PlayState::Opening));
