@@ -395,3 +395,36 @@ fn a_song_held_down_plays_next_and_an_album_added_goes_to_the_end() {
         player(w).get_up_next() == "Up next: Evening"
     });
 }
+
+#[test]
+fn a_folder_opened_from_outside_plays_in_the_librarys_album_order_and_names() {
+    // An album whose file names say nothing of its order: the library's track numbers do.
+    let dir = TempDir::new("player-folder-order");
+    let root = dir.path().join("media");
+    let album = root.join("Renamed");
+    std::fs::create_dir_all(&album).expect("a folder");
+    let blue = media().join("Music/Ada Lind - Blue Hour");
+    for (from, to) in [
+        ("03 Evening.opus", "a.opus"),
+        ("01 Morning.flac", "b.flac"),
+        ("02 Noon.mp3", "c.mp3"),
+    ] {
+        std::fs::copy(blue.join(from), album.join(to)).expect("a song");
+    }
+    let world = library_world(&root, &dir, 1280, 800);
+    assert!(
+        world
+            .app
+            .playback()
+            .expect("playback")
+            .open_path(&album, None)
+    );
+    world.wait_until("Morning first", WAIT, |w| {
+        player(w).get_playing() && player(w).get_title() == "Morning"
+    });
+    assert_eq!(player(&world).get_subtitle(), "Ada Lind · Blue Hour");
+    world.tap("Next");
+    world.wait_until("then Noon", WAIT, |w| player(w).get_title() == "Noon");
+    world.tap("Next");
+    world.wait_until("then Evening", WAIT, |w| player(w).get_title() == "Evening");
+}

@@ -101,6 +101,8 @@ pub struct PlaybackController {
     /// Counts the queues played, so MPRIS track ids of one queue never name another's files.
     queue_serial: Cell<u64>,
     positions: RefCell<Option<positions::IndexWriter>>,
+    /// The library's index, read when a path opened from outside is queued.
+    index_file: RefCell<Option<PathBuf>>,
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
     /// The album art on screen, so it is decoded again only when it changes.
     cover_shown: RefCell<Option<PathBuf>>,
@@ -142,6 +144,7 @@ impl PlaybackController {
             mpris: RefCell::new(None),
             queue_serial: Cell::new(0),
             positions: RefCell::new(None),
+            index_file: RefCell::new(None),
             photos: RefCell::new(None),
             cover_shown: RefCell::new(None),
             previewer: RefCell::new(None),
@@ -664,6 +667,7 @@ impl PlaybackController {
     /// Keeps resume points and played flags in the library's index at `index_file`;
     /// `saved` runs (on the writer's thread) after each write.
     pub fn keep_positions(&self, index_file: PathBuf, saved: positions::Saved) {
+        *self.index_file.borrow_mut() = Some(index_file.clone());
         *self.positions.borrow_mut() = Some(positions::IndexWriter::start(index_file, saved));
     }
 

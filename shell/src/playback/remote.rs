@@ -26,12 +26,22 @@ impl PlaybackController {
     /// by folder, as albums are laid out), from `position`; false when there is nothing
     /// playable there.
     pub fn open_path(&self, path: &std::path::Path, position: Option<Duration>) -> bool {
-        let queue = queue_for_path(path);
+        // The library names what it knows and orders albums by track (a quick read-only
+        // look: a folder opened holds tens of files).
+        let queue = queue_for_path(path, self.library().as_ref());
         if queue.is_empty() {
             return false;
         }
         self.play(queue, 0, position);
         true
+    }
+
+    /// The library's index, read-only, when there is a library.
+    fn library(&self) -> Option<hearth_media::Index> {
+        self.index_file
+            .borrow()
+            .as_deref()
+            .and_then(hearth_media::Index::open_existing)
     }
 
     /// The MPRIS id of the queue's file with this index: the queue's number and the file's.
@@ -85,7 +95,7 @@ impl PlaybackController {
             tracing::warn!(uri = %address, "MPRIS AddTrack: not a local file");
             return;
         };
-        let items = queue_for_path(&path);
+        let items = queue_for_path(&path, self.library().as_ref());
         if items.is_empty() {
             tracing::warn!(path = %path.display(), "MPRIS AddTrack: nothing to play there");
             return;
@@ -204,23 +214,43 @@ impl PlaybackController {
     }
 }
 
-/// What a path opened from outside plays: the file, or a folder's videos and songs in name
-/// order.
-fn queue_for_path(path: &std::path::Path) -> Vec<QueueItem> {
-    let item = |path: PathBuf| QueueItem {
-        title: path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        path,
-        subtitle: String::new(),
-        cover: None,
+/// What a path opened from outside plays: the file, or a folder's videos and songs in the
+/// library's order (see [`playable_tree`]), named as the library names them where it knows
+/// them, else by their file names.
+fn queue_for_path(path: &std::path::Path, index: Option<&hearth_media::Index>) -> Vec<QueueItem> {
+    let known = |path: &std::path::Path| index.and_then(|index| index.item(path).ok().flatten());
+    let item = |path: PathBuf| {
+        let known = known(&path);
+        let metadata = known.as_ref().map(|item| &item.metadata);
+        QueueItem {
+            title: metadata
+                .and_then(|m| m.title.clone())
+                .filter(|title| !title.is_empty())
+                .or_else(|| {
+                    path.file_stem()
+                        .map(|stem| stem.to_string_lossy().into_owned())
+                })
+                .unwrap_or_default(),
+            subtitle: metadata
+                .map(|m| {
+                    [m.artist.clone(), m.album.clone()]
+                        .into_iter()
+                        .flatten()
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+                .unwrap_or_default(),
+            cover: known.and_then(|item| item.thumbnail),
+            path,
+        }
     };
     if !path.is_dir() {
         return vec![item(path.to_path_buf())];
     }
     let mut files = Vec::new();
-    playable_tree(path, 0, &mut files);
+    let track = |path: &std::path::Path| known(path).and_then(|item| item.metadata.track);
+    playable_tree(path, 0, &track, &mut files);
     files.into_iter().map(item).collect()
 }
 
@@ -228,9 +258,16 @@ fn queue_for_path(path: &std::path::Path) -> Vec<QueueItem> {
 const TREE_DEPTH: usize = 8;
 const TREE_FILES: usize = 10_000;
 
-/// The songs and videos under `folder`, in name order with each subfolder's in its place;
-/// hidden entries are skipped and symbolic links to folders not followed (no loops).
-fn playable_tree(folder: &std::path::Path, depth: usize, files: &mut Vec<PathBuf>) {
+/// The songs and videos under `folder`: its own files first, in the library's album order
+/// (track number, then name; files it has no number for after, by name), then each subfolder
+/// in name order; hidden entries are skipped and symbolic links to folders not followed (no
+/// loops).
+fn playable_tree(
+    folder: &std::path::Path,
+    depth: usize,
+    track: &dyn Fn(&std::path::Path) -> Option<u32>,
+    files: &mut Vec<PathBuf>,
+) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
     };
@@ -243,21 +280,36 @@ fn playable_tree(folder: &std::path::Path, depth: usize, files: &mut Vec<PathBuf
         })
         .collect();
     entries.sort();
-    for (path, is_folder) in entries {
+    let (folders, own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(_, folder)| *folder);
+    let mut own: Vec<(Option<u32>, PathBuf)> = own
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| {
+            matches!(
+                hearth_media::hint_from_name(path),
+                hearth_media::NameHint::Media(
+                    hearth_media::MediaKind::Audio | hearth_media::MediaKind::Video
+                )
+            )
+        })
+        .map(|path| (track(&path), path))
+        .collect();
+    // Numbered tracks first, in number order; the rest keep their name order.
+    own.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.1.cmp(&b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    for (_, path) in own {
         if files.len() >= TREE_FILES {
             return;
         }
-        if is_folder {
-            if depth < TREE_DEPTH {
-                playable_tree(&path, depth + 1, files);
-            }
-        } else if matches!(
-            hearth_media::hint_from_name(&path),
-            hearth_media::NameHint::Media(
-                hearth_media::MediaKind::Audio | hearth_media::MediaKind::Video
-            )
-        ) {
-            files.push(path);
+        files.push(path);
+    }
+    if depth < TREE_DEPTH {
+        for (path, _) in folders {
+            playable_tree(&path, depth + 1, track, files);
         }
     }
 }
