@@ -524,12 +524,28 @@ fn the_appliance_turns_picture_and_touch_together_and_its_kiosk_corner_opens_the
     wait_for_screen(&guest, "home", None);
     let home = still_screen(&guest);
 
-    // Kiosk mode: five taps in the admin corner open the PIN pad.
-    for _ in 0..5 {
-        guest.tap((10.0, 10.0)).expect("a tap in the corner");
-        std::thread::sleep(Duration::from_millis(150));
+    // Kiosk mode: five taps in the admin corner open the PIN pad. A guest under TCG on a
+    // loaded machine can stall between a finger's down and up, which makes a hold rather
+    // than a tap, so the five taps are made again, as a person would, if nothing opened.
+    let opened = |guest: &Appliance| {
+        guest
+            .hearth_journal()
+            .contains("admin gesture: the PIN pad opens")
+    };
+    for _ in 0..3 {
+        for _ in 0..5 {
+            guest.tap((10.0, 10.0)).expect("a tap in the corner");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        let tried = Instant::now();
+        while !opened(&guest) && tried.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        if opened(&guest) {
+            break;
+        }
     }
-    wait_until("the PIN pad to open", Duration::from_secs(60), || {
+    wait_until("the PIN pad to open", Duration::from_secs(10), || {
         let journal = guest.hearth_journal();
         (
             journal.contains("admin gesture: the PIN pad opens"),
