@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use hearth_tests::appliance::{Appliance, Binaries, GUEST_CONFIG, Options, tail};
+use hearth_tests::appliance::{Appliance, Binaries, GUEST_CONFIG, Options, tail, wait_until};
 use hearth_tests::images::{Nginx, Publisher};
 use hearth_tests::services::{TempDir, built_binary};
 
@@ -41,26 +41,6 @@ fn boot_with_hearth(dir: &TempDir, extra: &str) -> Appliance {
         installed.stderr
     );
     guest
-}
-
-/// Polls `check` every half second until it holds; panics with `what` and the last value.
-fn wait_until<T: std::fmt::Debug>(
-    what: &str,
-    timeout: Duration,
-    mut check: impl FnMut() -> (bool, T),
-) -> T {
-    let started = Instant::now();
-    loop {
-        let (done, value) = check();
-        if done {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}; last seen: {value:?}"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
 }
 
 fn wait_for_active(guest: &Appliance) {

@@ -161,25 +161,25 @@ pub fn start_and_watch(
     )
 }
 
-pub fn cpu_ticks(pid: u32) -> u64 {
+/// The numeric fields of /proc/PID/stat after the process's name (field 3 on), 0 where a
+/// field is not a number.
+fn stat_fields(pid: u32) -> Vec<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-    let field = |index: usize| {
-        fields
-            .get(index)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
+    // The name may hold spaces and parentheses; it ends at the last ')'.
+    stat.rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|v| v.parse::<u64>().unwrap_or(0))
+        .collect()
 }
 
-pub fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
+/// A `Name:   1234 kB` line of a /proc file, in MiB; 0 when absent.
+fn kib_line_mib(file: &str, name: &str) -> f64 {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(name))
         .and_then(|value| {
             value
                 .trim()
@@ -188,8 +188,16 @@ pub fn rss_mib(pid: u32) -> f64 {
                 .parse::<f64>()
                 .ok()
         })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+pub fn cpu_ticks(pid: u32) -> u64 {
+    // utime and stime: fields 14 and 15 of the whole line.
+    stat_fields(pid).iter().skip(11).take(2).sum()
+}
+
+pub fn rss_mib(pid: u32) -> f64 {
+    kib_line_mib(&format!("/proc/{pid}/status"), "VmRSS:")
 }
 
 pub struct Figures {
@@ -229,14 +237,9 @@ pub fn process_tree(pid: u32) -> Vec<u32> {
             else {
                 continue;
             };
-            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-            if let Some(parent) = stat
-                .rsplit(')')
-                .next()
-                .and_then(|rest| rest.split_whitespace().nth(1))
-                .and_then(|field| field.parse::<u32>().ok())
-            {
-                parents.push((child, parent));
+            // The parent: field 4 of the whole line (the state, field 3, reads as 0).
+            if let Some(&parent) = stat_fields(child).get(1) {
+                parents.push((child, parent as u32));
             }
         }
     }
@@ -270,35 +273,14 @@ pub fn footprint(pid: u32) -> Footprint {
 pub fn tree_cpu_ticks(pid: u32) -> u64 {
     process_tree(pid)
         .into_iter()
-        .map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let after_name = stat.rsplit(')').next().unwrap_or("");
-            // utime, stime, cutime, cstime: fields 14 to 17, 12 to 15 after the name.
-            after_name
-                .split_whitespace()
-                .skip(11)
-                .take(4)
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum::<u64>()
-        })
+        // utime, stime, cutime, cstime: fields 14 to 17 of the whole line.
+        .map(|pid| stat_fields(pid).iter().skip(11).take(4).sum::<u64>())
         .sum()
 }
 
 /// A process's proportional set size (`Pss:` of /proc/PID/smaps_rollup).
 pub fn pss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("Pss:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
+    kib_line_mib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
 }
 
 pub struct Program<'a> {

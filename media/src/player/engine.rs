@@ -14,7 +14,7 @@ use gstreamer_app as gst_app;
 
 use super::problem::classify;
 use super::queue::{HandedOver, Placement, Queue};
-use super::sinks::{audio_sink, make};
+use super::sinks::{audio_sink, make, video_caps};
 use super::tracks::read_tracks;
 use super::{
     AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags,
@@ -780,27 +780,6 @@ impl Engine {
         let tracks = read_tracks(&self.playbin, self.subtitles_on, self.external_subtitle);
         self.emit(PlayerEvent::Tracks(tracks));
     }
-}
-
-/// What the appsink takes. BGRx: GStreamer converts to it fastest (about a fifth less CPU
-/// than RGBA at 1080p here); the reader swaps channels in the copy it makes anyway. I420:
-/// what decoders give, for a GPU to convert. Within `fit`, when given.
-fn video_caps(format: VideoFormat, fit: Option<(u32, u32)>) -> gst::Caps {
-    let mut caps = gst::Caps::builder("video/x-raw").field(
-        "format",
-        match format {
-            VideoFormat::Bgrx => "BGRx",
-            VideoFormat::I420 => "I420",
-        },
-    );
-    if let Some((width, height)) = fit {
-        let most = |side: u32| i32::try_from(side).unwrap_or(i32::MAX);
-        caps = caps
-            .field("width", gst::IntRange::new(1, most(width)))
-            .field("height", gst::IntRange::new(1, most(height)))
-            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
-    }
-    caps.build()
 }
 
 fn file_uri(path: &Path) -> Option<String> {

@@ -572,3 +572,23 @@ bus = \"system\"
 [playback]
 audio = \"none\"
 ";
+
+/// Polls `check` every half second until it holds; panics with `what` and the last value.
+pub fn wait_until<T: std::fmt::Debug>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> (bool, T),
+) -> T {
+    let started = Instant::now();
+    loop {
+        let (done, value) = check();
+        if done {
+            return value;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}; last seen: {value:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}

@@ -2,11 +2,9 @@
 //! guest's configuration (its system bus replaced by a private one) and the empty window, each
 //! on Xvfb at the guest's size with folders of its own.
 
-use std::collections::HashMap;
-
 use hearth_tests::appliance::GUEST_CONFIG;
 use hearth_tests::services::{PrivateBus, TempDir};
-use hearth_tests::startup::{Screen, rss_mib, sibling, start_and_watch, write};
+use hearth_tests::startup::{Screen, process_tree, rss_mib, sibling, start_and_watch, write};
 use hearth_tests::xvfb::Xvfb;
 
 use crate::guest::{IDLE, Memory, Unit};
@@ -55,36 +53,10 @@ pub fn settled_memory() -> Vec<(&'static str, Memory)> {
 
 /// The resident memory of `pid` and every process under it.
 fn tree_memory(pid: u32) -> Memory {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(child) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        // The parent is the second field after the name, which ends with the last ')'.
-        let parent = stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().nth(1))
-            .and_then(|field| field.parse::<u32>().ok());
-        if let Some(parent) = parent {
-            children.entry(parent).or_default().push(child);
-        }
-    }
-    let mut memory = Memory {
+    let tree = process_tree(pid);
+    Memory {
         main_mib: rss_mib(pid),
-        tree_mib: 0.0,
-        processes: 0,
-    };
-    let mut pending = vec![pid];
-    while let Some(next) = pending.pop() {
-        memory.tree_mib += rss_mib(next);
-        memory.processes += 1;
-        pending.extend(children.get(&next).into_iter().flatten());
+        tree_mib: tree.iter().map(|&pid| rss_mib(pid)).sum(),
+        processes: tree.len(),
     }
-    memory
 }
