@@ -54,9 +54,10 @@ fn passed_over(watched: &mut Watched, bad: PathBuf, within: Duration) -> String 
         unreachable!()
     };
     assert_eq!(path, bad, "the failure names the file");
-    let Problem::Process(reason) = problem else {
+    let Problem::Process(end) = problem else {
         panic!("{problem:?} is not the player process's end")
     };
+    let reason = end.to_string();
     assert!(opened.elapsed() <= within, "took {:?}", opened.elapsed());
     watched.wait("the next song", SOON, |e| {
         matches!(e, PlayerEvent::Started { index: 1, .. })

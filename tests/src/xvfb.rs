@@ -93,6 +93,11 @@ impl Xvfb {
         self.xdotool(&args);
     }
 
+    /// Clicks the first button at (x, y) of the screen, as a tap reaches an X window.
+    pub fn click(&self, x: u32, y: u32) {
+        self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+    }
+
     pub fn type_text(&self, text: &str) {
         self.xdotool(&["type", "--delay", "60", text]);
     }

@@ -18,10 +18,12 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         Some("images") => images(),
         Some("playback") => playback(),
         Some("appliance") => appliance(),
+        // An hour by default, so not part of the run above.
+        Some("soak") => soak(args.get(1).map(String::as_str)),
         Some(other) => {
             bail!(
-                "unknown benchmark {other:?} (expected: switch, display, media, images, playback \
-                 or appliance)"
+                "unknown benchmark {other:?} (expected: switch, display, media, images, playback, \
+                 appliance, or soak [MINUTES])"
             )
         }
     }
@@ -83,6 +85,18 @@ fn playback() -> anyhow::Result<()> {
     run_benchmark(
         "bench-playback",
         "playback benchmarks (CPU beside decode-only, lost frames, paused on screen)",
+    )
+}
+
+fn soak(minutes: Option<&str>) -> anyhow::Result<()> {
+    crate::packages::ensure_with_gstreamer(crate::packages::BENCH_PLAYBACK)?;
+    build()?;
+    let mut command =
+        std::process::Command::new(crate::run::binary("release").with_file_name("bench-soak"));
+    command.args(minutes);
+    crate::status(
+        command,
+        "soak benchmark (VM switches with music playing: RSS, files, threads)",
     )
 }
 

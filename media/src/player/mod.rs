@@ -10,6 +10,7 @@
 //!
 //! Nothing crossing this module's boundary is a GStreamer type.
 
+mod ended;
 mod engine;
 mod fds;
 mod preview;
@@ -30,10 +31,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use ended::{Crash, ProcessEnd};
 pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
 pub use process::PlayerLimits;
 pub use queue::{Edit, Placement, Repeat};
-pub use video::{FrameFormat, FrameStats, FrameView, Plane, VideoFormat, VideoOutput};
+pub use video::{FrameFormat, FrameStats, FrameView, Plane, Shared, VideoFormat, VideoOutput};
 
 /// Where sound goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -103,8 +105,8 @@ pub enum Problem {
     /// The sound or video output failed.
     Output,
     /// The player process died or hung on it (a decoder crashed, ran out of its memory or
-    /// stopped responding), in words.
-    Process(String),
+    /// stopped responding).
+    Process(ProcessEnd),
 }
 
 /// Tags of the file playing.

@@ -11,7 +11,6 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -22,8 +21,8 @@ use super::slots::{self, Mapped};
 use super::video::Lent;
 use super::wire::{FromChild, ToChild};
 use super::{
-    AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Repeat,
-    VideoFormat, VideoOutput,
+    AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, ProcessEnd,
+    Repeat, VideoFormat, VideoOutput,
 };
 
 /// How long the player's thread may leave a ping unanswered before the child is killed.
@@ -162,7 +161,7 @@ struct Running {
     ponged: u64,
     ping_sent: Instant,
     /// Why Hearth killed it, when it did.
-    killed_for: Option<String>,
+    killed_for: Option<ProcessEnd>,
     /// Hearth closed it (idle, or the player going away): its end is no news.
     closing: bool,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
@@ -296,7 +295,6 @@ impl Link {
     fn spawn(self: &Arc<Self>, generation: u64) -> Result<Running, String> {
         let cannot = |error: std::io::Error| format!("the player process cannot start: {error}");
         let fds = slots::make().map_err(cannot)?;
-        let mapped = Arc::new(Mapped::new(&fds).map_err(cannot)?);
         let (ours, theirs) = UnixStream::pair().map_err(cannot)?;
         // Copies above the numbers the child gets, so that placing one never overwrites
         // another that is still to be placed.
@@ -305,6 +303,7 @@ impl Link {
             .map(|fd| rustix::io::fcntl_dupfd_cloexec(fd, 64))
             .collect::<Result<Vec<OwnedFd>, _>>()
             .map_err(|error| cannot(error.into()))?;
+        let mapped = Arc::new(Mapped::new(fds).map_err(cannot)?);
         let raw: Vec<i32> = high.iter().map(|fd| fd.as_raw_fd()).collect();
         let mut command = std::process::Command::new(&self.limits.binary);
         command
@@ -420,10 +419,14 @@ impl Link {
         if running.closing || inner.quitting {
             return;
         }
-        let reason = running
-            .killed_for
-            .clone()
-            .unwrap_or_else(|| explain(status, &running.stderr_tail, self.limits.memory_mib));
+        let reason = running.killed_for.unwrap_or_else(|| {
+            let tail = running
+                .stderr_tail
+                .lock()
+                .map(|tail| tail.iter().cloned().collect::<Vec<_>>().join("\n"))
+                .unwrap_or_default();
+            ProcessEnd::from_exit(status, &tail, self.limits.memory_mib)
+        });
         let path = inner
             .mirror
             .current
@@ -435,8 +438,8 @@ impl Link {
         drop(inner);
         (self.sink)(PlayerEvent::Failed {
             path,
-            problem: Problem::Process(reason.clone()),
-            detail: reason,
+            problem: Problem::Process(reason),
+            detail: reason.to_string(),
         });
         (self.sink)(PlayerEvent::State(PlayState::Stopped));
         let mut inner = self.lock();
@@ -469,10 +472,7 @@ impl Link {
                 Some(running) if running.closing || running.killed_for.is_some() => {}
                 Some(running) if running.ponged < running.pinged => {
                     if running.ping_sent.elapsed() >= STALL {
-                        let reason = format!(
-                            "it stopped responding and was stopped after {} s",
-                            STALL.as_secs()
-                        );
+                        let reason = ProcessEnd::Stalled(STALL.as_secs());
                         tracing::warn!(%reason, "the player process hangs");
                         running.killed_for = Some(reason);
                         let _ = running.process.kill();
@@ -569,38 +569,4 @@ fn keep_tail(stderr: impl std::io::Read, tail: &Mutex<VecDeque<String>>) {
         tail.push_back(line);
         true
     });
-}
-
-/// Why a child ended, in words.
-fn explain(
-    status: Option<std::process::ExitStatus>,
-    stderr_tail: &Mutex<VecDeque<String>>,
-    memory_mib: u64,
-) -> String {
-    let tail = stderr_tail
-        .lock()
-        .map(|tail| tail.iter().cloned().collect::<Vec<_>>().join("\n"))
-        .unwrap_or_default();
-    if crate::helper::out_of_memory(&tail) {
-        return format!("it needed more than the player's {memory_mib} MiB of memory");
-    }
-    match status {
-        Some(status) => match status.signal() {
-            Some(signal) => format!("its decoder crashed ({})", signal_name(signal)),
-            None => format!("the player quit ({status})"),
-        },
-        None => "the player was lost".into(),
-    }
-}
-
-fn signal_name(signal: i32) -> String {
-    match signal {
-        libc::SIGSEGV => "a segmentation fault".into(),
-        libc::SIGBUS => "a bus error".into(),
-        libc::SIGABRT => "it aborted".into(),
-        libc::SIGILL => "an illegal instruction".into(),
-        libc::SIGFPE => "an arithmetic error".into(),
-        libc::SIGKILL => "it was killed".into(),
-        other => format!("signal {other}"),
-    }
 }

@@ -38,13 +38,18 @@ pub(crate) fn make() -> std::io::Result<Vec<OwnedFd>> {
         .collect()
 }
 
-/// Hearth's read-only view of the slots.
+/// Hearth's read-only view of the slots, with their files (a display server may be handed
+/// them to put frames on screen without a copy in Hearth).
 pub(crate) struct Mapped {
     maps: Vec<memmap2::Mmap>,
+    fds: Vec<OwnedFd>,
+    /// Tells this set from the sets of earlier player processes.
+    id: u64,
 }
 
 impl Mapped {
-    pub(crate) fn new(fds: &[OwnedFd]) -> std::io::Result<Mapped> {
+    pub(crate) fn new(fds: Vec<OwnedFd>) -> std::io::Result<Mapped> {
+        static SETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let maps = fds
             .iter()
             .map(|fd| {
@@ -52,7 +57,16 @@ impl Mapped {
                 super::fds::map_read_only(&file)
             })
             .collect::<std::io::Result<Vec<_>>>()?;
-        Ok(Mapped { maps })
+        let id = SETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Mapped { maps, fds, id })
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn fd(&self, slot: usize) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.fds.get(slot).map(|fd| fd.as_fd())
     }
 
     /// A checked plane of a slot.
@@ -172,7 +186,7 @@ mod tests {
                 "growing was allowed"
             );
         }
-        let mapped = Mapped::new(&fds).expect("maps");
+        let mapped = Mapped::new(fds).expect("maps");
         assert!(mapped.plane(0, SLOT_BYTES - 16, 16).is_some());
         assert!(mapped.plane(0, SLOT_BYTES - 16, 17).is_none());
     }

@@ -51,6 +51,21 @@ pub struct FrameView<'a> {
     pub stride: usize,
     pub data: &'a [u8],
     pub chroma: Option<[Plane<'a>; 2]>,
+    /// Where the frame lies in memory shared with the player process, when it came from one.
+    pub shared: Option<Shared<'a>>,
+}
+
+/// Where a frame from the player process lies: a display server handed the slot's file can
+/// read the frame from there, with no copy in Hearth.
+#[derive(Debug, Clone, Copy)]
+pub struct Shared<'a> {
+    /// Which set of slots (each player process writes into a set of its own).
+    pub set: u64,
+    pub slot: usize,
+    /// The slot's file, sealed at its size.
+    pub file: std::os::fd::BorrowedFd<'a>,
+    /// Where the first plane starts in the slot.
+    pub offset: usize,
 }
 
 /// A frame in one of the player process's slots, lent to Hearth until it is dropped.
@@ -244,6 +259,7 @@ impl VideoOutput {
                 stride: first.stride,
                 data: first.data,
                 chroma,
+                shared: None,
             }),
         ))
     }
@@ -291,6 +307,12 @@ fn lent_view(lent: &Lent) -> Option<FrameView<'_>> {
         (Some(u), Some(v)) => Some([u, v]),
         _ => None,
     };
+    let shared = Shared {
+        set: lent.slots.id(),
+        slot: layout.slot,
+        file: lent.slots.fd(layout.slot)?,
+        offset: layout.planes.first()?.0,
+    };
     Some(FrameView {
         width: layout.width,
         height: layout.height,
@@ -298,5 +320,6 @@ fn lent_view(lent: &Lent) -> Option<FrameView<'_>> {
         stride: first.stride,
         data: first.data,
         chroma,
+        shared: Some(shared),
     })
 }

@@ -38,6 +38,11 @@ impl VideoFrames {
         }
     }
 
+    /// Whether frames are copied by the CPU (the software renderer's path).
+    pub fn on_cpu(&self) -> bool {
+        matches!(self, VideoFrames::Cpu(_))
+    }
+
     /// What the player should hand over for this path.
     pub fn format(&self) -> VideoFormat {
         match self {

@@ -5,6 +5,7 @@
 //! play, never before the first frame. Its reports reach the UI thread through the app's
 //! queue; the screen shows what they say, never what a button asked for.
 
+mod direct;
 mod frames;
 #[cfg(feature = "wgpu")]
 mod gpu;
@@ -91,6 +92,10 @@ pub struct PlaybackController {
     /// The queue panel needs its rows made again.
     queue_changed: Cell<bool>,
     frames: RefCell<VideoFrames>,
+    /// Frames the X server puts on screen itself while nothing covers the video.
+    direct: RefCell<direct::Direct>,
+    /// The size the player was last told to scale frames to: the window's.
+    video_box: Cell<(u32, u32)>,
     /// The screen the player was opened from, to go back to.
     opened_from: Cell<Screen>,
     /// A switch to a VM left the player screen; coming home returns to it.
@@ -138,6 +143,8 @@ impl PlaybackController {
                 ..Shown::default()
             }),
             frames: RefCell::new(VideoFrames::default()),
+            direct: RefCell::new(direct::Direct::default()),
+            video_box: Cell::new((0, 0)),
             opened_from: Cell::new(Screen::Home),
             left_for_vm: Cell::new(false),
             paused_for_vm: Cell::new(false),
@@ -184,6 +191,7 @@ impl PlaybackController {
         adapter.on_next(with(|c| c.with_player(Player::next)));
         adapter.on_previous(with(|c| c.with_player(Player::previous)));
         adapter.on_close(with(PlaybackController::close));
+        adapter.on_video_bare_changed(with(PlaybackController::present_frame));
         adapter.on_open(with(PlaybackController::show));
         adapter.on_toggle_shuffle(with(|c| {
             let shuffle = !c.shown.borrow().shuffle;
@@ -278,9 +286,9 @@ impl PlaybackController {
             ));
         }
         // The video fills the player screen: frames come at the size they are shown at.
+        self.video_box.set((0, 0));
         if let Some(window) = self.window.upgrade() {
-            let size = window.window().size();
-            self.with_player(|player| player.set_video_box(size.width, size.height));
+            self.follow_window_size(&window);
         }
         let files = queue.iter().map(|item| item.path.clone()).collect();
         *self.queue.borrow_mut() = queue;
@@ -295,7 +303,7 @@ impl PlaybackController {
                 ..Shown::default()
             };
         }
-        self.frames.borrow_mut().reset();
+        self.forget_frames();
         self.with_player(|player| {
             player.open(OpenRequest {
                 files,
@@ -361,7 +369,7 @@ impl PlaybackController {
                 volume,
                 ..Shown::default()
             };
-            self.frames.borrow_mut().reset();
+            self.forget_frames();
             self.with_adapter(|adapter| adapter.set_frame(Image::default()));
         }
         let back = match self.opened_from.get() {
@@ -516,7 +524,7 @@ impl PlaybackController {
                 shown.position = Duration::ZERO;
                 shown.duration = None;
                 drop(shown);
-                self.frames.borrow_mut().reset();
+                self.forget_frames();
             }
             PlayerEvent::State(state) => shown.state = state,
             PlayerEvent::Position { position, duration } => {
@@ -540,7 +548,7 @@ impl PlaybackController {
                     shown.skipped = Some((path.clone(), problem.clone()));
                     // Out of the library's views, as the helper's failures are.
                     if let Some(writer) = self.positions.borrow().as_ref() {
-                        writer.failed(path.clone(), reason.clone());
+                        writer.failed(path.clone(), reason.to_string());
                     }
                 }
                 shown.problem = Some((path, problem));
@@ -633,20 +641,62 @@ impl PlaybackController {
 
     /// Shows the newest video frame if the player screen is up (frames meanwhile wait in
     /// the player, so nothing is copied or drawn for a screen nobody sees).
+    /// With nothing over the video, the X server puts the frame on screen itself (see
+    /// `direct`); else Slint draws it, from the newest frame on when the direct path stops.
     fn present_frame(&self) {
-        if self.screen() != Some(Screen::Player) {
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
+        if window.global::<AppAdapter>().get_screen() != Screen::Player {
+            self.direct.borrow_mut().hide();
             return;
         }
-        let image = {
-            let player = self.player.borrow();
-            let Some(player) = player.as_ref() else {
-                return;
-            };
-            self.frames.borrow_mut().present(player.video())
+        self.follow_window_size(&window);
+        let player = self.player.borrow();
+        let Some(player) = player.as_ref() else {
+            return;
         };
-        if let Some(image) = image {
-            self.with_adapter(|adapter| adapter.set_frame(image));
+        let bare = window.global::<PlayerAdapter>().get_video_bare();
+        if bare
+            && self.frames.borrow().on_cpu()
+            && self
+                .direct
+                .borrow_mut()
+                .present(window.window(), player.video())
+        {
+            return;
         }
+        let leaving = self.direct.borrow().shown();
+        if leaving {
+            self.frames.borrow_mut().reset();
+        }
+        let image = self.frames.borrow_mut().present(player.video());
+        if let Some(image) = image {
+            window.global::<PlayerAdapter>().set_frame(image);
+        }
+        // Slint has the frame before the window over it goes.
+        if leaving {
+            self.direct.borrow_mut().hide();
+        }
+    }
+
+    /// Tells the player the window's size when it changed (frames come scaled to it).
+    fn follow_window_size(&self, window: &AppWindow) {
+        let size = window.window().size();
+        if self.video_box.replace((size.width, size.height)) != (size.width, size.height) {
+            self.with_player(|player| player.set_video_box(size.width, size.height));
+        }
+    }
+
+    /// Forgets what frames were seen (a new file, or none): the next frame shown is its first.
+    fn forget_frames(&self) {
+        self.frames.borrow_mut().reset();
+        self.direct.borrow_mut().forget();
+    }
+
+    /// Whether the X server puts the frames on screen now (`hearth ctl status` says).
+    pub fn video_direct(&self) -> bool {
+        self.direct.borrow().shown()
     }
 
     /// The player's volume, 0.0 to 1.0.

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use hearth_media::player::{PlayState, Problem, Repeat, Track};
+use hearth_media::player::{Crash, PlayState, Problem, ProcessEnd, Repeat, Track};
 use hearth_ui::i18n::{Arg, Translator};
 use hearth_ui::{Screen, VmAction};
 use slint::{Image, ModelRc, SharedString, VecModel};
@@ -231,9 +231,43 @@ fn problem_words(
         Problem::Broken => translator.tr("player-error-broken"),
         Problem::Unreadable => translator.tr("player-error-unreadable"),
         Problem::Output => translator.tr("player-error-output"),
-        Problem::Process(reason) => {
-            translator.tr_args("player-error-process", &[("reason", Arg::Text(reason))])
+        Problem::Process(end) => {
+            let reason = process_end(translator, *end);
+            translator.tr_args("player-error-process", &[("reason", Arg::Text(&reason))])
         }
     };
     (title, text)
+}
+
+/// Why the player process stopped on a file, in the user's language.
+fn process_end(translator: &Translator, end: ProcessEnd) -> String {
+    let number = |value: u64| Arg::Number(i64::try_from(value).unwrap_or(i64::MAX));
+    match end {
+        ProcessEnd::OutOfMemory(mib) => {
+            translator.tr_args("player-process-memory", &[("mib", number(mib))])
+        }
+        ProcessEnd::Crashed(crash) => {
+            let how = match crash {
+                Crash::SegmentationFault => translator.tr("player-crash-segmentation-fault"),
+                Crash::BusError => translator.tr("player-crash-bus-error"),
+                Crash::Aborted => translator.tr("player-crash-aborted"),
+                Crash::IllegalInstruction => translator.tr("player-crash-illegal-instruction"),
+                Crash::ArithmeticError => translator.tr("player-crash-arithmetic-error"),
+                Crash::Killed => translator.tr("player-crash-killed"),
+                Crash::Signal(signal) => translator.tr_args(
+                    "player-crash-signal",
+                    &[("number", Arg::Number(i64::from(signal)))],
+                ),
+            };
+            translator.tr_args("player-process-crashed", &[("how", Arg::Text(&how))])
+        }
+        ProcessEnd::Stalled(seconds) => {
+            translator.tr_args("player-process-stalled", &[("seconds", number(seconds))])
+        }
+        ProcessEnd::Quit(Some(code)) => translator.tr_args(
+            "player-process-quit",
+            &[("code", Arg::Number(i64::from(code)))],
+        ),
+        ProcessEnd::Quit(None) | ProcessEnd::Lost => translator.tr("player-process-lost"),
+    }
 }
