@@ -18,7 +18,7 @@ use super::sinks::{audio_sink, make, video_caps};
 use super::tracks::read_tracks;
 use super::{
     AudioOutput, Command, OpenRequest, PlayState, PlayerEvent, PlayerSink, Problem, Tags,
-    VideoFormat, VideoOutput, subtitle_beside,
+    VideoOutput, subtitle_beside,
 };
 
 pub(super) enum Message {
@@ -49,8 +49,6 @@ struct Shared {
 
 struct Engine {
     playbin: gst::Element,
-    appsink: gst_app::AppSink,
-    video_format: VideoFormat,
     /// Counts the files opened and closed: bus messages of an earlier one are ignored.
     epoch: Arc<AtomicU64>,
     to_self: Sender<Message>,
@@ -76,13 +74,12 @@ struct Engine {
 
 pub(super) fn run(
     audio: AudioOutput,
-    video_format: VideoFormat,
     sink: PlayerSink,
     video: VideoOutput,
     commands: Sender<Message>,
     receiver: Receiver<Message>,
 ) {
-    let mut engine = match Engine::new(audio, video_format, sink.clone(), video, commands) {
+    let mut engine = match Engine::new(audio, sink.clone(), video, commands) {
         Ok(engine) => engine,
         Err(detail) => {
             tracing::error!(%detail, "the player cannot start");
@@ -164,7 +161,6 @@ pub(super) fn run(
 impl Engine {
     fn new(
         audio: AudioOutput,
-        video_format: VideoFormat,
         sink: PlayerSink,
         video: VideoOutput,
         commands: Sender<Message>,
@@ -172,7 +168,7 @@ impl Engine {
         gst::init().map_err(|error| format!("GStreamer cannot start: {error}"))?;
         let playbin = make("playbin")?;
         let appsink = gst_app::AppSink::builder()
-            .caps(&video_caps(video_format, None))
+            .caps(&video_caps())
             .max_buffers(2)
             .drop(false)
             .enable_last_sample(false)
@@ -202,7 +198,6 @@ impl Engine {
                 .build(),
         );
         playbin.set_property("video-sink", &appsink);
-        let video_sink = appsink.clone();
         playbin.set_property("audio-sink", audio_sink(&audio)?);
         playbin.set_property_from_str("flags", BASE_FLAGS);
 
@@ -238,8 +233,6 @@ impl Engine {
         }
         Ok(Engine {
             playbin,
-            appsink: video_sink,
-            video_format,
             epoch,
             to_self: commands,
             sink,
@@ -380,23 +373,9 @@ impl Engine {
                 }
                 self.report_tracks();
             }
-            Command::VideoBox(width, height) => self.video_box(width, height),
+            // The player process scales and converts frames itself (`serve.rs`).
+            Command::VideoBox(..) => {}
             Command::Quit => {}
-        }
-    }
-
-    /// Frames for the CPU come scaled to fit `width` x `height` (square pixels, the video's
-    /// shape kept, never larger than decoded): converted and scaled once, by GStreamer's own
-    /// SIMD converter, to the size they are shown at. A GPU scales for itself.
-    fn video_box(&mut self, width: u32, height: u32) {
-        if self.video_format != VideoFormat::Bgrx || width == 0 || height == 0 {
-            return;
-        }
-        self.appsink
-            .set_caps(Some(&video_caps(self.video_format, Some((width, height)))));
-        // What is playing negotiates again, with the new size.
-        if let Some(pad) = self.appsink.static_pad("sink") {
-            pad.push_event(gst::event::Reconfigure::new());
         }
     }
 

@@ -10,6 +10,7 @@
 //!
 //! Nothing crossing this module's boundary is a GStreamer type.
 
+mod convert;
 mod ended;
 mod engine;
 mod fds;
@@ -207,17 +208,12 @@ struct Local {
 impl Local {
     /// Starts the engine's thread (and GStreamer on it). Events go to `sink`, frames to
     /// `video`.
-    fn start(
-        audio: AudioOutput,
-        video_format: VideoFormat,
-        sink: PlayerSink,
-        video: VideoOutput,
-    ) -> Local {
+    fn start(audio: AudioOutput, sink: PlayerSink, video: VideoOutput) -> Local {
         let (commands, receiver) = std::sync::mpsc::channel();
         let to_self = commands.clone();
         let started = std::thread::Builder::new()
             .name("hearth-player".into())
-            .spawn(move || engine::run(audio, video_format, sink, video, to_self, receiver));
+            .spawn(move || engine::run(audio, sink, video, to_self, receiver));
         if let Err(error) = started {
             tracing::error!(%error, "the player's thread cannot start");
         }

@@ -1,17 +1,19 @@
 //! The player process's side (`hearth-media-helper --player`): the engine and GStreamer run
 //! here, under an address-space limit, and answer Hearth over the socket it inherited as fd 3.
-//! Frames are copied into the shared slots it inherited as fds 4 on (one copy, as the
-//! appsink's frame was copied before into Hearth's picture), and announced by where they lie.
+//! Frames go into the shared slots it inherited as fds 4 on, and are announced by where they
+//! lie: for the CPU, scaled to the screen and converted to BGRx straight into the slot
+//! (`convert.rs`); for a GPU, the decoder's I420 planes copied as they are.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 
+use super::convert::{Converter, fit};
 use super::fds::inherited;
 use super::slots::{SLOT_BYTES, SLOTS, Writable};
 use super::wire::{FrameLayout, FromChild, ToChild};
-use super::{Command, FrameFormat, FrameView, Local, PlayerEvent, VideoOutput};
+use super::{Command, FrameFormat, FrameView, Local, PlayerEvent, VideoFormat, VideoOutput};
 
 /// The socket's fd in the player process.
 pub(crate) const SOCKET_FD: i32 = 3;
@@ -20,11 +22,16 @@ pub(crate) const FIRST_SLOT_FD: i32 = 4;
 /// The longest line Hearth may send (a queue of many long names).
 const MAX_LINE: u64 = 16 << 20;
 
-/// Which slots Hearth has handed back.
+/// Which slots Hearth has handed back, and how frames go into them.
 struct Slots {
     maps: Writable,
     free: [bool; SLOTS],
     dropped: u64,
+    /// What Hearth asked for: BGRx for the CPU, I420 for a GPU.
+    format: VideoFormat,
+    /// Where the video is shown: BGRx frames are scaled to fit it.
+    bound: Option<(u32, u32)>,
+    converter: Converter,
 }
 
 /// Serves Hearth until it closes the socket. `memory_mib` limits the address space.
@@ -37,11 +44,14 @@ pub fn serve(memory_mib: u64) -> std::io::Result<()> {
     let files = (0..SLOTS as i32)
         .map(|index| inherited(FIRST_SLOT_FD + index).map(File::from))
         .collect::<std::io::Result<Vec<_>>>()?;
-    let slots = Arc::new(Mutex::new(Slots {
+    let mut slots = Slots {
         maps: Writable::new(files)?,
         free: [true; SLOTS],
         dropped: 0,
-    }));
+        format: VideoFormat::Bgrx,
+        bound: None,
+        converter: Converter::default(),
+    };
     let writer = Arc::new(Mutex::new(socket.try_clone()?));
     let send: Arc<dyn Fn(&FromChild) + Send + Sync> = Arc::new(move |message| {
         let Ok(mut line) = serde_json::to_vec(message) else {
@@ -62,6 +72,8 @@ pub fn serve(memory_mib: u64) -> std::io::Result<()> {
     else {
         return Err(std::io::Error::other("Hearth did not say how to play"));
     };
+    slots.format = video_format;
+    let slots = Arc::new(Mutex::new(slots));
     let video = VideoOutput::default();
     {
         let send = send.clone();
@@ -80,9 +92,13 @@ pub fn serve(memory_mib: u64) -> std::io::Result<()> {
             event => send(&FromChild::Event(event)),
         })
     };
-    let player = Local::start(audio, video_format, sink, video.clone());
+    let player = Local::start(audio, sink, video.clone());
     while let Some(message) = read(&mut lines)? {
         match message {
+            // Frames are scaled here, as they go into the slots.
+            ToChild::Command(Command::VideoBox(width, height)) => {
+                lock(&slots).bound = (width > 0 && height > 0).then_some((width, height));
+            }
             ToChild::Command(command) => player.send(command),
             ToChild::Release(slot) => {
                 if let Some(free) = lock(&slots).free.get_mut(slot) {
@@ -120,7 +136,7 @@ fn read(lines: &mut BufReader<UnixStream>) -> std::io::Result<Option<ToChild>> {
     }
 }
 
-/// Copies the newest frame into a free slot and tells Hearth where it is; with no slot free
+/// Puts the newest frame into a free slot and tells Hearth where it is; with no slot free
 /// (Hearth has not shown the last ones yet) the frame is dropped and counted.
 fn hand_over(video: &VideoOutput, slots: &Mutex<Slots>, send: &dyn Fn(&FromChild)) {
     let late = video.stats().late;
@@ -130,17 +146,34 @@ fn hand_over(video: &VideoOutput, slots: &Mutex<Slots>, send: &dyn Fn(&FromChild
             slots.dropped += 1;
             return None;
         };
-        let planes = copy_into(&frame, &mut slots.maps.maps[slot]);
-        if planes.is_none() {
+        let Slots {
+            maps,
+            format,
+            bound,
+            converter,
+            ..
+        } = &mut *slots;
+        let target = &mut maps.maps[slot];
+        let placed = match format {
+            VideoFormat::Bgrx => {
+                let size = fit(frame.width, frame.height, frame.pixel_aspect, *bound);
+                converter
+                    .convert(&frame, size, target)
+                    .then(|| (size, FrameFormat::Bgrx, vec![(0, size.0 as usize * 4)]))
+            }
+            VideoFormat::I420 => copy_into(&frame, target)
+                .map(|planes| ((frame.width, frame.height), frame.format, planes)),
+        };
+        let Some(((width, height), format, planes)) = placed else {
             slots.dropped += 1;
-        }
-        let planes = planes?;
+            return None;
+        };
         slots.free[slot] = false;
         Some(FrameLayout {
             slot,
-            width: frame.width,
-            height: frame.height,
-            format: frame.format,
+            width,
+            height,
+            format,
             planes,
             dropped: slots.dropped,
             late,

@@ -4,7 +4,7 @@
 use gst::prelude::*;
 use gstreamer as gst;
 
-use super::{AudioOutput, VideoFormat};
+use super::AudioOutput;
 
 pub(super) fn make(factory: &str) -> Result<gst::Element, String> {
     gst::ElementFactory::make(factory)
@@ -42,23 +42,11 @@ pub(super) fn audio_sink(output: &AudioOutput) -> Result<gst::Element, String> {
     })
 }
 
-/// What the appsink takes. BGRx: GStreamer converts to it fastest (about a fifth less CPU
-/// than RGBA at 1080p here); the reader swaps channels in the copy it makes anyway. I420:
-/// what decoders give, for a GPU to convert. Within `fit`, when given.
-pub(super) fn video_caps(format: VideoFormat, fit: Option<(u32, u32)>) -> gst::Caps {
-    let mut caps = gst::Caps::builder("video/x-raw").field(
-        "format",
-        match format {
-            VideoFormat::Bgrx => "BGRx",
-            VideoFormat::I420 => "I420",
-        },
-    );
-    if let Some((width, height)) = fit {
-        let most = |side: u32| i32::try_from(side).unwrap_or(i32::MAX);
-        caps = caps
-            .field("width", gst::IntRange::new(1, most(width)))
-            .field("height", gst::IntRange::new(1, most(height)))
-            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
-    }
-    caps.build()
+/// What the appsink takes: I420, what decoders give (GStreamer converts anything else to
+/// it). The player process converts and scales it for the CPU path itself (`convert.rs`);
+/// a GPU converts it in a shader.
+pub(super) fn video_caps() -> gst::Caps {
+    gst::Caps::builder("video/x-raw")
+        .field("format", "I420")
+        .build()
 }

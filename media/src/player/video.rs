@@ -53,6 +53,8 @@ pub struct FrameView<'a> {
     pub chroma: Option<[Plane<'a>; 2]>,
     /// Where the frame lies in memory shared with the player process, when it came from one.
     pub shared: Option<Shared<'a>>,
+    /// How wide a pixel is shown, width:height (1:1 for square pixels).
+    pub pixel_aspect: (u32, u32),
 }
 
 /// Where a frame from the player process lies: a display server handed the slot's file can
@@ -260,6 +262,13 @@ impl VideoOutput {
                 data: first.data,
                 chroma,
                 shared: None,
+                pixel_aspect: {
+                    let par = info.par();
+                    (
+                        u32::try_from(par.numer()).unwrap_or(1),
+                        u32::try_from(par.denom()).unwrap_or(1),
+                    )
+                },
             }),
         ))
     }
@@ -321,5 +330,6 @@ fn lent_view(lent: &Lent) -> Option<FrameView<'_>> {
         data: first.data,
         chroma,
         shared: Some(shared),
+        pixel_aspect: (1, 1),
     })
 }
