@@ -128,6 +128,16 @@ fn a_tapped_video_plays_and_taps_double_taps_and_swipes_drive_it() {
     });
     let preview = player(&world).get_preview().size();
     assert_eq!(preview.width, 240, "a small picture, not the frame");
+    // Made in the player process: no decoding thread of Hearth's own looked it up.
+    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .expect("this process's threads")
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .collect();
+    assert!(
+        !threads.iter().any(|name| name.trim() == "hearth-preview"),
+        "a preview pipeline runs in Hearth's process: {threads:?}"
+    );
     shot(&world, "video-scrubbing-1280x800");
     world.pointer(at, false);
     wait_position(&world, "the seek where the finger lifted", |p| {

@@ -32,6 +32,11 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
 /// Builds everything the benchmarks start: themselves, `hearth` and the baseline programs.
 fn build() -> anyhow::Result<()> {
     crate::setup_test()?;
+    build_release()
+}
+
+/// The release build of `hearth`, its helpers, the benchmarks and the baselines.
+pub fn build_release() -> anyhow::Result<()> {
     let mut build = crate::cargo();
     build.args([
         "build",

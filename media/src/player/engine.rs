@@ -373,8 +373,8 @@ impl Engine {
                 }
                 self.report_tracks();
             }
-            // The player process scales and converts frames itself (`serve.rs`).
-            Command::VideoBox(..) => {}
+            // The player process scales frames and makes previews itself (`serve.rs`).
+            Command::VideoBox(..) | Command::Preview(..) => {}
             Command::Quit => {}
         }
     }

@@ -33,7 +33,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use ended::{Crash, ProcessEnd};
-pub use preview::{PREVIEW_WIDTH, PreviewFrame, PreviewSink, Previewer};
+use preview::Previewer;
+pub use preview::{PREVIEW_WIDTH, PreviewFrame};
 pub use process::PlayerLimits;
 pub use queue::{Edit, Placement, Repeat};
 pub use video::{FrameFormat, FrameStats, FrameView, Plane, Shared, VideoFormat, VideoOutput};
@@ -149,6 +150,8 @@ pub enum PlayerEvent {
     Repeat(Repeat),
     /// A new video frame waits in the [`VideoOutput`] (sent once until it is taken).
     Frame,
+    /// The picture asked for with [`Player::preview`].
+    Preview(PreviewFrame),
     /// The file cannot be played; the player stops.
     Failed {
         #[serde(with = "wire::path_bytes")]
@@ -197,6 +200,8 @@ enum Command {
     Jump(usize),
     /// The largest picture the screen shows, in pixels.
     VideoBox(u32, u32),
+    /// A seek preview of this file at this position (answered by [`PlayerEvent::Preview`]).
+    Preview(#[serde(with = "wire::path_bytes")] PathBuf, Duration),
     Quit,
 }
 
@@ -357,6 +362,13 @@ impl Player {
     /// they are.
     pub fn set_video_box(&self, width: u32, height: u32) {
         self.send(Command::VideoBox(width, height));
+    }
+
+    /// Asks for a small picture of `path` at `position` (the seek bar's preview), made in the
+    /// player process and reported as [`PlayerEvent::Preview`]; a later ask replaces one not
+    /// yet answered. Nothing is asked while no player process runs.
+    pub fn preview(&self, path: &std::path::Path, position: Duration) {
+        self.send(Command::Preview(path.to_path_buf(), position));
     }
 }
 

@@ -1,5 +1,6 @@
-//! Pictures of a video at a position, for the seek bar's preview while a finger scrubs: a
-//! second, video-only `playbin` on a thread of its own, paused, seeking to the nearest key
+//! Pictures of a video at a position, for the seek bar's preview while a finger scrubs: in
+//! the player process (`Player::preview`), a second, video-only `playbin` on a thread of its
+//! own, paused, seeking to the nearest key
 //! frame (fast) and handing over the small frame it prerolls. Requests made faster than it
 //! answers are coalesced: only the latest position is looked up.
 
@@ -19,17 +20,19 @@ pub const PREVIEW_WIDTH: u32 = 240;
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A small picture of the video at `position`, RGBA rows without padding.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PreviewFrame {
+    #[serde(with = "super::wire::path_bytes")]
     pub path: PathBuf,
     pub position: Duration,
     pub width: u32,
     pub height: u32,
+    #[serde(with = "super::wire::bytes_base64")]
     pub rgba: Vec<u8>,
 }
 
 /// Receives previews; called from the previewer's thread.
-pub type PreviewSink = Arc<dyn Fn(PreviewFrame) + Send + Sync>;
+pub(crate) type PreviewSink = Arc<dyn Fn(PreviewFrame) + Send + Sync>;
 
 enum Ask {
     At(PathBuf, Duration),
@@ -37,13 +40,13 @@ enum Ask {
 }
 
 /// Looks up preview frames on its own thread; every call returns at once.
-pub struct Previewer {
+pub(crate) struct Previewer {
     asks: Sender<Ask>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Previewer {
-    pub fn new(sink: PreviewSink) -> Previewer {
+    pub(crate) fn new(sink: PreviewSink) -> Previewer {
         let (asks, receiver) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("hearth-preview".into())
@@ -53,7 +56,7 @@ impl Previewer {
     }
 
     /// Asks for the picture of `path` at `position`; a later ask replaces one not yet done.
-    pub fn request(&self, path: &Path, position: Duration) {
+    pub(crate) fn request(&self, path: &Path, position: Duration) {
         let _ = self.asks.send(Ask::At(path.to_path_buf(), position));
     }
 }

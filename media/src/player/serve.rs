@@ -13,7 +13,9 @@ use super::convert::{Converter, fit};
 use super::fds::inherited;
 use super::slots::{SLOT_BYTES, SLOTS, Writable};
 use super::wire::{FrameLayout, FromChild, ToChild};
-use super::{Command, FrameFormat, FrameView, Local, PlayerEvent, VideoFormat, VideoOutput};
+use super::{
+    Command, FrameFormat, FrameView, Local, PlayerEvent, Previewer, VideoFormat, VideoOutput,
+};
 
 /// The socket's fd in the player process.
 pub(crate) const SOCKET_FD: i32 = 3;
@@ -93,12 +95,22 @@ pub fn serve(memory_mib: u64) -> std::io::Result<()> {
         })
     };
     let player = Local::start(audio, sink, video.clone());
+    let mut previewer: Option<Previewer> = None;
     while let Some(message) = read(&mut lines)? {
         match message {
             // Frames are scaled here, as they go into the slots.
             ToChild::Command(Command::VideoBox(width, height)) => {
                 lock(&slots).bound = (width > 0 && height > 0).then_some((width, height));
             }
+            // Seek previews: a pipeline of their own, made on the first ask.
+            ToChild::Command(Command::Preview(path, position)) => previewer
+                .get_or_insert_with(|| {
+                    let send = send.clone();
+                    Previewer::new(Arc::new(move |frame| {
+                        send(&FromChild::Event(PlayerEvent::Preview(frame)));
+                    }))
+                })
+                .request(&path, position),
             ToChild::Command(command) => player.send(command),
             ToChild::Release(slot) => {
                 if let Some(free) = lock(&slots).free.get_mut(slot) {

@@ -87,6 +87,23 @@ pub(crate) mod paths_bytes {
     }
 }
 
+/// Pixels as base64: a preview is about 130 kB, a third more as text rather than four
+/// times as a JSON list of numbers.
+pub(crate) mod bytes_base64 {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], to: S) -> Result<S::Ok, S::Error> {
+        STANDARD.encode(bytes).serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(from)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

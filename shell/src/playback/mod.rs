@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hearth_media::player::{
-    OpenRequest, Placement, PlayState, Player, PlayerEvent, PreviewFrame, Previewer, Problem,
+    OpenRequest, PREVIEW_WIDTH, Placement, PlayState, Player, PlayerEvent, PreviewFrame, Problem,
     Repeat, Tracks,
 };
 use hearth_ui::i18n::Translator;
@@ -39,7 +39,6 @@ use mpris::{Mpris, MprisCommand};
 /// What reaches the UI thread from the playback domain's threads.
 pub enum PlaybackNews {
     Player(PlayerEvent),
-    Preview(PreviewFrame),
     Photo(photos::Loaded),
     Mpris(MprisCommand),
 }
@@ -111,8 +110,6 @@ pub struct PlaybackController {
     photos: RefCell<Option<Rc<photos::PhotoViewer>>>,
     /// The album art on screen, so it is decoded again only when it changes.
     cover_shown: RefCell<Option<PathBuf>>,
-    /// Seek previews, made on the first scrub.
-    previewer: RefCell<Option<Previewer>>,
     /// When the position playing was last written.
     saved_at: Cell<Option<Instant>>,
 }
@@ -154,7 +151,6 @@ impl PlaybackController {
             index_file: RefCell::new(None),
             photos: RefCell::new(None),
             cover_shown: RefCell::new(None),
-            previewer: RefCell::new(None),
             saved_at: Cell::new(None),
         });
         let adapter = window.global::<PlayerAdapter>();
@@ -463,7 +459,6 @@ impl PlaybackController {
             match item {
                 PlaybackNews::Player(PlayerEvent::Frame) => frame = true,
                 PlaybackNews::Player(event) => self.apply(event),
-                PlaybackNews::Preview(preview) => self.preview_arrived(preview),
                 PlaybackNews::Photo(loaded) => {
                     if let Some(photos) = self.photos() {
                         photos.loaded(loaded);
@@ -575,6 +570,10 @@ impl PlaybackController {
                 }
             }
             PlayerEvent::Frame => {}
+            PlayerEvent::Preview(preview) => {
+                drop(shown);
+                self.preview_arrived(preview);
+            }
         }
     }
 
@@ -592,15 +591,8 @@ impl PlaybackController {
         let (true, Some(path)) = (video, path) else {
             return;
         };
-        if self.previewer.borrow().is_none() {
-            let post = self.post.clone();
-            *self.previewer.borrow_mut() = Some(Previewer::new(Arc::new(move |frame| {
-                post(PlaybackNews::Preview(frame))
-            })));
-        }
-        if let Some(previewer) = self.previewer.borrow().as_ref() {
-            previewer.request(&path, position);
-        }
+        // The player process makes it: a file that crashes its decoder costs Hearth nothing.
+        self.with_player(|player| player.preview(&path, position));
     }
 
     fn preview_arrived(&self, preview: PreviewFrame) {
@@ -609,7 +601,11 @@ impl PlaybackController {
             .borrow()
             .current
             .and_then(|i| self.queue.borrow().get(i).map(|item| item.path.clone()));
-        if current.as_ref() != Some(&preview.path) {
+        // From the player process: held to its stated size before it is shown.
+        let fits = preview.width <= 4 * PREVIEW_WIDTH
+            && preview.height <= 4 * PREVIEW_WIDTH
+            && preview.rgba.len() == preview.width as usize * preview.height as usize * 4;
+        if current.as_ref() != Some(&preview.path) || !fits {
             return;
         }
         let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
