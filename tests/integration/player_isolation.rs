@@ -2,7 +2,8 @@
 //! browser (the screen names the file and the reason while the next song plays, and a VM
 //! switch right after works), with `hearth ctl open` on a folder, and over MPRIS `OpenUri`
 //! on the real binary (Hearth's process stays the same one, goes on with the next file,
-//! says why in its log and answers throughout). The file is marked failed in the library. The decoder is the test plugin's
+//! says why in its log and answers throughout, a hanging decoder included). The file is marked
+//! failed in the library. The decoder is the test plugin's
 //! (tests/plugin/hearth-test-decoder.c); the library reads the same files without harm.
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use hearth_tests::media::{player_screens, read_library_with, save_screen};
 use hearth_tests::playback::{hearth_with_config, media_under, playerctl};
 use hearth_tests::services::{PrivateBus, TempDir};
 use hearth_tests::test_plugin::{Misbehaviour, helper_with_plugin, misbehaving_file};
-use hearth_tests::xvfb::{Xvfb, hearth_binary};
+use hearth_tests::xvfb::{Running, Xvfb, hearth_binary};
 use hearth_ui::{MediaAdapter, PlayerAdapter, Screen};
 use slint::{ComponentHandle, Model};
 
@@ -111,25 +112,32 @@ fn a_song_that_crashes_the_player_from_the_browser_is_named_and_passed_over() {
     world.settle();
 }
 
-#[test]
-fn files_that_crash_the_player_cost_the_real_hearth_nothing() {
-    let dir = TempDir::new("player-isolation-real");
-    let album = album_with_a_crash(&dir.path().join("media"));
+/// The real binary with two running VMs, silent playback and the misbehaving decoder in its
+/// player process; returns once MPRIS is offered.
+fn real_hearth(dir: &TempDir) -> (PrivateBus, Xvfb, Running) {
     let helper = helper_with_plugin(dir.path());
     let bus = PrivateBus::start();
     let xvfb = Xvfb::start();
     let config = "[media]\nroots = []\n\n[playback]\naudio = \"none\"\n\n\
          [[vm]]\nname = \"Work\"\nrole = \"work\"\nrunning = true\n\n\
          [[vm]]\nname = \"Personal\"\nrole = \"personal\"\nrunning = true\n";
-    let mut hearth = hearth_with_config(
+    let hearth = hearth_with_config(
         &hearth_binary(),
         &bus,
         &xvfb,
-        &dir,
+        dir,
         config,
         &[],
         &[("HEARTH_MEDIA_HELPER", helper.to_str().expect("UTF-8"))],
     );
+    (bus, xvfb, hearth)
+}
+
+#[test]
+fn files_that_crash_the_player_cost_the_real_hearth_nothing() {
+    let dir = TempDir::new("player-isolation-real");
+    let album = album_with_a_crash(&dir.path().join("media"));
+    let (bus, _xvfb, mut hearth) = real_hearth(&dir);
     let pid = hearth.process.id();
 
     // A folder over hearth ctl: the crash is passed over for the next song.
@@ -172,4 +180,58 @@ fn files_that_crash_the_player_cost_the_real_hearth_nothing() {
         "Hearth is alive"
     );
     assert!(status(&bus).is_some(), "Hearth answers");
+}
+
+#[test]
+fn a_decoder_that_hangs_is_killed_while_the_real_hearth_answers_throughout() {
+    let dir = TempDir::new("player-isolation-stall");
+    let album = dir.path().join("media/Music/Stuck");
+    std::fs::create_dir_all(&album).expect("an album folder");
+    misbehaving_file(&album, "01 Stuck.mp3", Misbehaviour::Stall);
+    let song =
+        media_under(Path::new(env!("CARGO_TARGET_TMPDIR"))).join("Long album/01 First light.ogg");
+    std::fs::copy(song, album.join("02 First light.ogg")).expect("a song");
+    let (bus, _xvfb, mut hearth) = real_hearth(&dir);
+    let pid = hearth.process.id();
+    let (code, _, errors) = ctl(&bus, &["open", album.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "hearth ctl open: {errors}");
+    // Every status asked while the decoder hangs is answered, until the next song plays.
+    let since = std::time::Instant::now();
+    let mut answers = 0;
+    loop {
+        let now = status(&bus).unwrap_or_else(|| {
+            panic!(
+                "hearth ctl status went unanswered {:.1} s in:\n{}",
+                since.elapsed().as_secs_f64(),
+                hearth.log()
+            )
+        });
+        answers += 1;
+        let next_plays = now["playback"]["state"] == "playing"
+            && now["playback"]["file"]
+                .as_str()
+                .is_some_and(|file| file.ends_with("02 First light.ogg"));
+        if next_plays {
+            break;
+        }
+        assert!(
+            since.elapsed() < WAIT,
+            "the next song never played: {now}\n{}",
+            hearth.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    // Killed within its deadline: 8 s to open, 6 s without an answer, and a margin.
+    assert!(
+        since.elapsed() < Duration::from_secs(25),
+        "the hang lasted {:?}",
+        since.elapsed()
+    );
+    assert!(answers > 10, "only {answers} answers while it hung");
+    hearth.wait_for_log("it stopped responding and was stopped after 6 s", WAIT);
+    assert_eq!(hearth.process.id(), pid);
+    assert!(
+        Path::new(&format!("/proc/{pid}")).exists(),
+        "Hearth is alive"
+    );
 }

@@ -14,7 +14,7 @@ use gstreamer as gst;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
-/// The preview's width; the height follows the video's shape.
+/// The preview's width; the height follows the video's shape, at most twice the width.
 pub const PREVIEW_WIDTH: u32 = 240;
 /// The longest a preview may take before it is given up.
 const STEP_TIMEOUT: Duration = Duration::from_secs(3);
@@ -132,6 +132,8 @@ fn open(path: &Path) -> Result<Pipeline, String> {
             &gst::Caps::builder("video/x-raw")
                 .field("format", "BGRx")
                 .field("width", PREVIEW_WIDTH as i32)
+                // A very tall video gets borders: a preview crosses the socket in one line.
+                .field("height", gst::IntRange::new(1, 2 * PREVIEW_WIDTH as i32))
                 .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
                 .build(),
         )

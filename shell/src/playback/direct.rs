@@ -104,11 +104,13 @@ pub struct DirectVideo {
     shown: bool,
     /// The generation of the last frame put on screen (0: none since shown).
     seen: u64,
+    /// The server refused a slot: Slint draws from then on.
+    refused: bool,
 }
 
 impl DirectVideo {
-    /// A window inside `parent`, unmapped; None where the server cannot take frames from a
-    /// file (no MIT-SHM 1.2) or has no 32-bit little-endian pixels for its default depth.
+    /// A window inside `parent`, unmapped; an error where the server cannot take frames from
+    /// a file (no MIT-SHM 1.2) or has no 32-bit little-endian pixels for its default depth.
     pub fn new(parent: u32) -> Result<DirectVideo, String> {
         let (conn, screen) = x11rb::connect(None).map_err(|e| format!("no X server: {e}"))?;
         let failed = |what: &str, error: &dyn std::fmt::Display| format!("{what}: {error}");
@@ -171,6 +173,7 @@ impl DirectVideo {
             placed: None,
             shown: false,
             seen: 0,
+            refused: false,
         })
     }
 
@@ -178,6 +181,9 @@ impl DirectVideo {
     /// False when this frame cannot go this way (not from shared memory, not BGRx, not at
     /// the size it is shown at, or the server refused the slot): Slint should draw it.
     pub fn present(&mut self, video: &VideoOutput, width: u32, height: u32) -> bool {
+        if self.refused {
+            return false;
+        }
         let seen = self.seen;
         match video.take_since(seen, |frame| self.put(&frame, width, height)) {
             Some((generation, true)) => {
@@ -283,6 +289,7 @@ impl DirectVideo {
         let attached = self.conn.shm_attach_fd(segment, file, true).ok()?.check();
         if let Err(error) = attached {
             tracing::warn!(%error, "the X server refused the player's frames; Slint draws them");
+            self.refused = true;
             return None;
         }
         self.segments.insert((set, slot), segment);

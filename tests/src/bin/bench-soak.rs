@@ -86,7 +86,7 @@ fn main() {
         &dir,
         config,
         &["--renderer", "software"],
-        &[("HEARTH_LOG", "warn")],
+        &[],
     );
     let pid = hearth.process.id();
     let uri = format!("file://{}", song.display());
