@@ -46,18 +46,16 @@ impl Direct {
     /// Puts the newest frame on screen through the X server; false when Slint must draw it.
     pub fn present(&mut self, window: &slint::Window, video: &VideoOutput) -> bool {
         if let Direct::Untried = self {
-            *self = match x11_window(window).ok_or_else(|| "not on X11".to_string()) {
-                Ok(parent) => match DirectVideo::new(parent) {
-                    Ok(direct) => {
-                        tracing::info!("video goes to the X server straight from the player");
-                        Direct::Ready(direct)
-                    }
-                    Err(reason) => {
-                        tracing::info!(%reason, "video is drawn by Slint");
-                        Direct::Unavailable
-                    }
-                },
-                Err(_) => Direct::Unavailable,
+            *self = match x11_window(window).map(DirectVideo::new) {
+                Some(Ok(direct)) => {
+                    tracing::info!("video goes to the X server straight from the player");
+                    Direct::Ready(direct)
+                }
+                Some(Err(reason)) => {
+                    tracing::info!(%reason, "video is drawn by Slint");
+                    Direct::Unavailable
+                }
+                None => Direct::Unavailable,
             };
         }
         let Direct::Ready(direct) = self else {
@@ -67,15 +65,10 @@ impl Direct {
         direct.present(video, size.width, size.height)
     }
 
-    /// Takes the video's window off the screen; true when it was on it.
-    pub fn hide(&mut self) -> bool {
-        match self {
-            Direct::Ready(direct) => {
-                let was = direct.shown();
-                direct.hide();
-                was
-            }
-            _ => false,
+    /// Takes the video's window off the screen.
+    pub fn hide(&mut self) {
+        if let Direct::Ready(direct) = self {
+            direct.hide();
         }
     }
 
@@ -273,17 +266,14 @@ impl DirectVideo {
         if let Some(segment) = self.segments.get(&(set, slot)) {
             return Some(*segment);
         }
-        let stale: Vec<(u64, usize)> = self
-            .segments
-            .keys()
-            .filter(|(old, _)| *old != set)
-            .copied()
-            .collect();
-        for key in stale {
-            if let Some(segment) = self.segments.remove(&key) {
-                let _ = self.conn.shm_detach(segment);
+        let conn = &self.conn;
+        self.segments.retain(|(old, _), segment| {
+            let current = *old == set;
+            if !current {
+                let _ = conn.shm_detach(*segment);
             }
-        }
+            current
+        });
         let segment = self.conn.generate_id().ok()?;
         let file = file.try_clone_to_owned().ok()?;
         let attached = self.conn.shm_attach_fd(segment, file, true).ok()?.check();

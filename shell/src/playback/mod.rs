@@ -690,11 +690,6 @@ impl PlaybackController {
         self.direct.borrow_mut().forget();
     }
 
-    /// Whether the X server puts the frames on screen now (`hearth ctl status` says).
-    pub fn video_direct(&self) -> bool {
-        self.direct.borrow().shown()
-    }
-
     /// The player's volume, 0.0 to 1.0.
     pub fn volume(&self) -> f64 {
         self.shown.borrow().volume
