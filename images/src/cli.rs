@@ -96,6 +96,10 @@ enum Command {
         /// A store's base URL; give several to fail over in order.
         #[arg(long = "mirror", required = true)]
         mirrors: Vec<String>,
+        /// A peer's base URL (a device on the local network running `hearth-image share` or
+        /// the service with peers on), asked for chunks before the mirrors; give several.
+        #[arg(long = "peer")]
+        peers: Vec<String>,
         /// Single chunks only, never delta packs.
         #[arg(long)]
         no_packs: bool,
@@ -145,6 +149,24 @@ enum Command {
     Reset {
         #[command(flatten)]
         device: Device,
+    },
+    /// Serves the verified chunks of a device's versions to peers on the local network,
+    /// read-only, until stopped. Prints the address it serves on.
+    Share {
+        /// The device's image state folder.
+        #[arg(long)]
+        state: PathBuf,
+        /// An image to share (default: every image in the folder); give several.
+        #[arg(long = "image")]
+        images: Vec<String>,
+        #[arg(long, default_value_t = std::net::SocketAddr::from(([0, 0, 0, 0], crate::peers::DEFAULT_PORT)))]
+        listen: std::net::SocketAddr,
+        /// Peer addresses served at once; more are told to come back later.
+        #[arg(long, default_value_t = 4)]
+        max_peers: usize,
+        /// An upload cap in KiB per second, shared by every peer.
+        #[arg(long)]
+        rate_kib: Option<u64>,
     },
     /// Runs the agent as a service: every image in the config checked and fetched in the
     /// background, and driven over D-Bus as org.hearth.Images1.
@@ -333,6 +355,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             device,
             public_keys,
             mirrors,
+            peers,
             no_packs,
             limit_rate,
             activate,
@@ -347,6 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|path| signing::load_public_key(path))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut config = AgentConfig::new(&device.image, mirrors, keys, device.state);
+            config.peers = peers;
             config.use_packs = !no_packs;
             config.keep_previous = device.keep;
             config.retry.attempts = attempts.max(1);
@@ -431,6 +455,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let folder = ImageFolder::open(&device.state, &device.image)?;
             let version = folder.reset()?;
             println!("{} version {version} is as shipped again", device.image);
+        }
+        Command::Share {
+            state,
+            images,
+            listen,
+            max_peers,
+            rate_kib,
+        } => {
+            let images = (!images.is_empty()).then_some(images);
+            let holdings = crate::peers::Holdings::new(&state, images);
+            let sharing =
+                crate::peers::Sharing::new(holdings, max_peers, rate_kib.map(|kib| kib << 10));
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?
+                .block_on(async {
+                    let (bound, task) = crate::peers::start(listen, sharing)
+                        .await
+                        .with_context(|| format!("listening on {listen}"))?;
+                    println!("serving peers on {bound}");
+                    use std::io::Write;
+                    std::io::stdout().flush()?;
+                    let mut terminate =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = terminate.recv() => {}
+                    }
+                    task.abort();
+                    anyhow::Ok(())
+                })?;
         }
         Command::Serve { config, system } => {
             let path = match config {

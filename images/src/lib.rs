@@ -11,6 +11,7 @@ pub mod cli;
 mod codec;
 mod error;
 pub mod manifest;
+pub mod peers;
 pub mod publish;
 pub mod reference;
 pub mod service;

@@ -20,6 +20,7 @@ mod images_delta;
 mod images_free_space;
 mod images_network;
 mod images_overlay;
+mod images_peers;
 mod images_refusals;
 mod images_resume;
 mod images_service;

@@ -9,6 +9,7 @@ pub mod image_guest;
 pub mod image_service;
 pub mod images;
 pub mod media;
+pub mod peers;
 pub mod playback;
 pub mod services;
 pub mod startup;

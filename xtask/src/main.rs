@@ -216,6 +216,7 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "tokio",
                 "rusqlite",
                 "reqwest",
+                "hyper",
             ],
         ),
         (
@@ -228,6 +229,7 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "hearth-images",
                 "rusqlite",
                 "reqwest",
+                "hyper",
             ],
         ),
         (
@@ -239,6 +241,7 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "hearth-vm-bridge",
                 "hearth-images",
                 "reqwest",
+                "hyper",
                 "tokio",
             ],
         ),
@@ -253,7 +256,7 @@ fn check_boundaries() -> anyhow::Result<()> {
                 "hearth-media",
             ],
         ),
-        ("hearth", &["gstreamer", "rusqlite", "reqwest"]),
+        ("hearth", &["gstreamer", "rusqlite", "reqwest", "hyper"]),
     ];
     for (krate, forbidden) in RULES {
         let output = cargo()

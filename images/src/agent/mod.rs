@@ -5,6 +5,7 @@ mod control;
 mod disks;
 mod fetch;
 mod http;
+mod peers;
 mod progress;
 mod staging;
 mod state;
@@ -18,7 +19,8 @@ use minisign::PublicKey;
 pub use control::Control;
 pub use disks::{Check, Restore, Space, allocated};
 pub use fetch::{Piece, Plan, RANGE_LIMIT, plan};
-pub use http::RetryPolicy;
+pub use http::{RateLimit, RetryPolicy};
+pub use peers::PeerReport;
 pub use progress::{Phase, Progress};
 pub use state::{DeviceState, HistoryEntry, HistoryEvent, ImageFolder};
 
@@ -33,6 +35,8 @@ pub struct AgentConfig {
     pub image: String,
     /// Base URLs of the store, tried in order.
     pub mirrors: Vec<String>,
+    /// Base URLs of peers on the local network, asked for chunks before the mirrors.
+    pub peers: Vec<String>,
     /// The keys a manifest may be signed with (more than one while a key is rotated).
     pub public_keys: Vec<PublicKey>,
     /// Where each image's folder lives (`<state_dir>/<image>/`).
@@ -61,6 +65,7 @@ impl AgentConfig {
         AgentConfig {
             image: image.to_string(),
             mirrors,
+            peers: Vec::new(),
             public_keys,
             state_dir,
             use_packs: true,
@@ -85,12 +90,15 @@ pub enum Outcome {
     },
     Ready {
         version: u64,
-        /// Bytes that came over the wire in this run: the channel, the manifest and its
+        /// Bytes that came from the mirrors in this run: the channel, the manifest and its
         /// signature unless a resume had them, every frame and chunk, and what a retry or a
         /// damaged frame received again.
         fetched: u64,
-        /// Bytes the plan needed for the image's data (what a run with no retries fetches
-        /// beside the channel and the manifest).
+        /// What came from peers.
+        peers: PeerReport,
+        /// Bytes the plan needed from the mirrors for the image's data once peers had given
+        /// what they could (what a run with no retries fetches beside the channel and the
+        /// manifest).
         planned: u64,
         requests: u64,
         /// Bytes of the image found on the device.
@@ -184,7 +192,7 @@ impl Agent {
         let result = self
             .fetch(&mirrors, control, manifest.clone(), &state)
             .await;
-        let (reused, planned) = match result {
+        let (reused, planned, peers) = match result {
             Ok(figures) => figures,
             Err(Error::Cancelled) => {
                 self.remove_staging(version);
@@ -210,6 +218,7 @@ impl Agent {
         Ok(Outcome::Ready {
             version,
             fetched: mirrors.received.load(Ordering::Relaxed),
+            peers,
             planned,
             requests: mirrors.requests.load(Ordering::Relaxed),
             reused,
@@ -407,7 +416,7 @@ impl Agent {
         control: &Control,
         manifest: Arc<Manifest>,
         state: &DeviceState,
-    ) -> Result<(u64, u64)> {
+    ) -> Result<(u64, u64, PeerReport)> {
         let version = manifest.version;
         let staging_path = self.folder.staging_file(version);
         let installed = state.installed();
@@ -447,12 +456,6 @@ impl Agent {
         .expect("the staging scan never panics")?;
         let staging = Arc::new(staging);
         let intact: Vec<u64> = bases.iter().map(|base| base.manifest.version).collect();
-        let plan = plan(
-            &manifest,
-            &staging.missing(),
-            &intact,
-            self.config.use_packs,
-        );
         let full = manifest
             .pack_from(None)
             .map(|pack| pack.size)
@@ -463,6 +466,12 @@ impl Agent {
                     .map(|(_, index)| manifest.chunks[*index as usize].stored)
                     .sum()
             });
+        let mut plan = plan(
+            &manifest,
+            &staging.missing(),
+            &intact,
+            self.config.use_packs,
+        );
         control.update(|progress| {
             progress.version = version;
             progress.phase = Phase::Fetching;
@@ -472,8 +481,35 @@ impl Agent {
             progress.fetched = 0;
             progress.saved = full.saturating_sub(plan.bytes);
         });
+        let peers = peers::Peers::new(&self.config.peers)?;
+        if !peers.is_empty() && !plan.pieces.is_empty() {
+            // Peers send single chunks: the bar counts what those cost from the store.
+            let singles = self::plan(&manifest, &staging.missing(), &[], false).bytes;
+            control.update(|progress| progress.to_fetch = singles);
+            peers
+                .fetch(&manifest, &staging, control, self.config.chunks_in_flight)
+                .await?;
+            let report = peers.report();
+            tracing::info!(
+                "{} version {version}: {} bytes from peers ({} wasted, {} dropped)",
+                self.config.image,
+                report.bytes,
+                report.wasted,
+                report.dropped.len()
+            );
+            plan = self::plan(
+                &manifest,
+                &staging.missing(),
+                &intact,
+                self.config.use_packs,
+            );
+            control.update(|progress| {
+                progress.to_fetch = progress.fetched + plan.bytes;
+                progress.saved = full.saturating_sub(plan.bytes);
+            });
+        }
         tracing::info!(
-            "{} version {version}: {} bytes to fetch in {} pieces, {reused} bytes of the image already here",
+            "{} version {version}: {} bytes to fetch from the mirrors in {} pieces, {reused} bytes of the image already here",
             self.config.image,
             plan.bytes,
             plan.pieces.len()
@@ -494,7 +530,7 @@ impl Agent {
         tokio::task::spawn_blocking(move || finishing.finish())
             .await
             .expect("the final check never panics")?;
-        Ok((reused, plan.bytes))
+        Ok((reused, plan.bytes, peers.report()))
     }
 
     /// Moves a verified staging file into place as the ready version. The state is saved

@@ -32,6 +32,11 @@ pub struct Progress {
     pub to_fetch: u64,
     /// Of those, downloaded, verified and written.
     pub fetched: u64,
+    /// Bytes received from peers on the local network that verified (the rest came from
+    /// the mirrors).
+    pub from_peers: u64,
+    /// Bytes peers sent that did not verify or came from a peer cut off: thrown away.
+    pub peer_waste: u64,
     /// Bytes of the image found on the device (an installed version, an earlier run).
     pub reused: u64,
     /// What a download of the whole image, compressed chunk by chunk, would have cost minus

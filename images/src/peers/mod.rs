@@ -1,0 +1,12 @@
+//! Devices on one local network giving each other the versions they hold: a read-only HTTP
+//! server of verified chunks ([`server`]) over what a device holds ([`holdings`]). The
+//! fetching side is the agent's (it asks peers before the mirrors and checks every byte).
+
+pub mod holdings;
+pub mod server;
+
+/// The TCP port peers serve on unless configured otherwise.
+pub const DEFAULT_PORT: u16 = 47390;
+
+pub use holdings::{Held, Holdings, PEER_LEVEL};
+pub use server::{Sharing, SharingStats, chunk_in_path, start};
