@@ -100,6 +100,14 @@ enum Command {
         /// the service with peers on), asked for chunks before the mirrors; give several.
         #[arg(long = "peer")]
         peers: Vec<String>,
+        /// Look for peers over mDNS for up to this many seconds before fetching (and ask
+        /// those that hold the version).
+        #[arg(long)]
+        discover: Option<u64>,
+        /// Where to look for peers: a network interface's name; give several (default:
+        /// every interface).
+        #[arg(long = "interface")]
+        interfaces: Vec<String>,
         /// Single chunks only, never delta packs.
         #[arg(long)]
         no_packs: bool,
@@ -167,6 +175,13 @@ enum Command {
         /// An upload cap in KiB per second, shared by every peer.
         #[arg(long)]
         rate_kib: Option<u64>,
+        /// Announce what is served over mDNS (DNS-SD `_hearth-images._tcp`).
+        #[arg(long)]
+        announce: bool,
+        /// Where to announce: a network interface's name; give several (default: every
+        /// interface).
+        #[arg(long = "interface")]
+        interfaces: Vec<String>,
     },
     /// Runs the agent as a service: every image in the config checked and fetched in the
     /// background, and driven over D-Bus as org.hearth.Images1.
@@ -356,6 +371,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             public_keys,
             mirrors,
             peers,
+            discover,
+            interfaces,
             no_packs,
             limit_rate,
             activate,
@@ -371,6 +388,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut config = AgentConfig::new(&device.image, mirrors, keys, device.state);
             config.peers = peers;
+            if let Some(seconds) = discover {
+                let discovery = crate::peers::Discovery::start(&interfaces)?;
+                discovery.wait_for_peers(Duration::from_secs(seconds));
+                config.discovery = Some(std::sync::Arc::new(discovery));
+            }
             config.use_packs = !no_packs;
             config.keep_previous = device.keep;
             config.retry.attempts = attempts.max(1);
@@ -462,19 +484,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             max_peers,
             rate_kib,
+            announce,
+            interfaces,
         } => {
             let images = (!images.is_empty()).then_some(images);
             let holdings = crate::peers::Holdings::new(&state, images);
             let sharing =
                 crate::peers::Sharing::new(holdings, max_peers, rate_kib.map(|kib| kib << 10));
+            let discovery = if announce {
+                Some(std::sync::Arc::new(crate::peers::Discovery::start(
+                    &interfaces,
+                )?))
+            } else {
+                None
+            };
             tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()?
                 .block_on(async {
-                    let (bound, task) = crate::peers::start(listen, sharing)
+                    let (bound, task) = crate::peers::start(listen, sharing.clone())
                         .await
                         .with_context(|| format!("listening on {listen}"))?;
+                    if let Some(discovery) = discovery {
+                        tokio::spawn(crate::peers::keep_announcing(
+                            discovery,
+                            sharing.clone(),
+                            bound.port(),
+                        ));
+                    }
                     println!("serving peers on {bound}");
                     use std::io::Write;
                     std::io::stdout().flush()?;

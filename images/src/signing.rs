@@ -94,6 +94,22 @@ pub fn sign(data: &[u8], secret_key: &SecretKey, trusted_comment: &str) -> Resul
     .map_err(|error| Error::BadSignature(format!("signing failed: {error}")))
 }
 
+/// A key's id as peers announce it: its 8-byte key number in 16 lowercase hex digits.
+pub fn key_id(key: &PublicKey) -> String {
+    hex(key.keynum())
+}
+
+/// The id of the key that made `signature` (a `.minisig` file's text), if it is readable.
+pub fn signer_id(signature: &str) -> Option<String> {
+    SignatureBox::from_string(signature)
+        .ok()
+        .map(|signature_box| hex(signature_box.keynum()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// Checks `signature` (a `.minisig` file's text) over `data` with whichever of the trusted
 /// keys made it (several are trusted while a key is being rotated); returns the trusted
 /// comment.

@@ -18,6 +18,7 @@ mod images_control;
 mod images_delivery;
 mod images_delta;
 mod images_free_space;
+mod images_lan;
 mod images_network;
 mod images_overlay;
 mod images_peers;

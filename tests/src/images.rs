@@ -124,18 +124,7 @@ impl Nginx {
 
     /// Everything logged so far, oldest first.
     pub fn log(&self) -> Vec<Request> {
-        let text = std::fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default();
-        text.lines()
-            .filter_map(|line| {
-                let mut fields = line.splitn(4, ' ');
-                Some(Request {
-                    uri: fields.next()?.to_string(),
-                    status: fields.next()?.parse().ok()?,
-                    bytes: fields.next()?.parse().ok()?,
-                    range: fields.next()?.trim_matches('"').to_string(),
-                })
-            })
-            .collect()
+        read_access_log(&self.dir.path().join("access.log"))
     }
 
     /// Waits until nginx has logged every request it is serving (a request cut off by a
@@ -157,6 +146,22 @@ impl Drop for Nginx {
     fn drop(&mut self) {
         self.process.kill();
     }
+}
+
+/// The requests in an access log written with the `hearth` log format, oldest first.
+pub fn read_access_log(path: &Path) -> Vec<Request> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.splitn(4, ' ');
+            Some(Request {
+                uri: fields.next()?.to_string(),
+                status: fields.next()?.parse().ok()?,
+                bytes: fields.next()?.parse().ok()?,
+                range: fields.next()?.trim_matches('"').to_string(),
+            })
+        })
+        .collect()
 }
 
 /// A server that answers with headers and a few bytes, then sends nothing more.
@@ -336,27 +341,41 @@ pub fn fetch_command(
     extra: &[&str],
 ) -> Command {
     let mut command = Command::new(hearth_image());
+    command.args(fetch_args(state, public_key, mirrors, extra));
     command
-        .args([
-            "fetch",
-            "--image",
-            "work",
-            "--attempts",
-            "2",
-            "--backoff-ms",
-            "50",
-            "--read-timeout-ms",
-            "1000",
-        ])
-        .arg("--state")
-        .arg(state)
-        .arg("--public-key")
-        .arg(public_key)
-        .args(extra);
+}
+
+/// The arguments of [`fetch_command`], for a `hearth-image` started some other way.
+pub fn fetch_args(
+    state: &Path,
+    public_key: &Path,
+    mirrors: &[String],
+    extra: &[&str],
+) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = [
+        "fetch",
+        "--image",
+        "work",
+        "--attempts",
+        "2",
+        "--backoff-ms",
+        "50",
+        "--read-timeout-ms",
+        "1000",
+        "--state",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    args.push(state.into());
+    args.push("--public-key".into());
+    args.push(public_key.into());
+    args.extend(extra.iter().map(Into::into));
     for mirror in mirrors {
-        command.arg("--mirror").arg(mirror);
+        args.push("--mirror".into());
+        args.push(mirror.into());
     }
-    command
+    args
 }
 
 /// Runs [`fetch_command`] to its end; returns its output.

@@ -8,6 +8,7 @@ pub mod guest;
 pub mod image_guest;
 pub mod image_service;
 pub mod images;
+pub mod lab;
 pub mod media;
 pub mod peers;
 pub mod playback;

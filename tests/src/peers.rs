@@ -21,10 +21,18 @@ pub struct Share {
 
 impl Share {
     pub fn start(state: &Path, extra: &[&str]) -> Share {
+        let mut command = Command::new(hearth_image());
+        command.args(["share", "--listen", "127.0.0.1:0"]);
+        Share::run(command, state, extra)
+    }
+
+    /// `command` (`hearth-image share` with its listening address, started however it
+    /// must be: in a network namespace) for `state`.
+    pub fn run(mut command: Command, state: &Path, extra: &[&str]) -> Share {
         let mut process = Process::spawn(
             "hearth-image share",
-            Command::new(hearth_image())
-                .args(["share", "--listen", "127.0.0.1:0", "--state"])
+            command
+                .arg("--state")
                 .arg(state)
                 .args(extra)
                 .stdout(Stdio::piped()),

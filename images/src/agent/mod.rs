@@ -37,6 +37,8 @@ pub struct AgentConfig {
     pub mirrors: Vec<String>,
     /// Base URLs of peers on the local network, asked for chunks before the mirrors.
     pub peers: Vec<String>,
+    /// Peers found on the network, asked after `peers` when they hold the version.
+    pub discovery: Option<Arc<crate::peers::Discovery>>,
     /// The keys a manifest may be signed with (more than one while a key is rotated).
     pub public_keys: Vec<PublicKey>,
     /// Where each image's folder lives (`<state_dir>/<image>/`).
@@ -66,6 +68,7 @@ impl AgentConfig {
             image: image.to_string(),
             mirrors,
             peers: Vec::new(),
+            discovery: None,
             public_keys,
             state_dir,
             use_packs: true,
@@ -481,7 +484,7 @@ impl Agent {
             progress.fetched = 0;
             progress.saved = full.saturating_sub(plan.bytes);
         });
-        let peers = peers::Peers::new(&self.config.peers)?;
+        let peers = peers::Peers::new(&self.peer_urls(version))?;
         if !peers.is_empty() && !plan.pieces.is_empty() {
             // Peers send single chunks: the bar counts what those cost from the store.
             let singles = self::plan(&manifest, &staging.missing(), &[], false).bytes;
@@ -531,6 +534,25 @@ impl Agent {
             .await
             .expect("the final check never panics")?;
         Ok((reused, plan.bytes, peers.report()))
+    }
+
+    /// The peers to ask for `version`: those configured, then those found holding it.
+    fn peer_urls(&self, version: u64) -> Vec<String> {
+        let mut urls = self.config.peers.clone();
+        if let Some(discovery) = &self.config.discovery {
+            let keys: Vec<String> = self
+                .config
+                .public_keys
+                .iter()
+                .map(crate::signing::key_id)
+                .collect();
+            for url in discovery.peers_for(&self.config.image, version, &keys) {
+                if !urls.contains(&url) {
+                    urls.push(url);
+                }
+            }
+        }
+        urls
     }
 
     /// Moves a verified staging file into place as the ready version. The state is saved

@@ -32,6 +32,8 @@ pub struct Held {
     pub version: u64,
     /// Still being fetched: only part of it can be served.
     pub partial: bool,
+    /// The id of the key its manifest was signed with (see [`crate::signing::key_id`]).
+    pub key: Option<String>,
 }
 
 /// The chunks of every image under a state folder, found again when a device's state changes.
@@ -172,10 +174,14 @@ fn build(state_dir: &Path, names: &[String]) -> Index {
                     length: entry.length,
                 });
             }
+            let key = std::fs::read_to_string(manifest_file.with_extension("json.minisig"))
+                .ok()
+                .and_then(|signature| crate::signing::signer_id(&signature));
             index.held.push(Held {
                 image: name.clone(),
                 version,
                 partial,
+                key,
             });
         }
     }

@@ -2,11 +2,13 @@
 //! server of verified chunks ([`server`]) over what a device holds ([`holdings`]). The
 //! fetching side is the agent's (it asks peers before the mirrors and checks every byte).
 
+pub mod discovery;
 pub mod holdings;
 pub mod server;
 
 /// The TCP port peers serve on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 47390;
 
+pub use discovery::{Discovery, Found, Offer, SERVICE_TYPE, keep_announcing};
 pub use holdings::{Held, Holdings, PEER_LEVEL};
 pub use server::{Sharing, SharingStats, chunk_in_path, start};
