@@ -21,6 +21,7 @@ mod images_free_space;
 mod images_lan;
 mod images_network;
 mod images_overlay;
+mod images_peer_service;
 mod images_peers;
 mod images_refusals;
 mod images_resume;

@@ -506,10 +506,8 @@ impl Agent {
                 &intact,
                 self.config.use_packs,
             );
-            control.update(|progress| {
-                progress.to_fetch = progress.fetched + plan.bytes;
-                progress.saved = full.saturating_sub(plan.bytes);
-            });
+            // What the changes saved stays as planned: peers' bytes are not the changes'.
+            control.update(|progress| progress.to_fetch = progress.fetched + plan.bytes);
         }
         tracing::info!(
             "{} version {version}: {} bytes to fetch from the mirrors in {} pieces, {reused} bytes of the image already here",

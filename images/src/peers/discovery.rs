@@ -57,7 +57,9 @@ pub fn offers(held: &[Held]) -> Vec<Offer> {
         }
     }
     for offer in &mut offers {
-        offer.versions.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+        offer
+            .versions
+            .sort_by_key(|entry| std::cmp::Reverse(entry.0));
         offer.versions.truncate(MAX_VERSIONS);
     }
     offers
@@ -145,7 +147,14 @@ impl Discovery {
     pub fn start(interfaces: &[String]) -> Result<Discovery> {
         let failed = |error: mdns_sd::Error| Error::Usage(format!("mDNS cannot start: {error}"));
         let daemon = ServiceDaemon::new().map_err(failed)?;
-        if !interfaces.is_empty() {
+        if interfaces.is_empty() {
+            daemon
+                .disable_interface(vec![
+                    mdns_sd::IfKind::LoopbackV4,
+                    mdns_sd::IfKind::LoopbackV6,
+                ])
+                .map_err(failed)?;
+        } else {
             daemon
                 .disable_interface(mdns_sd::IfKind::All)
                 .map_err(failed)?;
@@ -155,12 +164,6 @@ impl Discovery {
                     .map_err(failed)?;
             }
         }
-        daemon
-            .disable_interface(vec![
-                mdns_sd::IfKind::LoopbackV4,
-                mdns_sd::IfKind::LoopbackV6,
-            ])
-            .map_err(failed)?;
         // An instance name of its own for each run: devices cloned from one image share
         // their machine id and host name.
         let seed = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());

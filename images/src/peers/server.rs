@@ -165,6 +165,41 @@ pub async fn serve(listener: tokio::net::TcpListener, sharing: Arc<Sharing>) {
     }
 }
 
+/// Listening sockets for peers on `port`: one on every address when `interfaces` is empty,
+/// else one tied to each interface named (it follows the interface's addresses as they
+/// change, and nothing arriving on another interface reaches it).
+pub fn listeners(
+    port: u16,
+    interfaces: &[String],
+) -> std::io::Result<Vec<tokio::net::TcpListener>> {
+    let open = |device: Option<&str>| -> std::io::Result<tokio::net::TcpListener> {
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        socket.set_reuse_address(true)?;
+        if let Some(device) = device {
+            socket.bind_device(Some(device.as_bytes()))?;
+        }
+        socket.bind(&SocketAddr::from(([0, 0, 0, 0], port)).into())?;
+        socket.listen(128)?;
+        socket.set_nonblocking(true)?;
+        tokio::net::TcpListener::from_std(socket.into())
+    };
+    if interfaces.is_empty() {
+        return Ok(vec![open(None)?]);
+    }
+    interfaces
+        .iter()
+        .map(|name| {
+            open(Some(name)).map_err(|error| {
+                std::io::Error::new(error.kind(), format!("on the interface {name}: {error}"))
+            })
+        })
+        .collect()
+}
+
 /// Binds `address` and serves peers there in a task of its own; returns the address bound
 /// (its port is chosen when `address` has port 0) and the task.
 pub async fn start(

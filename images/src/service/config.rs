@@ -9,6 +9,7 @@ use std::time::Duration;
 use minisign::PublicKey;
 use serde::Deserialize;
 
+use super::peers_config::{self, PeersConfig, PeersTable};
 use crate::agent::Restore;
 use crate::signing;
 
@@ -21,6 +22,7 @@ pub struct ServiceConfig {
     /// Bytes per second for each image's download; `None`: no cap.
     pub max_rate: Option<u64>,
     pub policy: Policy,
+    pub peers: PeersConfig,
     pub images: Vec<ImageConfig>,
 }
 
@@ -82,6 +84,8 @@ struct File {
     max_rate_kib: Option<u64>,
     #[serde(default)]
     policy: PolicyTable,
+    #[serde(default)]
+    peers: PeersTable,
     #[serde(default, rename = "image")]
     images: Vec<ImageTable>,
 }
@@ -163,6 +167,7 @@ impl ServiceConfig {
             Some(percent) => percent.into_inner(),
             None => 20.0,
         };
+        let peers = peers_config::check(&source, file.peers)?;
         let mut images: Vec<ImageConfig> = Vec::new();
         for table in file.images {
             let image = check_image(&source, folder, table)?;
@@ -184,6 +189,7 @@ impl ServiceConfig {
                 pause_on_metered: file.policy.pause_on_metered.unwrap_or(true),
                 pause_on_battery_below,
             },
+            peers,
             images,
         })
     }
@@ -309,13 +315,13 @@ fn default_state_dir() -> PathBuf {
     data.join("hearth/images")
 }
 
-struct Source<'a> {
+pub(super) struct Source<'a> {
     text: &'a str,
     path: &'a Path,
 }
 
 impl Source<'_> {
-    fn error(&self, span: std::ops::Range<usize>, message: &str) -> ConfigError {
+    pub(super) fn error(&self, span: std::ops::Range<usize>, message: &str) -> ConfigError {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
@@ -388,6 +394,39 @@ mod tests {
         ))
         .expect_err("one disk for both");
         assert_eq!(error.line, 6);
+    }
+
+    #[test]
+    fn peers_are_off_unless_turned_on_and_their_table_is_checked() {
+        let base = format!(
+            "[[image]]\nname = \"work\"\npublic_keys = [\"{KEY}\"]\nmirrors = [\"http://a\"]\n"
+        );
+        assert_eq!(parse(&base).expect("valid").peers, PeersConfig::default());
+        assert!(!PeersConfig::default().enabled);
+        let config = parse(&format!(
+            "[peers]\nenabled = true\ninterfaces = [\"eth0\"]\nupload_rate_kib = 2048\nknown = [\"http://10.0.0.5:47390\"]\n{base}"
+        ))
+        .expect("valid");
+        assert_eq!(
+            config.peers,
+            PeersConfig {
+                enabled: true,
+                interfaces: vec!["eth0".into()],
+                upload_rate: Some(2048 << 10),
+                known: vec!["http://10.0.0.5:47390".into()],
+                ..PeersConfig::default()
+            }
+        );
+        for (table, line) in [
+            ("[peers]\nmax_peers = 0\n", 2),
+            ("[peers]\nport = 0\n", 2),
+            ("[peers]\ninterfaces = [\"eth0\", \"../x\"]\n", 2),
+            ("[peers]\nknown = [\"ftp://x\"]\n", 2),
+            ("[peers]\nenable = true\n", 2),
+        ] {
+            let error = parse(&format!("{table}{base}")).expect_err(table);
+            assert_eq!(error.line, line, "{table}: {error}");
+        }
     }
 
     #[test]

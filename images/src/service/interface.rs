@@ -253,6 +253,18 @@ impl ImageObject {
         self.snapshot().progress.saved
     }
 
+    /// Of the bytes received, those that came from peers on the local network.
+    #[zbus(property)]
+    fn bytes_from_peers(&self) -> u64 {
+        self.snapshot().progress.from_peers
+    }
+
+    /// Bytes peers sent that did not verify: thrown away.
+    #[zbus(property)]
+    fn bytes_wasted_by_peers(&self) -> u64 {
+        self.snapshot().progress.peer_waste
+    }
+
     #[zbus(property)]
     fn rate(&self) -> u64 {
         self.snapshot().progress.rate
@@ -325,6 +337,8 @@ fn properties(snapshot: &Snapshot) -> Vec<(&'static str, Value<'static>)> {
         ("ImageBytes", progress.image_bytes.into()),
         ("BytesReused", progress.reused.into()),
         ("BytesSaved", progress.saved.into()),
+        ("BytesFromPeers", progress.from_peers.into()),
+        ("BytesWastedByPeers", progress.peer_waste.into()),
         ("Rate", progress.rate.into()),
         ("EtaSeconds", eta(snapshot).into()),
         ("LastError", snapshot.last_error.clone().into()),

@@ -5,8 +5,10 @@
 
 pub mod config;
 mod interface;
+mod peers_config;
 mod policy;
 mod runner;
+mod sharing;
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use tokio::sync::watch;
 
 pub use config::{DataDisk, ImageConfig, Policy, ServiceConfig};
 pub use interface::{BUS_NAME, INTERFACE, ROOT_PATH, SIGNAL_INTERVAL, object_path};
+pub use peers_config::PeersConfig;
 pub use policy::Conditions;
 pub use runner::{Hold, Snapshot};
 
@@ -35,13 +38,25 @@ pub enum Bus {
 pub async fn serve(config: ServiceConfig, bus: Bus) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.state_dir)
         .with_context(|| format!("creating {}", config.state_dir.display()))?;
+    let network = config.peers.enabled.then(|| sharing::start(&config));
     let mut runners = Vec::new();
     for image in &config.images {
+        let peers = runner::PeerSources {
+            known: if config.peers.enabled {
+                config.peers.known.clone()
+            } else {
+                Vec::new()
+            },
+            discovery: network
+                .as_ref()
+                .and_then(|network| network.discovery.clone()),
+        };
         let runner = Runner::new(
             image.clone(),
             &config.state_dir,
             config.check_interval,
             config.max_rate,
+            peers,
         )
         .with_context(|| format!("opening the image {}", image.name))?;
         runners.push(Arc::new(runner));
@@ -78,7 +93,8 @@ pub async fn serve(config: ServiceConfig, bus: Bus) -> anyhow::Result<()> {
         tokio::spawn(interface::emit_changes(runner.clone(), emitter));
         tokio::spawn(runner.clone().run());
     }
-    tokio::spawn(follow_policy(config.policy, runners.clone()));
+    let sharing = network.map(|network| network.sharing);
+    tokio::spawn(follow_policy(config.policy, runners.clone(), sharing));
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
@@ -89,8 +105,13 @@ pub async fn serve(config: ServiceConfig, bus: Bus) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Tells every runner whether the system's conditions hold it back.
-async fn follow_policy(policy: Policy, runners: Vec<Arc<Runner>>) {
+/// Tells every runner whether the system's conditions hold it back, and stops serving peers
+/// while they say so.
+async fn follow_policy(
+    policy: Policy,
+    runners: Vec<Arc<Runner>>,
+    sharing: Option<Arc<crate::peers::Sharing>>,
+) {
     let (sender, mut receiver) = watch::channel(Conditions::default());
     tokio::spawn(async move {
         if let Err(error) = policy::watch_conditions(sender).await {
@@ -105,6 +126,9 @@ async fn follow_policy(policy: Policy, runners: Vec<Arc<Runner>>) {
         tracing::debug!("conditions {conditions:?}: hold {hold:?}");
         for runner in &runners {
             runner.set_policy_hold(hold);
+        }
+        if let Some(sharing) = &sharing {
+            sharing.pause(sharing::pause_reason(conditions));
         }
         if receiver.changed().await.is_err() {
             return;

@@ -110,6 +110,14 @@ pub struct Runner {
     snapshot: watch::Sender<Snapshot>,
 }
 
+/// Where a runner's downloads look for peers.
+#[derive(Debug, Clone, Default)]
+pub struct PeerSources {
+    /// Base URLs always asked.
+    pub known: Vec<String>,
+    pub discovery: Option<std::sync::Arc<crate::peers::Discovery>>,
+}
+
 /// The first wait after a failed run; it doubles up to the check interval.
 const FIRST_RETRY: Duration = Duration::from_secs(15);
 
@@ -119,6 +127,7 @@ impl Runner {
         state_dir: &std::path::Path,
         interval: Duration,
         max_rate: Option<u64>,
+        peers: PeerSources,
     ) -> Result<Runner> {
         let mut agent_config = AgentConfig::new(
             &config.name,
@@ -127,6 +136,8 @@ impl Runner {
             state_dir.to_owned(),
         );
         agent_config.keep_previous = config.keep_previous;
+        agent_config.peers = peers.known;
+        agent_config.discovery = peers.discovery;
         agent_config.data_size = config.data_disk.as_ref().map(|data| data.size);
         agent_config.keep_free = config.keep_free;
         let agent = Agent::new(agent_config)?;

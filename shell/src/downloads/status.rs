@@ -41,6 +41,10 @@ pub struct ImageStatus {
     pub image_bytes: u64,
     pub bytes_reused: u64,
     pub bytes_saved: u64,
+    /// Of the bytes received, those from peers on the local network.
+    pub bytes_from_peers: u64,
+    /// Bytes peers sent that failed their check.
+    pub bytes_wasted_by_peers: u64,
     pub rate: u64,
     /// -1 when unknown.
     pub eta_seconds: i64,
@@ -84,6 +88,8 @@ impl ImageStatus {
                 "ImageBytes" => number(&mut self.image_bytes, value),
                 "BytesReused" => number(&mut self.bytes_reused, value),
                 "BytesSaved" => number(&mut self.bytes_saved, value),
+                "BytesFromPeers" => number(&mut self.bytes_from_peers, value),
+                "BytesWastedByPeers" => number(&mut self.bytes_wasted_by_peers, value),
                 "Rate" => number(&mut self.rate, value),
                 "EtaSeconds" => {
                     if let Ok(seconds) = i64::try_from(value) {

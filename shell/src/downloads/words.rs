@@ -159,6 +159,24 @@ pub fn facts(status: &ImageStatus, translator: &Translator) -> Vec<String> {
             ],
         ));
     }
+    if status.bytes_from_peers > 0 {
+        lines.push(translator.tr_args(
+            "download-from-peers",
+            &[(
+                "peers",
+                Arg::Text(&size(status.bytes_from_peers, translator)),
+            )],
+        ));
+    }
+    if status.bytes_wasted_by_peers > 0 {
+        lines.push(translator.tr_args(
+            "download-peer-waste",
+            &[(
+                "wasted",
+                Arg::Text(&size(status.bytes_wasted_by_peers, translator)),
+            )],
+        ));
+    }
     if status.phase == "fetching" && status.rate > 0 {
         lines.push(translator.tr_args(
             "download-rate",
