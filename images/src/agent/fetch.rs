@@ -127,6 +127,74 @@ pub fn plan(
     best
 }
 
+/// The part of `plan` that device `rank` of `members` fetching the same version together
+/// takes from the mirrors: a contiguous `1/members` of the plan's frames (so its ranges stay
+/// long) and the single chunks whose hash falls to it. Devices on the same versions make the
+/// same plan, so together they fetch each piece once.
+pub fn share(manifest: &Manifest, plan: &Plan, members: usize, rank: usize) -> Plan {
+    let members = members.max(1);
+    let frames: usize = plan
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Frames { first, end, .. } => end - first,
+            Piece::Chunk(_) => 0,
+        })
+        .sum();
+    // Frame number `n` of the plan's frames, counted across its ranges, is taken by member
+    // `n * members / frames`.
+    let (low, high) = (
+        (frames * rank).div_ceil(members),
+        (frames * (rank + 1)).div_ceil(members),
+    );
+    let mut share = Plan::default();
+    let mut counted = 0;
+    for piece in &plan.pieces {
+        match *piece {
+            Piece::Frames { pack, first, end } => {
+                let (from, to) = (counted, counted + (end - first));
+                counted = to;
+                let (start, stop) = (from.max(low), to.min(high));
+                if start < stop {
+                    let (first, end) = (first + start - from, first + stop - from);
+                    share.bytes += manifest.packs[pack].frames[first..end]
+                        .iter()
+                        .map(|frame| frame.stored)
+                        .sum::<u64>();
+                    share.pieces.push(Piece::Frames { pack, first, end });
+                }
+            }
+            Piece::Chunk(index) => {
+                let entry = &manifest.chunks[index as usize];
+                if entry
+                    .id
+                    .is_some_and(|id| id.0[0] as usize % members == rank)
+                {
+                    share.bytes += entry.stored;
+                    share.pieces.push(Piece::Chunk(index));
+                }
+            }
+        }
+    }
+    share
+}
+
+/// The data chunks `plan` brings, as indices of their entries in the manifest.
+pub fn chunks_of(manifest: &Manifest, plan: &Plan) -> Vec<u32> {
+    let mut chunks = Vec::new();
+    for piece in &plan.pieces {
+        match *piece {
+            Piece::Frames { pack, first, end } => {
+                for frame in &manifest.packs[pack].frames[first..end] {
+                    chunks.extend(frame.chunks.iter().copied());
+                }
+            }
+            Piece::Chunk(index) => chunks.push(index),
+        }
+    }
+    chunks
+}
+
 /// An installed version: what delta frames for it are decoded against.
 #[derive(Clone)]
 pub struct Installed {
@@ -183,7 +251,14 @@ impl Download<'_> {
         if !pipeline.some_failed {
             return Ok(());
         }
-        let missing = self.staging.missing();
+        // Only what this plan was to bring: a plan may be one device's share of a download
+        // made together with others, who bring the rest.
+        let own: HashSet<ChunkId> = chunks_of(&self.manifest, plan)
+            .into_iter()
+            .filter_map(|index| self.manifest.chunks[index as usize].id)
+            .collect();
+        let missing: HashSet<ChunkId> =
+            self.staging.missing().intersection(&own).copied().collect();
         let again = self::plan(&self.manifest, &missing, &[], false);
         let bytes = again.bytes;
         self.control
@@ -738,5 +813,53 @@ mod tests {
             700 << 10,
         );
         check(&[], &[1], true, vec![], 0);
+    }
+
+    #[test]
+    fn devices_fetching_together_share_the_plan_without_overlap_or_gap() {
+        let manifest = manifest();
+        let plan = plan(&manifest, &missing(&[0, 1, 2, 3, 4, 5]), &[], true);
+        for members in 1..=4 {
+            let mut together: Vec<u32> = (0..members)
+                .flat_map(|rank| chunks_of(&manifest, &share(&manifest, &plan, members, rank)))
+                .collect();
+            together.sort_unstable();
+            assert_eq!(together, chunks_of(&manifest, &plan), "{members} devices");
+            let bytes: u64 = (0..members)
+                .map(|rank| share(&manifest, &plan, members, rank).bytes)
+                .sum();
+            assert_eq!(bytes, plan.bytes, "{members} devices");
+        }
+        // Two devices: the first install pack's three frames split two and one.
+        assert_eq!(
+            share(&manifest, &plan, 2, 0).pieces,
+            vec![Piece::Frames {
+                pack: 1,
+                first: 0,
+                end: 2
+            }]
+        );
+        // A plan using a few frames of a pack splits those frames, wherever they lie.
+        let late = super::plan(&manifest, &missing(&[4, 5]), &[], true);
+        assert_eq!(
+            late.pieces,
+            vec![Piece::Frames {
+                pack: 1,
+                first: 2,
+                end: 3
+            }]
+        );
+        assert_eq!(share(&manifest, &late, 2, 0).pieces, late.pieces);
+        assert_eq!(share(&manifest, &late, 2, 1).pieces, vec![]);
+        let singles = plan_chunks_only(&manifest);
+        let mut together: Vec<u32> = (0..3)
+            .flat_map(|rank| chunks_of(&manifest, &share(&manifest, &singles, 3, rank)))
+            .collect();
+        together.sort_unstable();
+        assert_eq!(together, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    fn plan_chunks_only(manifest: &Manifest) -> Plan {
+        plan(manifest, &missing(&[0, 1, 2, 3, 4, 5]), &[], false)
     }
 }

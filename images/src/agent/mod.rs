@@ -9,6 +9,7 @@ mod peers;
 mod progress;
 mod staging;
 mod state;
+mod with_peers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -469,7 +470,7 @@ impl Agent {
                     .map(|(_, index)| manifest.chunks[*index as usize].stored)
                     .sum()
             });
-        let mut plan = plan(
+        let plan = plan(
             &manifest,
             &staging.missing(),
             &intact,
@@ -484,38 +485,7 @@ impl Agent {
             progress.fetched = 0;
             progress.saved = full.saturating_sub(plan.bytes);
         });
-        let peers = peers::Peers::new(&self.peer_urls(version))?;
-        if !peers.is_empty() && !plan.pieces.is_empty() {
-            // Peers send single chunks: the bar counts what those cost from the store.
-            let singles = self::plan(&manifest, &staging.missing(), &[], false).bytes;
-            control.update(|progress| progress.to_fetch = singles);
-            peers
-                .fetch(&manifest, &staging, control, self.config.chunks_in_flight)
-                .await?;
-            let report = peers.report();
-            tracing::info!(
-                "{} version {version}: {} bytes from peers ({} wasted, {} dropped)",
-                self.config.image,
-                report.bytes,
-                report.wasted,
-                report.dropped.len()
-            );
-            plan = self::plan(
-                &manifest,
-                &staging.missing(),
-                &intact,
-                self.config.use_packs,
-            );
-            // What the changes saved stays as planned: peers' bytes are not the changes'.
-            control.update(|progress| progress.to_fetch = progress.fetched + plan.bytes);
-        }
-        tracing::info!(
-            "{} version {version}: {} bytes to fetch from the mirrors in {} pieces, {reused} bytes of the image already here",
-            self.config.image,
-            plan.bytes,
-            plan.pieces.len()
-        );
-        fetch::Download {
+        let download = fetch::Download {
             mirrors,
             staging: staging.clone(),
             manifest: manifest.clone(),
@@ -523,34 +493,46 @@ impl Agent {
             control,
             chunks_in_flight: self.config.chunks_in_flight,
             spool: fetch::Spool::new(self.folder.spool_file(version)),
+        };
+        let with_peers = !self.config.peers.is_empty() || self.config.discovery.is_some();
+        let (planned, peers) = if with_peers {
+            // What the changes saved stays as first planned: peers' bytes are not the changes'.
+            with_peers::PeerRun {
+                config: &self.config,
+                manifest: &manifest,
+                staging: &staging,
+                control,
+                intact: &intact,
+            }
+            .run(&download)
+            .await?
+        } else {
+            tracing::info!(
+                "{} version {version}: {} bytes to fetch in {} pieces, {reused} bytes of the image already here",
+                self.config.image,
+                plan.bytes,
+                plan.pieces.len()
+            );
+            download.run(&plan).await?;
+            (plan.bytes, PeerReport::default())
+        };
+        if with_peers {
+            tracing::info!(
+                "{} version {version}: {} bytes from peers ({} wasted, {} dropped), {planned} planned from the mirrors",
+                self.config.image,
+                peers.bytes,
+                peers.wasted,
+                peers.dropped.len()
+            );
         }
-        .run(&plan)
-        .await?;
+        // The bar ends full however the parts were counted.
+        control.update(|progress| progress.to_fetch = progress.fetched);
         control.update(|progress| progress.phase = Phase::Verifying);
         let finishing = staging.clone();
         tokio::task::spawn_blocking(move || finishing.finish())
             .await
             .expect("the final check never panics")?;
-        Ok((reused, plan.bytes, peers.report()))
-    }
-
-    /// The peers to ask for `version`: those configured, then those found holding it.
-    fn peer_urls(&self, version: u64) -> Vec<String> {
-        let mut urls = self.config.peers.clone();
-        if let Some(discovery) = &self.config.discovery {
-            let keys: Vec<String> = self
-                .config
-                .public_keys
-                .iter()
-                .map(crate::signing::key_id)
-                .collect();
-            for url in discovery.peers_for(&self.config.image, version, &keys) {
-                if !urls.contains(&url) {
-                    urls.push(url);
-                }
-            }
-        }
-        urls
+        Ok((reused, planned, peers))
     }
 
     /// Moves a verified staging file into place as the ready version. The state is saved

@@ -27,6 +27,9 @@ const MISSES_BEFORE_DROP: u32 = 32;
 /// What peers gave in one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PeerReport {
+    /// Peers fetching the same version at the same time, this device included, that shared
+    /// the download from the mirrors (0: none did).
+    pub together: usize,
     /// Bytes received from peers that verified and were written.
     pub bytes: u64,
     /// Bytes received from peers that did not verify (or arrived from a peer cut off).
@@ -34,6 +37,16 @@ pub struct PeerReport {
     pub requests: u64,
     /// Peers dropped in this run, each with the reason.
     pub dropped: Vec<(String, String)>,
+}
+
+impl PeerReport {
+    /// Adds what another set of peers gave in the same run.
+    pub fn add(&mut self, other: PeerReport) {
+        self.bytes += other.bytes;
+        self.wasted += other.wasted;
+        self.requests += other.requests;
+        self.dropped.extend(other.dropped);
+    }
 }
 
 #[derive(Debug)]
@@ -52,22 +65,27 @@ pub struct Peers {
     wasted: AtomicU64,
     requests: AtomicU64,
     dropped: Mutex<Vec<(String, String)>>,
+    /// Peers still fetching the version: a chunk they lack is expected, never a reason to
+    /// drop them.
+    patient: bool,
+    /// A patient peer lacked a chunk in this round: it fetches in the plan's order, so the
+    /// chunks after it are not asked for until the next round.
+    missed: AtomicBool,
 }
 
 /// How one try at a peer ended.
 enum Answer {
-    Verified(Vec<u8>),
+    /// The chunk's data, and the bytes it took on the wire.
+    Verified(Vec<u8>, u64),
     /// The peer does not hold the chunk (it holds part of the version, or another one).
     NotHeld,
     /// The peer is no use for the rest of the run; `wasted` bytes came for nothing.
-    Drop {
-        reason: String,
-        wasted: u64,
-    },
+    Drop { reason: String, wasted: u64 },
 }
 
 impl Peers {
-    pub fn new(bases: &[String]) -> Result<Peers> {
+    /// Peers that hold the version whole (`patient`: still fetching it).
+    pub fn new(bases: &[String], patient: bool) -> Result<Peers> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(READ_TIMEOUT)
@@ -89,15 +107,14 @@ impl Peers {
             wasted: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             dropped: Mutex::new(Vec::new()),
+            patient,
+            missed: AtomicBool::new(false),
         })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.peers.is_empty()
     }
 
     pub fn report(&self) -> PeerReport {
         PeerReport {
+            together: 0,
             bytes: self.bytes.load(Ordering::Relaxed),
             wasted: self.wasted.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
@@ -105,7 +122,7 @@ impl Peers {
         }
     }
 
-    fn any_left(&self) -> bool {
+    pub fn any_left(&self) -> bool {
         self.peers
             .iter()
             .any(|peer| !peer.dropped.load(Ordering::Relaxed))
@@ -130,13 +147,33 @@ impl Peers {
         control: &Control,
         in_flight: usize,
     ) -> Result<()> {
-        let mut wanted: Vec<u32> = manifest
+        let wanted = manifest
             .unique_chunks()
             .into_iter()
-            .filter(|(id, _)| !staging.is_present(*id))
             .map(|(_, index)| index)
             .collect();
+        self.fetch_chunks(wanted, manifest, staging, control, in_flight)
+            .await
+    }
+
+    /// Asks the peers for those of the chunks `wanted` (entry indices) that `staging` still
+    /// lacks.
+    pub async fn fetch_chunks(
+        &self,
+        mut wanted: Vec<u32>,
+        manifest: &Manifest,
+        staging: &std::sync::Arc<Staging>,
+        control: &Control,
+        in_flight: usize,
+    ) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        wanted.retain(|&index| {
+            manifest.chunks[index as usize]
+                .id
+                .is_some_and(|id| !staging.is_present(id) && seen.insert(id))
+        });
         wanted.sort_unstable();
+        self.missed.store(false, Ordering::Relaxed);
         let mut results = futures_util::stream::iter(wanted.into_iter().enumerate())
             .map(|(turn, index)| self.chunk(manifest, staging, control, turn, index))
             .buffer_unordered(in_flight.max(1));
@@ -157,10 +194,10 @@ impl Peers {
         index: u32,
     ) -> Result<()> {
         let entry = manifest.chunks[index as usize];
-        let id = entry.id.expect("unique chunks are data chunks");
+        let id = entry.id.expect("only data chunks are asked for");
         let count = self.peers.len();
         for step in 0..count {
-            if !self.any_left() {
+            if !self.any_left() || self.missed.load(Ordering::Relaxed) {
                 return Ok(());
             }
             let peer = &self.peers[(turn + step) % count];
@@ -173,7 +210,7 @@ impl Peers {
                 () = control.cancelled() => return Err(Error::Cancelled),
             };
             match answer {
-                Answer::Verified(data) => {
+                Answer::Verified(data, received) => {
                     peer.misses.store(0, Ordering::Relaxed);
                     let writer = staging.clone();
                     tokio::task::spawn_blocking(move || {
@@ -184,10 +221,11 @@ impl Peers {
                     .expect("chunk writers never panic")?;
                     control.update(|progress| {
                         progress.fetched += entry.stored;
-                        progress.from_peers = self.bytes.load(Ordering::Relaxed);
+                        progress.from_peers += received;
                     });
                     return Ok(());
                 }
+                Answer::NotHeld if self.patient => self.missed.store(true, Ordering::Relaxed),
                 Answer::NotHeld => {
                     if peer.misses.fetch_add(1, Ordering::Relaxed) + 1 >= MISSES_BEFORE_DROP {
                         self.drop_peer(
@@ -198,9 +236,7 @@ impl Peers {
                 }
                 Answer::Drop { reason, wasted } => {
                     self.wasted.fetch_add(wasted, Ordering::Relaxed);
-                    control.update(|progress| {
-                        progress.peer_waste = self.wasted.load(Ordering::Relaxed);
-                    });
+                    control.update(|progress| progress.peer_waste += wasted);
                     self.drop_peer(peer, reason);
                 }
             }
@@ -245,7 +281,7 @@ impl Peers {
         match checked {
             Ok(Ok(data)) => {
                 self.bytes.fetch_add(received, Ordering::Relaxed);
-                Answer::Verified(data)
+                Answer::Verified(data, received)
             }
             Ok(Err(error)) => dropped(format!("it sent a bad chunk: {error}"), received),
             Err(_) => dropped("checking its chunk failed".to_string(), received),

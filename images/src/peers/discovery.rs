@@ -121,6 +121,7 @@ pub fn parse_txt<'a>(properties: impl Iterator<Item = (&'a str, &'a str)>) -> Ve
 pub struct Found {
     /// Its base URL.
     pub url: String,
+    pub address: IpAddr,
     pub offers: Vec<Offer>,
 }
 
@@ -217,13 +218,16 @@ impl Discovery {
         Ok(())
     }
 
-    /// Base URLs of the peers that hold `version` of `image` signed by one of `keys`: those
-    /// with all of it first, then those still fetching it.
-    pub fn peers_for(&self, image: &str, version: u64, keys: &[String]) -> Vec<String> {
+    /// The peers that hold `version` of `image` signed by one of `keys`: those with all of
+    /// it, and those still fetching it (this device left out), each set in a stable order.
+    pub fn holders(&self, image: &str, version: u64, keys: &[String]) -> Holders {
         let found = self.found.lock().expect("discovery lock");
-        let mut whole = Vec::new();
-        let mut partial = Vec::new();
+        let own = local_addresses();
+        let mut holders = Holders::default();
         for peer in found.values() {
+            if own.contains(&peer.address) {
+                continue;
+            }
             let held = peer
                 .offers
                 .iter()
@@ -231,15 +235,24 @@ impl Discovery {
                 .flat_map(|offer| offer.versions.iter())
                 .find(|(held, _)| *held == version);
             match held {
-                Some((_, false)) => whole.push(peer.url.clone()),
-                Some((_, true)) => partial.push(peer.url.clone()),
+                Some((_, false)) => holders.whole.push(peer.url.clone()),
+                Some((_, true)) => holders.fetching.push(peer.clone()),
                 None => {}
             }
         }
-        whole.sort();
-        partial.sort();
-        whole.extend(partial);
-        whole
+        holders.whole.sort();
+        holders.fetching.sort_by_key(|peer| peer.address);
+        holders
+    }
+
+    /// Whether any peer offers any version of `image`: a device that may soon fetch what
+    /// this one fetches.
+    pub fn anyone_has(&self, image: &str) -> bool {
+        self.found
+            .lock()
+            .expect("discovery lock")
+            .values()
+            .any(|peer| peer.offers.iter().any(|offer| offer.image == image))
     }
 
     /// Waits until a peer was found and a moment more for others to answer, at most
@@ -267,6 +280,34 @@ impl Discovery {
             .cloned()
             .collect()
     }
+}
+
+/// Peers holding a version, as [`Discovery::holders`] finds them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// Base URLs of peers with the whole version.
+    pub whole: Vec<String>,
+    /// Peers fetching it now.
+    pub fetching: Vec<Found>,
+}
+
+/// This device's own addresses: its own announcement is not a peer.
+fn local_addresses() -> Vec<IpAddr> {
+    if_addrs::get_if_addrs()
+        .map(|interfaces| interfaces.iter().map(|interface| interface.ip()).collect())
+        .unwrap_or_default()
+}
+
+/// The address this device reaches `peer` from (no packet is sent).
+pub fn own_address_towards(peer: IpAddr) -> Option<IpAddr> {
+    let bind: std::net::SocketAddr = if peer.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = std::net::UdpSocket::bind(bind).ok()?;
+    socket.connect((peer, 9)).ok()?;
+    socket.local_addr().ok().map(|address| address.ip())
 }
 
 impl Drop for Discovery {
@@ -323,10 +364,14 @@ fn note(table: &Mutex<HashMap<String, Found>>, own: &str, event: ServiceEvent) {
                     .map(|property| (property.key(), property.val_str())),
             );
             tracing::debug!("peer {} at {url}: {offers:?}", service.fullname);
-            table
-                .lock()
-                .expect("discovery lock")
-                .insert(service.fullname.to_ascii_lowercase(), Found { url, offers });
+            table.lock().expect("discovery lock").insert(
+                service.fullname.to_ascii_lowercase(),
+                Found {
+                    url,
+                    address: *address,
+                    offers,
+                },
+            );
         }
         ServiceEvent::ServiceRemoved(_, fullname) => {
             table

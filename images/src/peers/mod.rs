@@ -9,6 +9,8 @@ pub mod server;
 /// The TCP port peers serve on unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 47390;
 
-pub use discovery::{Discovery, Found, Offer, SERVICE_TYPE, keep_announcing};
+pub use discovery::{
+    Discovery, Found, Holders, Offer, SERVICE_TYPE, keep_announcing, own_address_towards,
+};
 pub use holdings::{Held, Holdings, PEER_LEVEL};
 pub use server::{Sharing, SharingStats, chunk_in_path, start};
