@@ -3,26 +3,18 @@
 //! serves nothing while the device is on battery or on a metered connection.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hearth::downloads::Bus;
 use hearth_tests::World;
-use hearth_tests::image_service::{DbusMock, ImageService};
+use hearth_tests::image_service::{ImageService, SystemConditions};
 use hearth_tests::images::{Nginx, Publisher, assert_succeeded, b3, fetch, free_port, write_image};
 use hearth_tests::peers::{Share, request};
-use hearth_tests::services::PrivateBus;
+use hearth_tests::services::{PrivateBus, wait_for};
 use hearth_ui::DownloadsAdapter;
 use slint::{ComponentHandle, Model};
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < MINUTE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn the_service_takes_a_version_from_a_peer_and_says_so() {
@@ -60,6 +52,11 @@ fn the_service_takes_a_version_from_a_peer_and_says_so() {
         "{from_peers} bytes from the peer of {done}"
     );
     assert_eq!(service.number("BytesWastedByPeers"), 0);
+    let from_mirrors = service.number("BytesFromMirrors");
+    assert!(
+        from_mirrors > 0 && from_mirrors < from_peers / 10,
+        "only the channel and manifest from the origin: {from_mirrors} bytes"
+    );
     assert_eq!(
         b3(&service.state_dir.join("work/versions/1.img")),
         b3(&v1),
@@ -116,24 +113,7 @@ fn the_service_serves_peers_only_off_battery_and_off_metered_links() {
     let origin = Nginx::origin(&publisher.store);
     let bus = PrivateBus::start();
     let system_bus = PrivateBus::start();
-    let network = DbusMock::start(
-        &system_bus,
-        "networkmanager",
-        "org.freedesktop.NetworkManager",
-        "{}",
-    );
-    let nm = "/org/freedesktop/NetworkManager";
-    network.call(
-        nm,
-        "org.freedesktop.DBus.Mock.AddProperty",
-        &["org.freedesktop.NetworkManager", "Metered", "<uint32 4>"],
-    );
-    let power = DbusMock::start(
-        &system_bus,
-        "upower",
-        "org.freedesktop.UPower",
-        "{\"OnBattery\": false}",
-    );
+    let conditions = SystemConditions::start(&system_bus);
     let port = free_port();
     let service = ImageService::start(
         &publisher,
@@ -153,34 +133,19 @@ fn the_service_serves_peers_only_off_battery_and_off_metered_links() {
     let path = format!("/{}", hearth_images::store::chunk_path(chunk));
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let status = || request(IpAddr::from([127, 0, 0, 1]), server, "GET", &path).status;
-    wait_until("the service to serve its version", || status() == 200);
+    wait_for("the service to serve its version", MINUTE, || {
+        status() == 200
+    });
 
-    let set_metered = |value: u32| {
-        network.call(
-            nm,
-            "org.freedesktop.DBus.Mock.UpdateProperties",
-            &[
-                "org.freedesktop.NetworkManager",
-                &format!("{{'Metered': <uint32 {value}>}}"),
-            ],
-        );
-    };
-    set_metered(1);
-    wait_until("nothing served on a metered link", || status() == 503);
-    set_metered(4);
-    wait_until("serving again", || status() == 200);
+    conditions.set_metered(1);
+    wait_for("nothing served on a metered link", MINUTE, || {
+        status() == 503
+    });
+    conditions.set_metered(4);
+    wait_for("serving again", MINUTE, || status() == 200);
 
-    let upower = "/org/freedesktop/UPower";
-    power.call(
-        upower,
-        "org.freedesktop.DBus.Mock.UpdateProperties",
-        &["org.freedesktop.UPower", "{'OnBattery': <true>}"],
-    );
-    wait_until("nothing served on battery", || status() == 503);
-    power.call(
-        upower,
-        "org.freedesktop.DBus.Mock.UpdateProperties",
-        &["org.freedesktop.UPower", "{'OnBattery': <false>}"],
-    );
-    wait_until("serving again once plugged in", || status() == 200);
+    conditions.set_on_battery(true);
+    wait_for("nothing served on battery", MINUTE, || status() == 503);
+    conditions.set_on_battery(false);
+    wait_for("serving again once plugged in", MINUTE, || status() == 200);
 }

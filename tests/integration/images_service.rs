@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hearth_tests::image_service::{DbusMock, ImageService, SignalLog};
+use hearth_tests::image_service::{ImageService, SignalLog, SystemConditions};
 use hearth_tests::images::{Nginx, Publisher, b3, write_image};
 use hearth_tests::services::PrivateBus;
 
@@ -194,35 +194,7 @@ fn metered_links_and_low_batteries_hold_downloads_until_they_end() {
     let origin = Nginx::origin(&publisher.store);
     let bus = PrivateBus::start();
     let system_bus = PrivateBus::start();
-    let network = DbusMock::start(
-        &system_bus,
-        "networkmanager",
-        "org.freedesktop.NetworkManager",
-        "{}",
-    );
-    let nm = "/org/freedesktop/NetworkManager";
-    // NM_METERED_GUESS_NO: the template has no Metered property of its own.
-    network.call(
-        nm,
-        "org.freedesktop.DBus.Mock.AddProperty",
-        &["org.freedesktop.NetworkManager", "Metered", "<uint32 4>"],
-    );
-    let power = DbusMock::start(
-        &system_bus,
-        "upower",
-        "org.freedesktop.UPower",
-        "{\"OnBattery\": false}",
-    );
-    let set_metered = |value: u32| {
-        network.call(
-            nm,
-            "org.freedesktop.DBus.Mock.UpdateProperties",
-            &[
-                "org.freedesktop.NetworkManager",
-                &format!("{{'Metered': <uint32 {value}>}}"),
-            ],
-        );
-    };
+    let conditions = SystemConditions::start(&system_bus);
     let service = ImageService::start(
         &publisher,
         &bus,
@@ -235,7 +207,7 @@ fn metered_links_and_low_batteries_hold_downloads_until_they_end() {
     assert_eq!(service.text("HeldBy"), "");
 
     // A metered link holds the download; "download anyway" lets it go on.
-    set_metered(1);
+    conditions.set_metered(1);
     service.wait_for_phase("paused", MINUTE);
     assert_eq!(service.text("HeldBy"), "metered");
     assert_standing_still(&service);
@@ -247,43 +219,18 @@ fn metered_links_and_low_batteries_hold_downloads_until_they_end() {
         service.number("BytesDone") > moving
     });
     // The link turns unmetered: the override ends with its condition.
-    set_metered(4);
+    conditions.set_metered(4);
     wait_until("the override to end", || {
         service.property("PolicyOverridden") == false
     });
 
     // On battery at 12 %: held; plugged in again: going on.
-    let upower = "/org/freedesktop/UPower";
-    power.call(
-        upower,
-        "org.freedesktop.DBus.Mock.SetupDisplayDevice",
-        &[
-            "2",
-            "2",
-            "12.0",
-            "10.0",
-            "80.0",
-            "5.0",
-            "3600",
-            "0",
-            "true",
-            "battery-low",
-            "3",
-        ],
-    );
-    power.call(
-        upower,
-        "org.freedesktop.DBus.Mock.UpdateProperties",
-        &["org.freedesktop.UPower", "{'OnBattery': <true>}"],
-    );
+    conditions.set_battery_level(12.0);
+    conditions.set_on_battery(true);
     service.wait_for_phase("paused", MINUTE);
     assert_eq!(service.text("HeldBy"), "battery");
     assert_standing_still(&service);
-    power.call(
-        upower,
-        "org.freedesktop.DBus.Mock.UpdateProperties",
-        &["org.freedesktop.UPower", "{'OnBattery': <false>}"],
-    );
+    conditions.set_on_battery(false);
     service.wait_for_phase("ready", MINUTE);
     assert_eq!(service.number("Ready"), 1);
     assert_eq!(service.text("LastError"), "");

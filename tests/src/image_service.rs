@@ -287,3 +287,81 @@ impl DbusMock {
         );
     }
 }
+
+const NETWORK_MANAGER_PATH: &str = "/org/freedesktop/NetworkManager";
+const UPOWER_PATH: &str = "/org/freedesktop/UPower";
+
+/// NetworkManager and UPower (python-dbusmock) on a private system bus: an unmetered link
+/// and mains power until told otherwise.
+pub struct SystemConditions {
+    network: DbusMock,
+    power: DbusMock,
+}
+
+impl SystemConditions {
+    pub fn start(system_bus: &PrivateBus) -> SystemConditions {
+        let network = DbusMock::start(
+            system_bus,
+            "networkmanager",
+            "org.freedesktop.NetworkManager",
+            "{}",
+        );
+        // NM_METERED_GUESS_NO: the template has no Metered property of its own.
+        network.call(
+            NETWORK_MANAGER_PATH,
+            "org.freedesktop.DBus.Mock.AddProperty",
+            &["org.freedesktop.NetworkManager", "Metered", "<uint32 4>"],
+        );
+        let power = DbusMock::start(
+            system_bus,
+            "upower",
+            "org.freedesktop.UPower",
+            "{\"OnBattery\": false}",
+        );
+        SystemConditions { network, power }
+    }
+
+    /// NetworkManager's `Metered`: 1 yes, 3 guess yes, 4 guess no.
+    pub fn set_metered(&self, value: u32) {
+        self.network.call(
+            NETWORK_MANAGER_PATH,
+            "org.freedesktop.DBus.Mock.UpdateProperties",
+            &[
+                "org.freedesktop.NetworkManager",
+                &format!("{{'Metered': <uint32 {value}>}}"),
+            ],
+        );
+    }
+
+    /// The display device: a battery at `percent`.
+    pub fn set_battery_level(&self, percent: f64) {
+        self.power.call(
+            UPOWER_PATH,
+            "org.freedesktop.DBus.Mock.SetupDisplayDevice",
+            &[
+                "2",
+                "2",
+                &format!("{percent:.1}"),
+                "10.0",
+                "80.0",
+                "5.0",
+                "3600",
+                "0",
+                "true",
+                "battery-low",
+                "3",
+            ],
+        );
+    }
+
+    pub fn set_on_battery(&self, on_battery: bool) {
+        self.power.call(
+            UPOWER_PATH,
+            "org.freedesktop.DBus.Mock.UpdateProperties",
+            &[
+                "org.freedesktop.UPower",
+                &format!("{{'OnBattery': <{on_battery}>}}"),
+            ],
+        );
+    }
+}

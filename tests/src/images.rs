@@ -78,30 +78,7 @@ impl Nginx {
     fn start(server: &str) -> Nginx {
         let dir = TempDir::new("nginx");
         let port = free_port();
-        let folder = dir.path().display();
-        let config = format!(
-            "worker_processes 1;
-            daemon off;
-            master_process off;
-            pid {folder}/nginx.pid;
-            error_log {folder}/error.log warn;
-            events {{ worker_connections 512; }}
-            http {{
-                log_format hearth '$request_uri $status $body_bytes_sent \"$http_range\"';
-                access_log {folder}/access.log hearth;
-                client_body_temp_path {folder}/body;
-                proxy_temp_path {folder}/proxy;
-                fastcgi_temp_path {folder}/fastcgi;
-                uwsgi_temp_path {folder}/uwsgi;
-                scgi_temp_path {folder}/scgi;
-                proxy_cache_path {folder}/cache levels=1:2 keys_zone=images:10m max_size=4g inactive=7d use_temp_path=off;
-                default_type application/octet-stream;
-                server {{
-                    listen 127.0.0.1:{port};
-                    {server}
-                }}
-            }}"
-        );
+        let config = nginx_config(dir.path(), &format!("127.0.0.1:{port}"), server);
         std::fs::write(dir.path().join("nginx.conf"), config).expect("writing nginx.conf");
         let process = Process::spawn(
             "nginx",
@@ -146,6 +123,36 @@ impl Drop for Nginx {
     fn drop(&mut self) {
         self.process.kill();
     }
+}
+
+/// An nginx configuration running in the foreground from `folder` (its log, its pid file,
+/// its temporary files and cache there), listening on `listen` with `server`'s directives.
+/// The access log has one line per request: URI, status, body bytes, range asked for.
+pub fn nginx_config(folder: &Path, listen: &str, server: &str) -> String {
+    let folder = folder.display();
+    format!(
+        "worker_processes 1;
+        daemon off;
+        master_process off;
+        pid {folder}/nginx.pid;
+        error_log {folder}/error.log warn;
+        events {{ worker_connections 512; }}
+        http {{
+            log_format hearth '$request_uri $status $body_bytes_sent \"$http_range\"';
+            access_log {folder}/access.log hearth;
+            client_body_temp_path {folder}/body;
+            proxy_temp_path {folder}/proxy;
+            fastcgi_temp_path {folder}/fastcgi;
+            uwsgi_temp_path {folder}/uwsgi;
+            scgi_temp_path {folder}/scgi;
+            proxy_cache_path {folder}/cache levels=1:2 keys_zone=images:10m max_size=4g inactive=7d use_temp_path=off;
+            default_type application/octet-stream;
+            server {{
+                listen {listen};
+                {server}
+            }}
+        }}"
+    )
 }
 
 /// The requests in an access log written with the `hearth` log format, oldest first.

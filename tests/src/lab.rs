@@ -123,29 +123,10 @@ impl Lab {
     /// nginx serving `store` as the origin on the hub, port 80; stopped when dropped.
     pub fn origin(&self, store: &Path) -> LabOrigin {
         let dir = TempDir::new("lab-nginx");
-        let folder = dir.path().display();
-        let config = format!(
-            "worker_processes 1;
-            daemon off;
-            master_process off;
-            pid {folder}/nginx.pid;
-            error_log {folder}/error.log warn;
-            events {{ worker_connections 512; }}
-            http {{
-                log_format hearth '$request_uri $status $body_bytes_sent \"$http_range\"';
-                access_log {folder}/access.log hearth;
-                client_body_temp_path {folder}/body;
-                proxy_temp_path {folder}/proxy;
-                fastcgi_temp_path {folder}/fastcgi;
-                uwsgi_temp_path {folder}/uwsgi;
-                scgi_temp_path {folder}/scgi;
-                default_type application/octet-stream;
-                server {{
-                    listen {HUB_ADDRESS}:80;
-                    root {};
-                }}
-            }}",
-            store.display()
+        let config = crate::images::nginx_config(
+            dir.path(),
+            &format!("{HUB_ADDRESS}:80"),
+            &format!("root {};", store.display()),
         );
         std::fs::write(dir.path().join("nginx.conf"), config).expect("writing nginx.conf");
         let process = Process::spawn(

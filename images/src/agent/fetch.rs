@@ -293,9 +293,11 @@ impl Download<'_> {
 
     fn applied(&self, stored: u64) {
         let requests = self.mirrors.requests.load(Ordering::Relaxed);
+        let received = self.mirrors.received.load(Ordering::Relaxed);
         self.control.update(|progress| {
             progress.fetched += stored;
             progress.requests = requests;
+            progress.from_mirrors = progress.from_mirrors.max(received);
         });
     }
 
@@ -448,6 +450,7 @@ impl Download<'_> {
         let staging = self.staging.clone();
         let control = self.control.clone();
         let requests = self.mirrors.requests.load(Ordering::Relaxed);
+        let received = self.mirrors.received.load(Ordering::Relaxed);
         let from = manifest.packs[pack_index].from;
         let base = self
             .installed
@@ -477,6 +480,7 @@ impl Download<'_> {
             control.update(|progress| {
                 progress.fetched += frame.stored;
                 progress.requests = progress.requests.max(requests);
+                progress.from_mirrors = progress.from_mirrors.max(received);
             });
             Ok(())
         }

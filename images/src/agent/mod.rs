@@ -218,7 +218,11 @@ impl Agent {
         };
 
         self.install(version)?;
-        control.update(|progress| progress.phase = Phase::Ready);
+        let received = mirrors.received.load(Ordering::Relaxed);
+        control.update(|progress| {
+            progress.phase = Phase::Ready;
+            progress.from_mirrors = received;
+        });
         Ok(Outcome::Ready {
             version,
             fetched: mirrors.received.load(Ordering::Relaxed),

@@ -32,8 +32,10 @@ pub struct Progress {
     pub to_fetch: u64,
     /// Of those, downloaded, verified and written.
     pub fetched: u64,
-    /// Bytes received from peers on the local network that verified (the rest came from
-    /// the mirrors).
+    /// Bytes received from the mirrors so far, useful or not (the channel and manifest
+    /// included).
+    pub from_mirrors: u64,
+    /// Bytes received from peers on the local network that verified.
     pub from_peers: u64,
     /// Bytes peers sent that did not verify or came from a peer cut off: thrown away.
     pub peer_waste: u64,

@@ -20,6 +20,10 @@ use crate::{Manifest, Result};
 /// version to show themselves (announcements are refreshed every two seconds, and a device
 /// announces a version once it has its manifest).
 const FELLOWS_WAIT: Duration = Duration::from_secs(5);
+/// How long the set of devices fetching must stay the same before slices are taken.
+const FELLOWS_STABLE: Duration = Duration::from_millis(2500);
+/// The longest wait for fellows in all.
+const FELLOWS_WAIT_MOST: Duration = Duration::from_secs(15);
 /// A fellow whose slice brings nothing new for this long is left, and its slice is fetched
 /// from the mirrors.
 const FELLOW_STALL: Duration = Duration::from_secs(15);
@@ -111,11 +115,30 @@ impl PeerRun<'_> {
             .is_some_and(|discovery| discovery.anyone_has(&self.config.image))
     }
 
-    /// Waits [`FELLOWS_WAIT`] whole, so that devices that started together see the same
-    /// fellows (and so take disjoint slices), then says who is fetching.
+    /// Waits [`FELLOWS_WAIT`] whole, then until the devices fetching have stayed the same for
+    /// [`FELLOWS_STABLE`] (at most [`FELLOWS_WAIT_MOST`] in all), so that devices that
+    /// started together see the same fellows and take disjoint slices; says who is fetching.
     async fn wait_for_fellows(&self, version: u64) -> Result<Holders> {
+        let start = Instant::now();
         self.pause(FELLOWS_WAIT).await?;
-        Ok(self.holders(version))
+        let addresses = |holders: &Holders| -> Vec<IpAddr> {
+            holders
+                .fetching
+                .iter()
+                .map(|fellow| fellow.address)
+                .collect()
+        };
+        let mut holders = self.holders(version);
+        let mut since = Instant::now();
+        while since.elapsed() < FELLOWS_STABLE && start.elapsed() < FELLOWS_WAIT_MOST {
+            self.pause(Duration::from_millis(250)).await?;
+            let now = self.holders(version);
+            if addresses(&now) != addresses(&holders) {
+                since = Instant::now();
+            }
+            holders = now;
+        }
+        Ok(holders)
     }
 
     async fn pause(&self, length: Duration) -> Result<()> {

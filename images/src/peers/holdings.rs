@@ -17,12 +17,13 @@ use crate::{ChunkId, Manifest};
 /// request, and the local network is not the link being saved.
 pub const PEER_LEVEL: i32 = 3;
 
-/// Where one copy of a chunk lies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a chunk lies: in which of the index's files, at what offset, how long. Kept small:
+/// an image family of 20 GiB has some 400,000 distinct chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Location {
-    file: PathBuf,
+    file: u16,
+    length: u32,
     offset: u64,
-    length: u64,
 }
 
 /// A version this device holds, as its peers learn of it.
@@ -48,8 +49,11 @@ pub struct Holdings {
 struct Index {
     /// Each image's state file and when it was last changed, as the index was built.
     stamp: Vec<(PathBuf, Option<SystemTime>)>,
-    chunks: HashMap<ChunkId, Vec<Location>>,
     held: Vec<Held>,
+    /// Each held version's manifest and image file, newest first, the pending one last.
+    sources: Vec<(PathBuf, PathBuf)>,
+    /// Where each chunk lies (its newest copy), made when a peer first asks for one.
+    chunks: Option<HashMap<ChunkId, Location>>,
 }
 
 impl Holdings {
@@ -71,23 +75,20 @@ impl Holdings {
     /// The chunk named `id`, compressed for a peer, if this device holds a copy that still
     /// matches its name. Blocking: reads the disk and compresses.
     pub fn read(&self, id: ChunkId) -> Option<Vec<u8>> {
-        let locations = self.fresh().chunks.get(&id).cloned().unwrap_or_default();
-        for location in locations {
-            let Ok(file) = std::fs::File::open(&location.file) else {
-                continue;
-            };
-            let mut data = vec![0; location.length as usize];
-            if file.read_exact_at(&mut data, location.offset).is_err() {
-                continue;
-            }
-            if ChunkId::of(&data) != id {
-                continue;
-            }
-            if let Ok(stored) = zstd::bulk::compress(&data, PEER_LEVEL) {
-                return Some(stored);
-            }
+        let (location, file) = {
+            let mut index = self.fresh();
+            let index = &mut *index;
+            let chunks = index.chunks.get_or_insert_with(|| locate(&index.sources));
+            let location = *chunks.get(&id)?;
+            (location, index.sources[location.file as usize].1.clone())
+        };
+        let file = std::fs::File::open(file).ok()?;
+        let mut data = vec![0; location.length as usize];
+        file.read_exact_at(&mut data, location.offset).ok()?;
+        if ChunkId::of(&data) != id {
+            return None;
         }
-        None
+        zstd::bulk::compress(&data, PEER_LEVEL).ok()
     }
 
     /// The index, built again when an image's state file changed since it was made.
@@ -128,6 +129,7 @@ impl Holdings {
     }
 }
 
+/// What the images under `state_dir` hold, from their state files (no manifest is read).
 fn build(state_dir: &Path, names: &[String]) -> Index {
     let mut index = Index::default();
     for name in names {
@@ -135,7 +137,7 @@ fn build(state_dir: &Path, names: &[String]) -> Index {
             continue;
         };
         let Ok(state) = folder.load() else {
-            tracing::warn!("{}: its state is unreadable; it is not shared", name);
+            tracing::warn!("{name}: its state is unreadable; it is not shared");
             continue;
         };
         let mut versions: Vec<(u64, PathBuf, PathBuf, bool)> = state
@@ -159,20 +161,8 @@ fn build(state_dir: &Path, names: &[String]) -> Index {
             ));
         }
         for (version, manifest_file, image_file, partial) in versions {
-            let Some(manifest) = std::fs::read(&manifest_file)
-                .ok()
-                .and_then(|bytes| Manifest::parse(&bytes).ok())
-                .filter(|manifest| manifest.image == *name && manifest.version == version)
-            else {
+            if !manifest_file.is_file() || index.sources.len() >= usize::from(u16::MAX) {
                 continue;
-            };
-            for (id, entry_index) in manifest.unique_chunks() {
-                let entry = manifest.chunks[entry_index as usize];
-                index.chunks.entry(id).or_default().push(Location {
-                    file: image_file.clone(),
-                    offset: entry.offset,
-                    length: entry.length,
-                });
             }
             let key = std::fs::read_to_string(manifest_file.with_extension("json.minisig"))
                 .ok()
@@ -183,7 +173,32 @@ fn build(state_dir: &Path, names: &[String]) -> Index {
                 partial,
                 key,
             });
+            index.sources.push((manifest_file, image_file));
         }
     }
     index
+}
+
+/// Where each chunk of `sources` lies, its first copy kept. A manifest that no longer reads
+/// as it did when it was verified (a damaged disk) gives nothing.
+fn locate(sources: &[(PathBuf, PathBuf)]) -> HashMap<ChunkId, Location> {
+    let mut chunks = HashMap::new();
+    for (file, (manifest_file, _)) in sources.iter().enumerate() {
+        let Some(manifest) = std::fs::read(manifest_file)
+            .ok()
+            .and_then(|bytes| Manifest::parse(&bytes).ok())
+        else {
+            continue;
+        };
+        for entry in &manifest.chunks {
+            if let Some(id) = entry.id {
+                chunks.entry(id).or_insert(Location {
+                    file: file as u16,
+                    length: entry.length as u32,
+                    offset: entry.offset,
+                });
+            }
+        }
+    }
+    chunks
 }

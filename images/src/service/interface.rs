@@ -253,6 +253,12 @@ impl ImageObject {
         self.snapshot().progress.saved
     }
 
+    /// Bytes received from the mirrors (the origin or a branch cache).
+    #[zbus(property)]
+    fn bytes_from_mirrors(&self) -> u64 {
+        self.snapshot().progress.from_mirrors
+    }
+
     /// Of the bytes received, those that came from peers on the local network.
     #[zbus(property)]
     fn bytes_from_peers(&self) -> u64 {
@@ -337,6 +343,7 @@ fn properties(snapshot: &Snapshot) -> Vec<(&'static str, Value<'static>)> {
         ("ImageBytes", progress.image_bytes.into()),
         ("BytesReused", progress.reused.into()),
         ("BytesSaved", progress.saved.into()),
+        ("BytesFromMirrors", progress.from_mirrors.into()),
         ("BytesFromPeers", progress.from_peers.into()),
         ("BytesWastedByPeers", progress.peer_waste.into()),
         ("Rate", progress.rate.into()),

@@ -182,6 +182,9 @@ impl Runner {
                 outcome = self.agent.update(&control) => outcome,
                 never = self.forward(control.progress()) => match never {},
             };
+            // The run's last word on its progress, which `forward` may not have seen.
+            let last = control.progress().borrow().clone();
+            self.publish(|snapshot| snapshot.progress = last);
             let wait = self.settle(outcome, &mut failures);
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}

@@ -8,8 +8,13 @@
 //!   `zstd -19`;
 //! - a full install with nothing to seed from, against `curl | zstd -d` plus `sync` of the
 //!   same bytes (version 1 as published), with the write rate beside `dd conv=fsync`;
-//! - the agent's peak memory while it installs a 20 GiB sparse image.
+//! - the agent's peak memory while it installs a 20 GiB sparse image;
+//! - a fleet of five devices updating one after another and all at once, with and without
+//!   peers (see `fleet.rs`).
+//!
+//! `bench-images fleet` runs the fleet rows alone.
 
+mod fleet;
 mod os_images;
 
 use std::path::{Path, PathBuf};
@@ -127,6 +132,10 @@ fn traffic(log: &[Request], from: usize) -> (u64, usize) {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("fleet") {
+        fleet_only();
+        return;
+    }
     let images = os_images::ensure();
     let store = Store::new();
     let scratch = |name: &str| store.dir.path().join(name);
@@ -187,6 +196,8 @@ fn main() {
     for device in [&by_pack, &by_chunk, &used] {
         store.fetch(device, "work", &origin.url(), &["--activate"]);
     }
+    let template = scratch("fleet-template");
+    store.fetch(&template, "work", &origin.url(), &[]);
     write_as_a_vm(&used.join("work/overlays/1.qcow2"));
     assert_eq!(b3(&used.join("work/versions/1.img")), b3(&published_v1));
     let publish_v2 = store.publish("work", &images.v2(), &[]);
@@ -332,6 +343,8 @@ fn main() {
         rate(data_v1, dd)
     );
 
+    print_fleet(&fleet_rows(&store, &template, &published_v2));
+
     let (rss, size) = big_install(&store, &images, &origin, &scratch("device-big"));
     println!();
     println!("| what | peak RSS | goal |");
@@ -342,6 +355,63 @@ fn main() {
         megabytes(data_v1),
         rss as f64 / (1 << 20) as f64
     );
+}
+
+/// Publishes the pair and measures the fleet rows only.
+fn fleet_only() {
+    let images = os_images::ensure();
+    let store = Store::new();
+    store.publish("work", &images.v1(), &[]);
+    let origin = Nginx::origin(&store.root());
+    let template = store.dir.path().join("fleet-template");
+    store.fetch(&template, "work", &origin.url(), &[]);
+    store.publish("work", &images.v2(), &[]);
+    print_fleet(&fleet_rows(&store, &template, &images.zeroed(&images.v2())));
+}
+
+fn fleet_rows(store: &Store, template: &Path, published_v2: &Path) -> Vec<fleet::Row> {
+    fleet::measure(
+        &store.root(),
+        &store.public,
+        template,
+        store.dir.path(),
+        published_v2,
+    )
+}
+
+fn print_fleet(rows: &[fleet::Row]) {
+    // Each device of the first row fetched the same delta alone.
+    let one = rows[0].data_bytes as f64 / fleet::DEVICES as f64;
+    println!();
+    println!(
+        "A fleet of {} devices (each in a network namespace on one bridge, the origin on the bridge's host) updating from version 1 to 2; one device's delta is {}",
+        fleet::DEVICES,
+        megabytes(one as u64)
+    );
+    println!();
+    println!(
+        "| fleet | origin bytes (data) | origin requests (data) | vs {n}x one device's delta | vs one device's delta | from peers | channel and manifests | time | goal |",
+        n = fleet::DEVICES
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for row in rows {
+        let goal = if row.peers {
+            "≤ 1.3x one device's delta"
+        } else {
+            "baseline"
+        };
+        println!(
+            "| {} | {} | {} | {:.2}x | {:.2}x | {} | {} | {:.1} s | {goal} |",
+            row.what(),
+            megabytes(row.data_bytes),
+            row.requests,
+            row.data_bytes as f64 / (one * fleet::DEVICES as f64),
+            row.data_bytes as f64 / one,
+            megabytes(row.from_peers),
+            megabytes(row.metadata_bytes),
+            row.seconds
+        );
+    }
 }
 
 /// What the VM writes over version 1 in the "after use" row.
