@@ -153,6 +153,35 @@ fn devices_updating_at_the_same_time_share_the_download_from_the_origin() {
     );
 }
 
+#[test]
+fn devices_updating_one_after_another_take_the_version_from_those_done() {
+    const DEVICES: usize = 3;
+    let office = Office::new(DEVICES + 1, 45, 16 << 20);
+    // Every device serves and announces from the start: what the first holds is announced
+    // a moment after it is done, while the next has already started.
+    let _shares: Vec<Share> = (0..DEVICES).map(|index| office.share(index)).collect();
+    let before = office.origin.settled_log().len();
+    for index in 0..DEVICES {
+        let output = office
+            .fetch(index, &["--discover", "10", "--interface", "eth0"])
+            .output()
+            .expect("running hearth-image fetch");
+        assert_succeeded(&output);
+        assert_eq!(
+            b3(&office.devices[index].join("work/versions/2.img")),
+            b3(&office.v2)
+        );
+    }
+    let one_after_another = data_bytes(&office.origin.settled_log()[before..]);
+    let alone_from = office.origin.settled_log().len();
+    run_ok(&mut office.fetch(DEVICES, &[]));
+    let alone = data_bytes(&office.origin.settled_log()[alone_from..]);
+    assert!(
+        one_after_another as f64 <= 1.3 * alone as f64,
+        "{DEVICES} devices one after another cost the origin {one_after_another} bytes, one alone {alone}"
+    );
+}
+
 fn data_bytes(requests: &[hearth_tests::images::Request]) -> u64 {
     requests
         .iter()

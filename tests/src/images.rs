@@ -107,15 +107,7 @@ impl Nginx {
     /// Waits until nginx has logged every request it is serving (a request cut off by a
     /// killed client is logged once nginx notices).
     pub fn settled_log(&self) -> Vec<Request> {
-        let mut last = usize::MAX;
-        loop {
-            std::thread::sleep(Duration::from_millis(150));
-            let log = self.log();
-            if log.len() == last {
-                return log;
-            }
-            last = log.len();
-        }
+        settled(|| self.log())
     }
 }
 
@@ -153,6 +145,20 @@ pub fn nginx_config(folder: &Path, listen: &str, server: &str) -> String {
             }}
         }}"
     )
+}
+
+/// What `log` says once it stops growing: every request being served is logged (one cut
+/// off by a killed client is logged once nginx notices).
+pub fn settled(log: impl Fn() -> Vec<Request>) -> Vec<Request> {
+    let mut last = usize::MAX;
+    loop {
+        std::thread::sleep(Duration::from_millis(150));
+        let now = log();
+        if now.len() == last {
+            return now;
+        }
+        last = now.len();
+    }
 }
 
 /// The requests in an access log written with the `hearth` log format, oldest first.

@@ -173,15 +173,7 @@ impl LabOrigin {
 
     /// Waits until every request it is serving is logged.
     pub fn settled_log(&self) -> Vec<crate::images::Request> {
-        let mut last = usize::MAX;
-        loop {
-            std::thread::sleep(Duration::from_millis(150));
-            let log = self.log();
-            if log.len() == last {
-                return log;
-            }
-            last = log.len();
-        }
+        crate::images::settled(|| self.log())
     }
 }
 

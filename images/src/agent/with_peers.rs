@@ -49,24 +49,27 @@ impl PeerRun<'_> {
         let mut holders = self.holders(version);
         let mut whole = self.config.peers.clone();
         whole.extend(holders.whole.iter().cloned());
-        if !whole.is_empty() {
-            let peers = Peers::new(&whole, false)?;
-            peers
-                .fetch(
-                    self.manifest,
-                    self.staging,
-                    self.control,
-                    self.config.chunks_in_flight,
-                )
-                .await?;
-            report.add(peers.report());
-        }
-        let plan = self.plan();
+        self.ask_whole_holders(&whole, &mut report).await?;
+        let mut plan = self.plan();
         if plan.pieces.is_empty() {
             return Ok((0, report));
         }
         if self.waits_for_fellows() {
             holders = self.wait_for_fellows(version).await?;
+            // A device that finished meanwhile (its announcement lagging) holds it whole now.
+            let found: Vec<String> = holders
+                .whole
+                .iter()
+                .filter(|url| !whole.contains(url))
+                .cloned()
+                .collect();
+            if !found.is_empty() {
+                self.ask_whole_holders(&found, &mut report).await?;
+                plan = self.plan();
+                if plan.pieces.is_empty() {
+                    return Ok((0, report));
+                }
+            }
         }
         if holders.fetching.is_empty() {
             self.planned(&plan);
@@ -76,6 +79,24 @@ impl PeerRun<'_> {
         self.together(download, plan, holders.fetching, &mut report)
             .await
             .map(|planned| (planned, report))
+    }
+
+    /// Asks peers that hold the whole version for every chunk still missing.
+    async fn ask_whole_holders(&self, urls: &[String], report: &mut PeerReport) -> Result<()> {
+        if urls.is_empty() {
+            return Ok(());
+        }
+        let peers = Peers::new(urls, false)?;
+        peers
+            .fetch(
+                self.manifest,
+                self.staging,
+                self.control,
+                self.config.chunks_in_flight,
+            )
+            .await?;
+        report.add(peers.report());
+        Ok(())
     }
 
     fn discovery(&self) -> Option<&Arc<Discovery>> {
