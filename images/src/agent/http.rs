@@ -46,13 +46,7 @@ pub enum Failure {
 
 impl Failure {
     pub fn from_reqwest(error: &reqwest::Error) -> Failure {
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(inner) = source {
-            reason = format!("{reason}: {inner}");
-            source = inner.source();
-        }
-        Failure::Retry(reason)
+        Failure::Retry(describe(error))
     }
 
     pub fn from_status(status: reqwest::StatusCode) -> Failure {
@@ -298,6 +292,17 @@ impl Attempts<'_> {
             ),
         })
     }
+}
+
+/// An HTTP error with every cause it carries, as one line.
+pub fn describe(error: &reqwest::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        reason = format!("{reason}: {inner}");
+        source = inner.source();
+    }
+    reason
 }
 
 fn too_large(limit: u64) -> String {

@@ -6,6 +6,7 @@ mod disks;
 mod fetch;
 mod http;
 mod peers;
+mod plan;
 mod progress;
 mod staging;
 mod state;
@@ -19,9 +20,9 @@ use minisign::PublicKey;
 
 pub use control::Control;
 pub use disks::{Check, Restore, Space, allocated};
-pub use fetch::{Piece, Plan, RANGE_LIMIT, plan};
 pub use http::{RateLimit, RetryPolicy};
 pub use peers::PeerReport;
+pub use plan::{Piece, Plan, RANGE_LIMIT, plan};
 pub use progress::{Phase, Progress};
 pub use state::{DeviceState, HistoryEntry, HistoryEvent, ImageFolder};
 

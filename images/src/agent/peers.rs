@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::control::Control;
+use super::http::describe;
 use super::staging::Staging;
 use crate::codec::decode_chunk;
 use crate::{ChunkId, Error, Manifest, Result, store};
@@ -287,14 +288,4 @@ impl Peers {
             Err(_) => dropped("checking its chunk failed".to_string(), received),
         }
     }
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    let mut reason = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(inner) = source {
-        reason = format!("{reason}: {inner}");
-        source = inner.source();
-    }
-    reason
 }

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use super::AgentConfig;
 use super::control::Control;
-use super::fetch::{self, Download, Plan};
+use super::fetch::Download;
 use super::peers::{PeerReport, Peers};
+use super::plan::{self, Plan};
 use super::staging::Staging;
 use crate::peers::{Discovery, Found, Holders};
 use crate::{Manifest, Result};
@@ -116,7 +117,7 @@ impl PeerRun<'_> {
     }
 
     fn plan(&self) -> Plan {
-        fetch::plan(
+        plan::plan(
             self.manifest,
             &self.staging.missing(),
             self.intact,
@@ -202,17 +203,17 @@ impl PeerRun<'_> {
         );
         self.planned(&plan);
         let shares: Vec<Plan> = (0..members.len())
-            .map(|member| fetch::share(self.manifest, &plan, members.len(), member))
+            .map(|member| plan::share(self.manifest, &plan, members.len(), member))
             .collect();
         let mut others = Vec::new();
         for (member, address) in members.iter().enumerate() {
             if let Some(fellow) = fellows.iter().find(|fellow| fellow.address == *address) {
-                let wanted = fetch::chunks_of(self.manifest, &shares[member]);
+                let wanted = plan::chunks_of(self.manifest, &shares[member]);
                 others.push((Peers::new(std::slice::from_ref(&fellow.url), true)?, wanted));
             }
         }
         // A fellow that started earlier may have this device's slice already.
-        let mine = fetch::chunks_of(self.manifest, &shares[rank]);
+        let mine = plan::chunks_of(self.manifest, &shares[rank]);
         for (peers, _) in &others {
             peers
                 .fetch_chunks(
@@ -229,7 +230,7 @@ impl PeerRun<'_> {
             .filter_map(|&index| self.manifest.chunks[index as usize].id)
             .collect();
         let missing = self.staging.missing();
-        let slice = fetch::plan(
+        let slice = plan::plan(
             self.manifest,
             &missing.intersection(&own).copied().collect(),
             self.intact,

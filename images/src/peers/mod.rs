@@ -13,4 +13,4 @@ pub use discovery::{
     Discovery, Found, Holders, Offer, SERVICE_TYPE, keep_announcing, own_address_towards,
 };
 pub use holdings::{Held, Holdings, PEER_LEVEL};
-pub use server::{Sharing, SharingStats, chunk_in_path, start};
+pub use server::{Sharing, chunk_in_path, start};

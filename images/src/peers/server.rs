@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,19 +27,6 @@ const MAX_CONNECTIONS: usize = 64;
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(60);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What serving has done so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SharingStats {
-    /// Chunk bytes sent to peers.
-    pub bytes_served: u64,
-    pub chunks_served: u64,
-    /// Requests answered "busy": more peers at once than allowed.
-    pub busy: u64,
-    /// Requests refused: a path outside the store, a method other than GET and HEAD, a
-    /// chunk this device does not hold, or while paused.
-    pub refused: u64,
-}
-
 /// The state the server's connections share; the service changes it while it runs.
 #[derive(Debug)]
 pub struct Sharing {
@@ -50,10 +36,6 @@ pub struct Sharing {
     /// Why nothing is served now (on battery, on a metered link), if so.
     paused: Mutex<Option<String>>,
     active: Mutex<HashMap<IpAddr, usize>>,
-    bytes_served: AtomicU64,
-    chunks_served: AtomicU64,
-    busy: AtomicU64,
-    refused: AtomicU64,
 }
 
 impl Sharing {
@@ -67,10 +49,6 @@ impl Sharing {
             rate: limit,
             paused: Mutex::new(None),
             active: Mutex::new(HashMap::new()),
-            bytes_served: AtomicU64::new(0),
-            chunks_served: AtomicU64::new(0),
-            busy: AtomicU64::new(0),
-            refused: AtomicU64::new(0),
         })
     }
 
@@ -92,15 +70,6 @@ impl Sharing {
 
     pub fn paused(&self) -> Option<String> {
         self.paused.lock().expect("sharing lock").clone()
-    }
-
-    pub fn stats(&self) -> SharingStats {
-        SharingStats {
-            bytes_served: self.bytes_served.load(Ordering::Relaxed),
-            chunks_served: self.chunks_served.load(Ordering::Relaxed),
-            busy: self.busy.load(Ordering::Relaxed),
-            refused: self.refused.load(Ordering::Relaxed),
-        }
     }
 
     /// A place among the peers being served, unless `max_peers` other addresses hold them.
@@ -219,7 +188,6 @@ async fn answer(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let head = request.method() == Method::HEAD;
     if request.method() != Method::GET && !head {
-        sharing.refused.fetch_add(1, Ordering::Relaxed);
         let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n");
         response
             .headers_mut()
@@ -227,18 +195,15 @@ async fn answer(
         return Ok(response);
     }
     if let Some(why) = sharing.paused() {
-        sharing.refused.fetch_add(1, Ordering::Relaxed);
         return Ok(plain(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!("not serving peers: {why}\n"),
         ));
     }
     let Some(id) = chunk_in_path(request.uri()) else {
-        sharing.refused.fetch_add(1, Ordering::Relaxed);
         return Ok(plain(StatusCode::NOT_FOUND, "not a chunk\n"));
     };
     let Some(_entered) = sharing.enter(remote.ip()) else {
-        sharing.busy.fetch_add(1, Ordering::Relaxed);
         let mut response = plain(StatusCode::SERVICE_UNAVAILABLE, "serving other peers\n");
         response
             .headers_mut()
@@ -250,7 +215,6 @@ async fn answer(
         .await
         .unwrap_or(None);
     let Some(stored) = stored else {
-        sharing.refused.fetch_add(1, Ordering::Relaxed);
         return Ok(plain(StatusCode::NOT_FOUND, "not held here\n"));
     };
     let length = stored.len();
@@ -258,10 +222,6 @@ async fn answer(
         Bytes::new()
     } else {
         sharing.rate.take(length as u64).await;
-        sharing
-            .bytes_served
-            .fetch_add(length as u64, Ordering::Relaxed);
-        sharing.chunks_served.fetch_add(1, Ordering::Relaxed);
         Bytes::from(stored)
     };
     let mut response = Response::new(Full::new(body));
